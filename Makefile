@@ -1,0 +1,41 @@
+# Two commands do all set-up on a fresh machine with Python 3.11+:
+#   make run    create .venv, install ftui, open it on the sample data
+#   make test   install the test tools, run the whole suite (ruff + pytest)
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FILE ?= sample_data/weather_jokes.jsonl
+
+.PHONY: run test lint bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "ftui needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.test-installed: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/ftui $(FILE)
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check ftui tests benchmarks
+	$(BIN)/ruff format --check ftui tests benchmarks
+
+# pytest exits 5 when it collected no tests: that must fail, never pass silently.
+test: lint
+	@$(BIN)/python -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest ran no tests: failing"; exit 1; fi; exit $$rc
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/validate.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

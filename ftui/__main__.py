@@ -1,0 +1,5 @@
+"""``python -m ftui``."""
+
+from ftui.cli import main
+
+raise SystemExit(main())

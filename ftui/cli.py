@@ -1,0 +1,72 @@
+"""The ``ftui`` command line (a stable contract: scripts and CI depend on it)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ftui import __version__
+
+SUBCOMMANDS = ("validate", "sandbox", "files", "jobs", "chat", "models")
+
+
+def _validate_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("validate", help="check a JSONL training file and estimate its cost")
+    p.add_argument("file", help="the JSONL training file")
+    p.add_argument("--model", help="target base model (default gpt-4o-mini-2024-07-18)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ftui",
+        description="Fine-tune chat models from the terminal. Run without a subcommand to open the TUI.",
+    )
+    parser.add_argument("--version", action="version", version=f"ftui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _validate_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``ftui`` console script."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # Output piped into e.g. `head` that closed early: not an error worth a traceback.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not args_list or args_list[0] not in (*SUBCOMMANDS, "-h", "--help", "--version"):
+        return _open_tui(args_list)
+    args = parser.parse_args(args_list)
+    if args.command == "validate":
+        from ftui.commands.validate import run
+
+        return run(args.file, args.model, args.json)
+    parser.print_help()
+    return 2
+
+
+def _open_tui(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="ftui", description="Open the ftui terminal UI.")
+    parser.add_argument("file", nargs="?", help="a JSONL dataset to open")
+    parser.add_argument("--profile", help="the provider profile to use")
+    parser.add_argument("--base-url", help="an OpenAI-compatible server to use")
+    args = parser.parse_args(argv)
+    try:
+        from ftui.tui.app import run_app
+    except ImportError:
+        print("ftui: the terminal UI is not available yet; try `ftui validate FILE`.", file=sys.stderr)
+        return 2
+    return run_app(args.file, profile=args.profile, base_url=args.base_url)

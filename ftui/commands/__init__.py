@@ -1,0 +1,1 @@
+"""Headless command implementations behind ``ftui <subcommand>``."""

@@ -1,0 +1,4 @@
+"""The dataset core: indexing, format detection, validation, token counts and estimates.
+
+Nothing in this package imports Textual or touches the network.
+"""

@@ -1,0 +1,112 @@
+"""The model catalogue: tokenizer, token limit, prices and shutdown date per base model.
+
+The numbers live in ``models.toml`` beside this module so they can be edited without code.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+CATALOG_PATH = Path(__file__).with_name("models.toml")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """What ftui knows about one base model."""
+
+    name: str
+    encoding: str
+    token_limit: int
+    training_price: float | None  # USD per 1M training tokens; None when billed otherwise
+    input_price: float | None
+    output_price: float | None
+    shutdown_date: str | None = None
+    training_per_hour: float | None = None
+    known: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """All known base models plus the date their prices were captured."""
+
+    models: dict[str, ModelInfo]
+    aliases: dict[str, str]
+    prices_captured: str
+    default_model: str
+
+    def base_model_name(self, model: str) -> str:
+        """Strip fine-tune decorations: ``ft:<base>:org::id`` and Azure ``<base>.ft-<hex>``."""
+        name = model.strip()
+        if name.startswith("ft:"):
+            parts = name.split(":")
+            name = parts[1] if len(parts) > 1 and parts[1] else name
+        if ".ft-" in name:
+            name = name.split(".ft-", 1)[0]
+        return name
+
+    def lookup(self, model: str) -> ModelInfo:
+        """Resolve a model name (alias, dated, fine-tuned or Azure) to its base model info.
+
+        Unknown models get a best guess from the name, marked ``known=False``.
+        """
+        base = self.base_model_name(model)
+        if base in self.models:
+            return self.models[base]
+        if base in self.aliases:
+            return self.models[self.aliases[base]]
+        # Longest known name that prefixes this one (e.g. a newer dated snapshot).
+        candidates = [n for n in (*self.models, *self.aliases) if base.startswith(n)]
+        if candidates:
+            best = max(candidates, key=len)
+            return self.models.get(best) or self.models[self.aliases[best]]
+        return ModelInfo(
+            name=base,
+            encoding=encoding_for_name(base),
+            token_limit=65536,
+            training_price=None,
+            input_price=None,
+            output_price=None,
+            known=False,
+        )
+
+
+def encoding_for_name(model: str) -> str:
+    """The tokenizer a model name implies, by family (REFERENCE section 7)."""
+    m = model.lower()
+    if m.startswith(("gpt-3.5", "gpt-35", "gpt-4-", "babbage", "davinci")) or m == "gpt-4":
+        return "cl100k_base"
+    return "o200k_base"
+
+
+def _parse(data: dict) -> Catalog:
+    models: dict[str, ModelInfo] = {}
+    aliases: dict[str, str] = {}
+    for name, row in data.get("models", {}).items():
+        models[name] = ModelInfo(
+            name=name,
+            encoding=row.get("encoding") or encoding_for_name(name),
+            token_limit=int(row.get("token_limit", 65536)),
+            training_price=row.get("training"),
+            input_price=row.get("input"),
+            output_price=row.get("output"),
+            shutdown_date=row.get("shutdown_date"),
+            training_per_hour=row.get("training_per_hour"),
+        )
+        for alias in row.get("aliases", []):
+            aliases[alias] = name
+    return Catalog(
+        models=models,
+        aliases=aliases,
+        prices_captured=str(data.get("prices_captured", "unknown")),
+        default_model=str(data.get("default_model", "gpt-4o-mini-2024-07-18")),
+    )
+
+
+@lru_cache(maxsize=4)
+def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
+    """Read the catalogue file (cached per path)."""
+    with open(path, "rb") as fh:
+        return _parse(tomllib.load(fh))

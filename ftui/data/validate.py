@@ -1,0 +1,378 @@
+"""Validate a whole JSONL file: scan byte ranges (in parallel for big files) and merge.
+
+Each range is scanned independently with line numbers relative to the range; merging
+shifts them, finds duplicates across ranges and adds the file-level findings. No parsed
+example outlives its line, so memory stays flat however big the file is.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import multiprocessing
+import os
+import threading
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ftui.data.catalog import Catalog, ModelInfo, load_catalog
+from ftui.data.findings import Finding, Severity
+from ftui.data.formats import DataFormat, is_rft_model
+from ftui.data.index import line_boundaries
+from ftui.data.rules import ExampleChecker
+from ftui.data.stats import Dist, Estimate, distribution, estimate
+from ftui.data.tokens import TokenCounter
+
+MIN_EXAMPLES = 10
+PARALLEL_THRESHOLD = 8 * 1024 * 1024
+_SYSTEM_MESSAGE_KEEP = 1000
+
+Progress = Callable[[int, int], None]
+
+
+class DatasetReadError(Exception):
+    """The file cannot be read at all (missing, a directory, no permission)."""
+
+
+@dataclass(slots=True)
+class ChunkResult:
+    """What scanning one byte range found; line numbers are relative to the range."""
+
+    start: int
+    end: int
+    lines: int = 0
+    examples: int = 0
+    clean: int = 0  # examples without errors
+    findings: list[Finding] = field(default_factory=list)
+    messages: array = field(default_factory=lambda: array("i"))
+    tokens: array = field(default_factory=lambda: array("q"))
+    assistant_tokens: array = field(default_factory=lambda: array("q"))
+    formats: dict[str, list[int]] = field(default_factory=dict)  # format -> [count, first line]
+    first_seen: dict[bytes, int] = field(default_factory=dict)  # digest -> first line
+    repeats: list[tuple[int, bytes]] = field(default_factory=list)  # (line, digest) of later copies
+    system_messages: Counter[str] = field(default_factory=Counter)
+
+
+def make_checker(model: ModelInfo, model_name: str) -> ExampleChecker:
+    """An ExampleChecker for a model, with its tokenizer and limit."""
+    return ExampleChecker(TokenCounter(model.encoding), model.token_limit, is_rft_model(model_name))
+
+
+def scan_lines(lines: Iterable[tuple[int, bytes]], checker: ExampleChecker, result: ChunkResult) -> ChunkResult:
+    """Check (relative line number, raw bytes) pairs into ``result``."""
+    findings = result.findings
+    first_seen = result.first_seen
+    for line, raw in lines:
+        result.lines = line
+        body = raw.strip()
+        if not body or body == b"\xef\xbb\xbf":
+            findings.append(Finding(line, "blank_line", "Blank line; the API expects one example per line."))
+            continue
+        result.examples += 1
+        outcome = checker.check_line(line, raw)
+        findings.extend(outcome.findings)
+        if not any(f.severity is Severity.ERROR for f in outcome.findings):
+            result.clean += 1
+        digest = hashlib.blake2b(body, digest_size=8).digest()
+        if digest in first_seen:
+            result.repeats.append((line, digest))
+        else:
+            first_seen[digest] = line
+        if not outcome.parsed or outcome.format is None:
+            continue
+        slot = result.formats.get(outcome.format)
+        if slot is None:
+            result.formats[outcome.format] = [1, line]
+        else:
+            slot[0] += 1
+        result.messages.append(outcome.messages)
+        result.tokens.append(outcome.tokens)
+        result.assistant_tokens.append(outcome.assistant_tokens)
+        if outcome.system_message is not None:
+            sm = result.system_messages
+            if outcome.system_message in sm or len(sm) < _SYSTEM_MESSAGE_KEEP:
+                sm[outcome.system_message] += 1
+    return result
+
+
+def _duplicate(line: int, first: int) -> Finding:
+    return Finding(line, "duplicate_example", f"This example is identical to line {first}.")
+
+
+def iter_range(
+    path: str | os.PathLike[str], start: int, end: int, block: int = 4 << 20
+) -> Iterator[tuple[int, bytes]]:
+    """(relative line number, raw bytes) for each physical line in a byte range.
+
+    Reads in blocks rather than mapping the file, so memory holds one block at a time.
+    """
+    if end <= start:
+        return
+    n = 0
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        remaining = end - start
+        carry = b""
+        while remaining > 0:
+            data = fh.read(min(block, remaining))
+            if not data:
+                break
+            remaining -= len(data)
+            buf = carry + data if carry else data
+            lines = buf.split(b"\n")
+            carry = lines.pop()
+            for raw in lines:
+                n += 1
+                yield n, raw[:-1] if raw.endswith(b"\r") else raw
+        if carry:
+            yield n + 1, carry[:-1] if carry.endswith(b"\r") else carry
+
+
+def scan_range(path: str | os.PathLike[str], start: int, end: int, checker: ExampleChecker) -> ChunkResult:
+    """Scan one byte range of a file (which must start at a line start)."""
+    return scan_lines(iter_range(path, start, end), checker, ChunkResult(start, end))
+
+
+# -- worker processes ------------------------------------------------------------------
+_worker_checker: ExampleChecker | None = None
+
+
+def _worker_init(model: ModelInfo, model_name: str) -> None:
+    global _worker_checker
+    _worker_checker = make_checker(model, model_name)
+
+
+def _worker_scan(args: tuple[str, int, int]) -> ChunkResult:
+    assert _worker_checker is not None
+    path, start, end = args
+    return scan_range(path, start, end, _worker_checker)
+
+
+# -- the report ------------------------------------------------------------------------
+@dataclass(slots=True)
+class Report:
+    """Everything ``ftui validate`` says about one file."""
+
+    path: str
+    model: str
+    model_info: ModelInfo
+    format: str | None
+    lines: int
+    examples: int
+    parsed: int
+    findings: list[Finding]
+    stats: dict[str, Dist | None]
+    estimate: Estimate
+    prices_captured: str
+    system_messages: Counter[str]
+    format_counts: dict[str, int]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.WARNING]
+
+    @property
+    def most_common_system_message(self) -> str | None:
+        top = self.system_messages.most_common(1)
+        return top[0][0] if top else None
+
+    def to_json(self) -> dict[str, object]:
+        """The stable ``--json`` shape of DESIGN.md."""
+        return {
+            "path": self.path,
+            "format": self.format,
+            "model": self.model,
+            "encoding": self.model_info.encoding,
+            "examples": self.examples,
+            "errors": [f.to_json() for f in self.errors],
+            "warnings": [f.to_json() for f in self.warnings],
+            "stats": {k: (v.to_json() if v else None) for k, v in self.stats.items()},
+            "estimate": self.estimate.to_json(),
+        }
+
+
+def merge(path: str, model_name: str, model: ModelInfo, chunks: list[ChunkResult], catalog: Catalog) -> Report:
+    """Combine chunk results (in file order) into a Report with file-level findings."""
+    findings: list[Finding] = []
+    seen: dict[bytes, int] = {}
+    formats: dict[str, list[int]] = {}
+    messages: array = array("i")
+    tokens: array = array("q")
+    assistant: array = array("q")
+    system_messages: Counter[str] = Counter()
+    offset = 0
+    examples = 0
+    clean = 0
+    for chunk in chunks:
+        findings.extend(f.shifted(offset) for f in chunk.findings)
+        for digest, line in chunk.first_seen.items():
+            first = seen.get(digest)
+            if first is None:
+                seen[digest] = line + offset
+            else:
+                findings.append(_duplicate(line + offset, first))
+        for line, digest in chunk.repeats:
+            findings.append(_duplicate(line + offset, seen[digest]))
+        for fmt, (count, line) in chunk.formats.items():
+            slot = formats.setdefault(fmt, [0, line + offset])
+            slot[0] += count
+        messages.extend(chunk.messages)
+        tokens.extend(chunk.tokens)
+        assistant.extend(chunk.assistant_tokens)
+        system_messages.update(chunk.system_messages)
+        examples += chunk.examples
+        clean += chunk.clean
+        offset += chunk.lines
+
+    file_level: list[Finding] = []
+    majority: str | None = None
+    if formats:
+        ranked = sorted(formats.items(), key=lambda kv: (-kv[1][0], kv[1][1]))
+        majority = ranked[0][0]
+        if len(ranked) > 1:
+            parts = ", ".join(f"{count} {fmt}" for fmt, (count, _) in ranked)
+            minority = ", ".join(f"{fmt} first on line {line}" for fmt, (_, line) in ranked[1:])
+            file_level.append(
+                Finding(
+                    None,
+                    "mixed_formats",
+                    f"The file mixes formats ({parts}; {minority}); a training file must use one format.",
+                )
+            )
+    if clean < MIN_EXAMPLES:
+        have = (
+            f"The file has {examples} example{'s' if examples != 1 else ''}"
+            if clean == examples
+            else f"Only {clean} of the file's {examples} examples are free of errors"
+        )
+        file_level.append(
+            Finding(
+                None,
+                "too_few_examples",
+                f"{have}; the API needs at least {MIN_EXAMPLES} (50 to 100 are recommended).",
+            )
+        )
+    findings.sort(key=lambda f: f.line or 0)
+    stats = {
+        "messages_per_example": distribution(messages),
+        "tokens_per_example": distribution(tokens),
+        "assistant_tokens_per_example": distribution(assistant),
+    }
+    return Report(
+        path=path,
+        model=model_name,
+        model_info=model,
+        format=majority,
+        lines=offset,
+        examples=examples,
+        parsed=len(tokens),
+        findings=file_level + findings,
+        stats=stats,
+        estimate=estimate(tokens, model),
+        prices_captured=catalog.prices_captured,
+        system_messages=system_messages,
+        format_counts={fmt: slot[0] for fmt, slot in formats.items()},
+    )
+
+
+def check_readable(path: str | os.PathLike[str]) -> Path:
+    """Raise DatasetReadError with one clear sentence unless ``path`` is a readable file."""
+    p = Path(path)
+    if not p.exists():
+        raise DatasetReadError(f"{p}: no such file.")
+    if p.is_dir():
+        raise DatasetReadError(f"{p} is a directory, not a JSONL file.")
+    try:
+        with open(p, "rb") as fh:
+            fh.read(1)
+    except OSError as exc:
+        raise DatasetReadError(f"{p} cannot be read: {exc.strerror or exc}.") from exc
+    return p
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # fork shares the loaded tokenizer with workers for free; only safe without threads.
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def validate_file(
+    path: str | os.PathLike[str],
+    model: str | None = None,
+    *,
+    processes: int | None = None,
+    progress: Progress | None = None,
+    catalog: Catalog | None = None,
+) -> Report:
+    """Validate a JSONL training file for a target model.
+
+    ``processes``: None picks by file size (worker processes for files over 8 MB),
+    1 scans in this process. ``progress(done_bytes, total_bytes)`` reports as ranges finish.
+    """
+    p = check_readable(path)
+    catalog = catalog or load_catalog()
+    model_name = model or catalog.default_model
+    info = catalog.lookup(model_name)
+    size = p.stat().st_size
+    if processes is None:
+        processes = 1 if size < PARALLEL_THRESHOLD else min(os.cpu_count() or 1, 8)
+    try:
+        if processes <= 1:
+            chunks = _scan_here(p, size, info, model_name, progress)
+        else:
+            chunks = _scan_parallel(p, size, info, model_name, processes, progress)
+    except OSError as exc:
+        raise DatasetReadError(f"{p} cannot be read: {exc.strerror or exc}.") from exc
+    return merge(str(path), model_name, info, chunks, catalog)
+
+
+def _scan_here(p: Path, size: int, info: ModelInfo, name: str, progress: Progress | None) -> list[ChunkResult]:
+    checker = make_checker(info, name)
+    chunks = []
+    for start, end in line_boundaries(p, max(1, size // (4 << 20))):
+        chunks.append(scan_range(p, start, end, checker))
+        if progress:
+            progress(end, size)
+    return chunks
+
+
+def _scan_parallel(
+    p: Path, size: int, info: ModelInfo, name: str, processes: int, progress: Progress | None
+) -> list[ChunkResult]:
+    from ftui.data.tokens import get_encoding
+
+    get_encoding(info.encoding)  # load once before fork so workers share it
+    gc.freeze()  # keep the collector from touching (and so copying) the shared pages
+    ranges = line_boundaries(p, processes * 6, min_size=1 << 20)
+    ctx = _context()
+    results: dict[int, ChunkResult] = {}
+    done = 0
+    with ctx.Pool(processes, initializer=_worker_init, initargs=(info, name)) as pool:
+        jobs = [(str(p), a, b) for a, b in ranges]
+        for chunk in pool.imap_unordered(_worker_scan, jobs):
+            results[chunk.start] = chunk
+            done += chunk.end - chunk.start
+            if progress:
+                progress(done, size)
+    return [results[a] for a, _ in ranges]
+
+
+__all__ = [
+    "ChunkResult",
+    "DataFormat",
+    "DatasetReadError",
+    "Report",
+    "make_checker",
+    "merge",
+    "scan_lines",
+    "scan_range",
+    "validate_file",
+]

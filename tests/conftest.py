@@ -1,0 +1,63 @@
+"""Shared fixtures: every test runs with isolated XDG dirs and no provider credentials."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_data"
+
+_CREDENTIAL_VARS = (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "OPENAI_ORG_ID",
+    "OPENAI_PROJECT_ID",
+    "AZURE_OPENAI_ENDPOINT",
+    "AZURE_OPENAI_API_KEY",
+    "OPENAI_API_VERSION",
+    "FTUI_PROFILE",
+    "FTUI_SANDBOX_FAULTS",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point config/data dirs at a temp folder and drop any real credentials."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    for var in _CREDENTIAL_VARS:
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+@pytest.fixture
+def write_jsonl(tmp_path: Path) -> Callable[..., Path]:
+    """Write examples (dicts are JSON-encoded, bytes/str written as they are) to a file."""
+
+    def write(rows: Iterable[object], name: str = "data.jsonl", newline: bytes = b"\n") -> Path:
+        out = []
+        for row in rows:
+            if isinstance(row, bytes):
+                out.append(row)
+            elif isinstance(row, str):
+                out.append(row.encode())
+            else:
+                out.append(json.dumps(row, ensure_ascii=False).encode())
+        path = tmp_path / name
+        path.write_bytes(newline.join(out) + newline)
+        return path
+
+    return write
+
+
+def chat(user: str = "What is the weather?", answer: str = "Sunny.", system: str | None = "You are helpful.") -> dict:
+    """A minimal valid chat example."""
+    messages = [{"role": "system", "content": system}] if system else []
+    messages += [{"role": "user", "content": user}, {"role": "assistant", "content": answer}]
+    return {"messages": messages}
