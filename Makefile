@@ -1,5 +1,6 @@
 # Two commands do all set-up on a fresh machine with Python 3.11+:
 #   make run    create .venv, install ftui, open it on the sample data
+#               (until the TUI lands, this runs `ftui validate` on the sample)
 #   make test   install the test tools, run the whole suite (ruff + pytest)
 
 PYTHON ?= python3
@@ -23,7 +24,7 @@ $(VENV)/.test-installed: pyproject.toml $(VENV)/.installed
 	@touch $@
 
 run: $(VENV)/.installed
-	$(BIN)/ftui $(FILE)
+	$(BIN)/ftui validate $(FILE)
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check ftui tests benchmarks

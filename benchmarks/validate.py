@@ -53,13 +53,35 @@ def make_example(rng: random.Random, i: int) -> str:
             messages.append({"role": "user", "content": chinese(rng, rng.randint(15, 60))})
             messages.append({"role": "assistant", "content": chinese(rng, rng.randint(60, 220))})
         else:
-            messages.append({"role": "user", "content": " ".join(sentence(rng, rng.randint(6, 18)) for _ in range(rng.randint(1, 4)))})
-            messages.append({"role": "assistant", "content": " ".join(sentence(rng, rng.randint(8, 22)) for _ in range(rng.randint(4, 11)))})
+            messages.append(
+                {
+                    "role": "user",
+                    "content": " ".join(sentence(rng, rng.randint(6, 18)) for _ in range(rng.randint(1, 4))),
+                }
+            )
+            messages.append(
+                {
+                    "role": "assistant",
+                    "content": " ".join(sentence(rng, rng.randint(8, 22)) for _ in range(rng.randint(4, 11))),
+                }
+            )
     example: dict = {"messages": messages}
     if rng.random() < 0.05:
         call_id = f"call_{i}"
-        messages.insert(2, {"role": "assistant", "content": None, "tool_calls": [
-            {"id": call_id, "type": "function", "function": {"name": "lookup", "arguments": json.dumps({"q": rng.choice(WORDS)})}}]})
+        messages.insert(
+            2,
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": call_id,
+                        "type": "function",
+                        "function": {"name": "lookup", "arguments": json.dumps({"q": rng.choice(WORDS)})},
+                    }
+                ],
+            },
+        )
         messages.insert(3, {"role": "tool", "tool_call_id": call_id, "content": sentence(rng, 10)})
         example["tools"] = [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}]
     line = json.dumps(example, ensure_ascii=False)
@@ -271,7 +293,9 @@ def main() -> None:
     ratio = base["wall"] / ours["wall"]
     print(f"speed-up: {ratio:.2f}x (target >= 3x)")
     print(f"ftui peak memory, all processes together (PSS): {ours['tree_pss_kb'] / 1024:.0f} MB (target < 400 MB)")
-    print(f"(baseline billing tokens {base['billing']:,}, ftui {ours['billing']:,}; ftui found {ours['errors']} errors)")
+    print(
+        f"(baseline billing tokens {base['billing']:,}, ftui {ours['billing']:,}; ftui found {ours['errors']} errors)"
+    )
 
 
 if __name__ == "__main__":

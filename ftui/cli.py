@@ -26,6 +26,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ftui {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _validate_parser(sub)
+    sandbox = sub.add_parser("sandbox", help="the built-in OpenAI-compatible sandbox").add_subparsers(
+        dest="sandbox_command", required=True
+    )
+    serve = sandbox.add_parser("serve", help="serve the sandbox until Ctrl+C")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    serve.add_argument("--data-dir", help="where state lives (default: the XDG data dir)")
+    serve.add_argument("--speed", type=float, default=1.0, help="simulated time per real second")
+    serve.add_argument("--faults", help="e.g. 429=0.2,500=0.1,drop=0.05,slow=0.1:2.0,seed=7")
+    serve.add_argument("--api-key-env", help="require the key held in this environment variable")
+    from ftui.commands.api import add_parsers
+
+    add_parsers(sub)
     return parser
 
 
@@ -54,6 +67,14 @@ def _main(argv: Sequence[str] | None = None) -> int:
         from ftui.commands.validate import run
 
         return run(args.file, args.model, args.json)
+    if args.command == "sandbox":
+        from ftui.commands.sandbox import serve
+
+        return serve(args.host, args.port, args.data_dir, args.speed, args.faults, args.api_key_env)
+    if hasattr(args, "handler"):
+        from ftui.commands.api import run as run_api
+
+        return run_api(args)
     parser.print_help()
     return 2
 

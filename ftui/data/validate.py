@@ -102,9 +102,7 @@ def _duplicate(line: int, first: int) -> Finding:
     return Finding(line, "duplicate_example", f"This example is identical to line {first}.")
 
 
-def iter_range(
-    path: str | os.PathLike[str], start: int, end: int, block: int = 4 << 20
-) -> Iterator[tuple[int, bytes]]:
+def iter_range(path: str | os.PathLike[str], start: int, end: int, block: int = 4 << 20) -> Iterator[tuple[int, bytes]]:
     """(relative line number, raw bytes) for each physical line in a byte range.
 
     Reads in blocks rather than mapping the file, so memory holds one block at a time.

@@ -1,0 +1,361 @@
+"""Headless provider commands: files, jobs, chat, models (for scripts and SSH sessions)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ftui.config import ConfigError
+from ftui.data.validate import DatasetReadError, validate_file
+from ftui.provider.chat import ChatResult, stream_chat
+from ftui.provider.client import Provider, open_provider
+from ftui.provider.errors import ProviderError, describe
+from ftui.provider.events import EventStream, metric_point
+from ftui.provider.files import upload_file
+from ftui.provider.jobs import JobRequest, create_job, list_jobs
+from ftui.term import Style, fail
+
+
+def _when(ts: int | None) -> str:
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S") if ts else "—"
+
+
+def _dump(obj: Any) -> None:
+    if hasattr(obj, "model_dump"):
+        obj = obj.model_dump(mode="json")
+    elif isinstance(obj, list):
+        obj = [o.model_dump(mode="json") if hasattr(o, "model_dump") else o for o in obj]
+    json.dump(obj, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Open the provider, run the chosen command, close; errors become one sentence."""
+    handler: Callable[[Provider, argparse.Namespace], Awaitable[int]] = args.handler
+
+    async def main() -> int:
+        try:
+            provider = await open_provider(args.profile, args.base_url)
+        except ConfigError as exc:
+            return fail(str(exc))
+        try:
+            if provider.sandbox is not None and not getattr(args, "json", False):
+                print(Style(sys.stderr)("using the local sandbox (no credentials configured)", "dim"), file=sys.stderr)
+            return await handler(provider, args)
+        except (ProviderError, ConfigError) as exc:
+            return fail(str(exc), 1)
+        except Exception as exc:
+            from openai import OpenAIError
+
+            if isinstance(exc, OpenAIError):
+                return fail(describe(exc, args.action, provider.secrets), 1)
+            raise
+        finally:
+            await provider.close()
+
+    try:
+        return asyncio.run(main())
+    except KeyboardInterrupt:
+        return 130
+
+
+# -- files -----------------------------------------------------------------------------
+async def files_upload(p: Provider, args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        return fail(f"{path}: no such file.")
+    tty = sys.stderr.isatty()
+
+    def show(done: int, total: int) -> None:
+        if tty:
+            pct = 100 * done // total if total else 100
+            sys.stderr.write(f"\ruploading {path.name}: {pct}% ({done:,}/{total:,} bytes)")
+            sys.stderr.flush()
+
+    file = await upload_file(p.client, path, args.purpose, show)
+    if tty:
+        sys.stderr.write("\n")
+    if args.json:
+        _dump(file)
+    else:
+        print(f"{file.id}  {file.filename}  {file.bytes:,} bytes  {file.status}")
+    return 0
+
+
+async def files_list(p: Provider, args: argparse.Namespace) -> int:
+    page = await p.client.files.list()
+    files = list(page.data)
+    if args.json:
+        _dump(files)
+        return 0
+    if not files:
+        print("no files")
+    for f in files:
+        print(f"{f.id}  {_when(f.created_at)}  {f.purpose:<18} {f.bytes:>12,}  {f.filename}")
+    return 0
+
+
+# -- jobs ------------------------------------------------------------------------------
+async def jobs_list(p: Provider, args: argparse.Namespace) -> int:
+    jobs = await list_jobs(p.client, args.limit)
+    if args.json:
+        _dump(jobs)
+        return 0
+    if not jobs:
+        print("no jobs")
+    for j in jobs:
+        print(f"{j.id}  {_when(j.created_at)}  {j.status:<16} {j.model:<28} {j.fine_tuned_model or ''}")
+    return 0
+
+
+async def jobs_show(p: Provider, args: argparse.Namespace) -> int:
+    job = await p.client.fine_tuning.jobs.retrieve(args.id)
+    if args.json:
+        _dump(job)
+        return 0
+    hp = job.hyperparameters
+    print(f"{job.id}  {job.status}")
+    print(f"  model            {job.model}")
+    print(f"  method           {job.method.type if job.method else 'supervised'}")
+    print(f"  training file    {job.training_file}")
+    print(f"  validation file  {job.validation_file or '—'}")
+    print(f"  hyperparameters  epochs {hp.n_epochs}, batch size {hp.batch_size}, lr x{hp.learning_rate_multiplier}")
+    print(f"  created          {_when(job.created_at)}")
+    print(f"  finished         {_when(job.finished_at)}")
+    if job.estimated_finish and job.status not in ("succeeded", "failed", "cancelled"):
+        print(f"  estimated finish {_when(job.estimated_finish)}")
+    print(f"  fine-tuned model {job.fine_tuned_model or '—'}")
+    print(f"  trained tokens   {job.trained_tokens:,}" if job.trained_tokens else "  trained tokens   —")
+    if job.error and job.error.message:
+        print(f"  error            {job.error.message}")
+    return 0
+
+
+async def jobs_create(p: Provider, args: argparse.Namespace) -> int:
+    file_ids: dict[str, str | None] = {"training": None, "validation": None}
+    for kind, value in (("training", args.training_file), ("validation", args.validation_file)):
+        if value is None:
+            continue
+        path = Path(value)
+        if path.exists():
+            try:
+                report = await asyncio.to_thread(validate_file, path, args.model)
+            except DatasetReadError as exc:
+                return fail(str(exc))
+            if report.errors:
+                first = next((f for f in report.errors if f.line is not None), report.errors[0])
+                where = f"line {first.line}" if first.line else "file"
+                return fail(
+                    f"{path} has {len(report.errors)} errors ({where}: {first.message}); "
+                    f"run `ftui validate {path}` for all of them. Nothing was uploaded.",
+                    1,
+                )
+            if kind == "training" and not args.json:
+                est = report.estimate
+                cost = f"${est.cost_usd:,.2f}" if est.cost_usd is not None else "unknown cost"
+                print(
+                    f"{path}: {report.examples:,} examples, {len(report.warnings)} warnings, "
+                    f"about {est.charged_tokens:,} training tokens ({cost})",
+                    file=sys.stderr,
+                )
+            file = await upload_file(p.client, path)
+            file_ids[kind] = file.id
+        else:
+            file_ids[kind] = value
+    assert file_ids["training"] is not None
+    request = JobRequest(
+        model=args.model,
+        training_file=file_ids["training"],
+        validation_file=file_ids["validation"],
+        method=args.method,
+        n_epochs=args.epochs if args.epochs is not None else "auto",
+        batch_size=args.batch_size if args.batch_size is not None else "auto",
+        learning_rate_multiplier=args.lr_multiplier if args.lr_multiplier is not None else "auto",
+        beta=args.beta if args.beta is not None else "auto",
+        suffix=args.suffix,
+        seed=args.seed,
+    )
+    job = await create_job(p.client, request)
+    if args.json:
+        _dump(job)
+    else:
+        print(f"{job.id}  {job.status}  (follow it with: ftui jobs watch {job.id})")
+    return 0
+
+
+async def jobs_control(p: Provider, args: argparse.Namespace) -> int:
+    jobs = p.client.fine_tuning.jobs
+    action = {"cancel": jobs.cancel, "pause": jobs.pause, "resume": jobs.resume}[args.jobs_command]
+    job = await action(args.id)
+    if args.json:
+        _dump(job)
+    else:
+        print(f"{job.id}  {job.status}")
+    return 0
+
+
+def format_event(event: Any) -> str:
+    """One line per event: time, level, message; metrics as a compact line."""
+    when = _when(event.created_at)
+    point = metric_point(event)
+    if point is not None:
+        parts = [f"step {point.step}" + (f"/{point.total_steps}" if point.total_steps else "")]
+        for label, value in (
+            ("loss", point.train_loss),
+            ("acc", point.train_mean_token_accuracy),
+            ("val_loss", point.valid_loss),
+            ("val_acc", point.valid_mean_token_accuracy),
+            ("full_val_loss", point.full_valid_loss),
+        ):
+            if value is not None:
+                parts.append(f"{label} {value:.4f}")
+        return f"{when}  metric  " + "  ".join(parts)
+    return f"{when}  {event.level:<6}  {event.message}"
+
+
+async def jobs_watch(p: Provider, args: argparse.Namespace) -> int:
+    reconnecting = False
+
+    def on_state(state: Any) -> None:
+        nonlocal reconnecting
+        if state.reconnecting and not reconnecting:
+            print(f"… {state.reconnecting}", file=sys.stderr, flush=True)
+        reconnecting = bool(state.reconnecting)
+
+    stream = EventStream(p.client, args.id, on_state=on_state)
+    async for event in stream:
+        print(format_event(event), flush=True)
+    status = stream.state.job.status if stream.state.job else "unknown"
+    print(f"job {args.id} {status}", flush=True)
+    return 0 if status == "succeeded" else 1
+
+
+# -- chat and models -----------------------------------------------------------------------
+async def _one_reply(p: Provider, model: str, prompt: str, system: str | None, out: list[str] | None) -> ChatResult:
+    messages: list[dict[str, Any]] = [{"role": "system", "content": system}] if system else []
+    messages.append({"role": "user", "content": prompt})
+    result = ChatResult(model=model)
+    async for piece in stream_chat(p.client, p.chat_model(model), messages, result, temperature=None, max_tokens=None):
+        if out is None:
+            sys.stdout.write(piece)
+            sys.stdout.flush()
+        else:
+            out.append(piece)
+    return result
+
+
+def _numbers(r: ChatResult) -> str:
+    ttft = f"{r.first_token_s * 1000:.0f} ms" if r.first_token_s is not None else "—"
+    total = f"{r.total_s:.2f} s" if r.total_s is not None else "—"
+    toks = f"{r.completion_tokens} tokens" if r.completion_tokens is not None else "? tokens"
+    return f"[{r.model}: {toks}, first token {ttft}, total {total}]"
+
+
+async def chat(p: Provider, args: argparse.Namespace) -> int:
+    if not args.compare:
+        result = await _one_reply(p, args.model, args.prompt, args.system, None)
+        sys.stdout.write("\n")
+        print(_numbers(result), file=sys.stderr)
+        return 0
+    bufs: tuple[list[str], list[str]] = ([], [])
+    results = await asyncio.gather(
+        _one_reply(p, args.model, args.prompt, args.system, bufs[0]),
+        _one_reply(p, args.compare, args.prompt, args.system, bufs[1]),
+    )
+    for result, buf in zip(results, bufs, strict=True):
+        print(f"── {result.model} ──")
+        print("".join(buf))
+        print(_numbers(result))
+    return 0
+
+
+async def models_list(p: Provider, args: argparse.Namespace) -> int:
+    page = await p.client.models.list()
+    models = list(page.data)
+    if args.json:
+        _dump(models)
+        return 0
+    for m in models:
+        shutdown = getattr(m, "shutdown_date", None)
+        print(f"{m.id:<56} {m.owned_by:<14} {('shuts down ' + shutdown) if shutdown else ''}")
+    return 0
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    """Register files / jobs / chat / models on the top-level parser."""
+
+    def common(p: argparse.ArgumentParser, json_flag: bool = True) -> None:
+        p.add_argument("--profile", help="provider profile from config.toml")
+        p.add_argument("--base-url", help="an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1")
+        if json_flag:
+            p.add_argument("--json", action="store_true", help="print JSON")
+
+    files = sub.add_parser("files", help="upload and list files").add_subparsers(dest="files_command", required=True)
+    p = files.add_parser("upload", help="upload a training file")
+    p.add_argument("file")
+    p.add_argument("--purpose", default="fine-tune")
+    common(p)
+    p.set_defaults(handler=files_upload, action="Uploading the file")
+    p = files.add_parser("list", help="list uploaded files")
+    common(p)
+    p.set_defaults(handler=files_list, action="Listing files")
+
+    jobs = sub.add_parser("jobs", help="create, watch and control fine-tuning jobs").add_subparsers(
+        dest="jobs_command", required=True
+    )
+    p = jobs.add_parser("list", help="list jobs, newest first")
+    p.add_argument("--limit", type=int, default=20)
+    common(p)
+    p.set_defaults(handler=jobs_list, action="Listing jobs")
+    p = jobs.add_parser("show", help="show one job")
+    p.add_argument("id")
+    common(p)
+    p.set_defaults(handler=jobs_show, action="Fetching the job")
+    p = jobs.add_parser("create", help="validate, upload and start a job")
+    p.add_argument("--model", required=True)
+    p.add_argument("--training-file", required=True, help="a file id or a local JSONL path")
+    p.add_argument("--validation-file", help="a file id or a local JSONL path")
+    p.add_argument("--method", choices=["supervised", "dpo"], default="supervised")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr-multiplier", type=float)
+    p.add_argument("--beta", type=float, help="DPO beta in (0, 2]")
+    p.add_argument("--suffix")
+    p.add_argument("--seed", type=int)
+    common(p)
+    p.set_defaults(handler=jobs_create, action="Creating the job")
+    for name, help_text in (("watch", "print events as they happen until the job ends"),):
+        p = jobs.add_parser(name, help=help_text)
+        p.add_argument("id")
+        common(p, json_flag=False)
+        p.set_defaults(handler=jobs_watch, action="Watching the job")
+    for name in ("cancel", "pause", "resume"):
+        p = jobs.add_parser(name, help=f"{name} a job")
+        p.add_argument("id")
+        common(p)
+        p.set_defaults(
+            handler=jobs_control,
+            action={"cancel": "Cancelling", "pause": "Pausing", "resume": "Resuming"}[name] + " the job",
+        )
+
+    p = sub.add_parser("chat", help="stream a reply from a model")
+    p.add_argument("prompt")
+    p.add_argument("--model", required=True)
+    p.add_argument("--compare", metavar="MODEL2", help="a second model to answer the same prompt")
+    p.add_argument("--system", help="a system message")
+    common(p, json_flag=False)
+    p.set_defaults(handler=chat, action="The chat request")
+
+    p = sub.add_parser("models", help="list models").add_subparsers(dest="models_command", required=True)
+    q = p.add_parser("list", help="list models with their shutdown dates")
+    common(q)
+    q.set_defaults(handler=models_list, action="Listing models")
+
+
+__all__ = ["add_parsers", "format_event", "run"]

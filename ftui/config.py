@@ -1,0 +1,158 @@
+"""Settings and provider profiles: TOML in the XDG config dir, plus environment overrides.
+
+The file names the *environment variable* that holds a key, never the key itself::
+
+    default_profile = "work"
+
+    [profiles.work]
+    provider = "openai"              # openai | azure | compatible | sandbox
+    api_key_env = "WORK_OPENAI_KEY"
+    organization = "org-..."
+
+    [profiles.azure]
+    provider = "azure"
+    base_url = "https://my-resource.openai.azure.com"
+    api_version = "2025-04-01-preview"
+    api_key_env = "AZURE_OPENAI_API_KEY"
+    deployments = { "gpt-4.1-2025-04-14.ft-abc" = "weather-bot" }
+
+With no file: OPENAI_API_KEY selects OpenAI; AZURE_OPENAI_ENDPOINT + AZURE_OPENAI_API_KEY +
+OPENAI_API_VERSION select Azure; nothing selects the built-in sandbox.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+ProviderKind = Literal["openai", "azure", "compatible", "sandbox"]
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says what to fix."""
+
+
+class Profile(BaseModel):
+    """One way to reach a provider."""
+
+    name: str = "default"
+    provider: ProviderKind = "sandbox"
+    base_url: str | None = None
+    api_version: str | None = None
+    organization: str | None = None
+    project: str | None = None
+    api_key_env: str | None = None
+    deployments: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """How the header names this provider."""
+        if self.provider == "sandbox":
+            return "sandbox (local)"
+        where = f" · {self.base_url}" if self.base_url and self.provider == "compatible" else ""
+        return f"{self.provider}{where} · profile {self.name}"
+
+    def api_key(self) -> str | None:
+        """The key from the environment variable the profile names (None for the sandbox)."""
+        if self.provider == "sandbox":
+            return None
+        var = self.api_key_env or ("AZURE_OPENAI_API_KEY" if self.provider == "azure" else "OPENAI_API_KEY")
+        key = os.environ.get(var)
+        if not key and self.provider != "compatible":
+            raise ConfigError(f"Profile {self.name!r} reads its API key from ${var}, which is not set.")
+        return key
+
+
+class SandboxSettings(BaseModel):
+    """How the embedded sandbox runs."""
+
+    speed: float = 1.0
+    data_dir: str | None = None
+
+
+class Settings(BaseModel):
+    """Everything in config.toml."""
+
+    default_profile: str | None = None
+    profiles: dict[str, Profile] = Field(default_factory=dict)
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    keymap: dict[str, str] = Field(default_factory=dict)
+    bell: bool = True
+
+
+def config_dir() -> Path:
+    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "ftui"
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "ftui"
+
+
+def config_path() -> Path:
+    return Path(os.environ.get("FTUI_CONFIG") or config_dir() / "config.toml")
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read config.toml (missing file = defaults); env FTUI_SANDBOX_SPEED overrides the speed."""
+    path = path or config_path()
+    data: dict = {}
+    if path.exists():
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{path} cannot be read: {exc}") from exc
+    for name, prof in (data.get("profiles") or {}).items():
+        if isinstance(prof, dict):
+            prof.setdefault("name", name)
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"{path}: {where}: {first['msg']}") from exc
+    if speed := os.environ.get("FTUI_SANDBOX_SPEED"):
+        try:
+            settings.sandbox.speed = float(speed)
+        except ValueError as exc:
+            raise ConfigError(f"FTUI_SANDBOX_SPEED must be a number, not {speed!r}.") from exc
+    return settings
+
+
+def resolve_profile(settings: Settings, name: str | None = None, base_url: str | None = None) -> Profile:
+    """Pick the profile: --profile, then $FTUI_PROFILE, then the file's default, then the environment."""
+    name = name or os.environ.get("FTUI_PROFILE") or settings.default_profile
+    if name:
+        if name == "sandbox" and name not in settings.profiles:
+            profile = Profile(name="sandbox", provider="sandbox")
+        elif name not in settings.profiles:
+            known = ", ".join(sorted(settings.profiles)) or "none"
+            raise ConfigError(f"No profile named {name!r} in {config_path()} (profiles: {known}).")
+        else:
+            profile = settings.profiles[name]
+    elif os.environ.get("AZURE_OPENAI_ENDPOINT") and os.environ.get("AZURE_OPENAI_API_KEY"):
+        profile = Profile(
+            name="azure (env)",
+            provider="azure",
+            base_url=os.environ["AZURE_OPENAI_ENDPOINT"],
+            api_version=os.environ.get("OPENAI_API_VERSION"),
+            api_key_env="AZURE_OPENAI_API_KEY",
+        )
+    elif os.environ.get("OPENAI_API_KEY"):
+        profile = Profile(name="openai (env)", provider="openai", base_url=os.environ.get("OPENAI_BASE_URL"))
+    else:
+        profile = Profile(name="sandbox", provider="sandbox")
+    if base_url:
+        kind: ProviderKind = profile.provider if profile.provider in ("azure", "openai") else "compatible"
+        if profile.provider == "openai" and not os.environ.get(profile.api_key_env or "OPENAI_API_KEY"):
+            kind = "compatible"
+        profile = profile.model_copy(update={"base_url": base_url, "provider": kind})
+    if profile.provider == "azure" and not profile.base_url:
+        raise ConfigError(f"Profile {profile.name!r} is an Azure profile without base_url (the resource endpoint).")
+    if profile.provider == "compatible" and not profile.base_url:
+        raise ConfigError(f"Profile {profile.name!r} is 'compatible' but has no base_url.")
+    return profile

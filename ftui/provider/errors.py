@@ -1,0 +1,70 @@
+"""Turn provider exceptions into one clear sentence: what failed, why, what to do. No keys."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import openai
+
+_KEYLIKE = re.compile(r"\b(sk-[A-Za-z0-9_\-*]{4,}|[A-Fa-f0-9]{32})\b")
+
+
+class ProviderError(Exception):
+    """A provider-layer failure that already carries a human sentence."""
+
+
+def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """Remove anything that looks like a key, and the given secrets, from text."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return _KEYLIKE.sub("***", text)
+
+
+def _server_message(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        err = body.get("error", body)
+        if isinstance(err, dict) and isinstance(err.get("message"), str):
+            return err["message"]
+        if isinstance(body.get("message"), str):
+            return body["message"]
+    return exc.message
+
+
+def describe(exc: BaseException, action: str = "The request", secrets: tuple[str, ...] = ()) -> str:
+    """One sentence for a person, e.g. ``Creating the job failed: ... (400).``"""
+    if isinstance(exc, ProviderError):
+        return redact(str(exc), secrets)
+    if isinstance(exc, openai.APITimeoutError):
+        text = f"{action} timed out; the provider did not answer in time. Try again."
+    elif isinstance(exc, openai.APIConnectionError):
+        host = urlsplit(str(exc.request.url)).netloc if getattr(exc, "request", None) else "the provider"
+        text = f"{action} failed: could not reach {host}. Check the network or the base URL."
+    elif isinstance(exc, openai.AuthenticationError):
+        text = f"{action} failed: the provider rejected the API key (401). Check the key your profile names."
+    elif isinstance(exc, openai.PermissionDeniedError):
+        text = f"{action} was refused (403): {_server_message(exc)}"
+    elif isinstance(exc, openai.NotFoundError):
+        text = f"{action} failed: not found (404): {_server_message(exc)}"
+    elif isinstance(exc, openai.RateLimitError):
+        text = f"{action} was rate limited (429): {_server_message(exc)} Wait a moment and try again."
+    elif isinstance(exc, openai.InternalServerError):
+        text = f"{action} failed: the provider had an internal error ({exc.status_code}). Try again in a moment."
+    elif isinstance(exc, openai.APIStatusError):
+        text = f"{action} was rejected ({exc.status_code}): {_server_message(exc)}"
+    else:
+        text = f"{action} failed: {exc}"
+    text = text.rstrip()
+    if not text.endswith((".", "!", "?")):
+        text += "."
+    return redact(text, secrets)
+
+
+TRANSIENT = (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Errors worth retrying: network, 429 and 5xx (APITimeoutError is an APIConnectionError)."""
+    return isinstance(exc, TRANSIENT)

@@ -1,0 +1,186 @@
+"""Following a job: poll its events, yield each once in time order, survive flaky networks."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+from openai import AsyncOpenAI
+from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
+
+from ftui.provider.errors import is_transient
+from ftui.provider.jobs import TERMINAL_STATUSES
+
+_STEP_MESSAGE = re.compile(r"Step (\d+)(?:/(\d+))?: training loss=([0-9.eE+-]+)")
+_METRIC_KEYS = (
+    "train_loss",
+    "train_mean_token_accuracy",
+    "valid_loss",
+    "valid_mean_token_accuracy",
+    "full_valid_loss",
+    "full_valid_mean_token_accuracy",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MetricPoint:
+    """One metrics event as numbers; every value but the step may be missing."""
+
+    step: int
+    total_steps: int | None = None
+    train_loss: float | None = None
+    train_mean_token_accuracy: float | None = None
+    valid_loss: float | None = None
+    valid_mean_token_accuracy: float | None = None
+    full_valid_loss: float | None = None
+    full_valid_mean_token_accuracy: float | None = None
+
+
+def _num(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def metric_point(event: FineTuningJobEvent) -> MetricPoint | None:
+    """The metrics in an event, from ``data`` or, failing that, from the message text."""
+    data = event.data if isinstance(event.data, dict) else {}
+    step = data.get("step")
+    if isinstance(step, int | float) and not isinstance(step, bool):
+        total = data.get("total_steps")
+        return MetricPoint(
+            step=int(step),
+            total_steps=int(total) if isinstance(total, int | float) and not isinstance(total, bool) else None,
+            **{k: _num(data.get(k)) for k in _METRIC_KEYS},
+        )
+    match = _STEP_MESSAGE.search(event.message or "")
+    if match and (event.type in (None, "metrics")):
+        return MetricPoint(
+            step=int(match.group(1)),
+            total_steps=int(match.group(2)) if match.group(2) else None,
+            train_loss=_num(match.group(3)),
+        )
+    return None
+
+
+@dataclass
+class StreamState:
+    """What a watcher shows besides events: the job, and whether we are reconnecting."""
+
+    job: FineTuningJob | None = None
+    reconnecting: str | None = None
+
+
+class EventStream:
+    """Async iterator over a job's events, oldest first, each exactly once.
+
+    Polls the newest page; when every event on it is new, pages back with ``after`` until
+    it meets one already seen. Polls fast while events flow, backs off while nothing
+    changes, retries transient errors (429, 5xx, dropped connections) forever, and stops
+    once the job has ended and its last events are out.
+    """
+
+    def __init__(
+        self,
+        client: AsyncOpenAI,
+        job_id: str,
+        *,
+        seen: set[str] | None = None,
+        min_interval: float = 0.5,
+        max_interval: float = 10.0,
+        running_interval: float = 2.0,
+        page_size: int = 100,
+        on_state: Callable[[StreamState], None] | None = None,
+    ) -> None:
+        self.client = client
+        self.job_id = job_id
+        self.seen: set[str] = set(seen or ())
+        self.min_interval = min_interval
+        self.max_interval = max_interval
+        self.running_interval = running_interval
+        self.page_size = page_size
+        self.on_state = on_state
+        self.state = StreamState()
+        self._pending: list[FineTuningJobEvent] = []  # fetched newest first, not yet yielded
+        self._cursor: str | None = None
+        self._failures = 0
+
+    def _notify(self) -> None:
+        if self.on_state:
+            self.on_state(self.state)
+
+    async def _new_events(self) -> list[FineTuningJobEvent]:
+        """Events not yet seen, oldest first. Resumable: if a page request fails, the pages
+        already fetched and the ``after`` cursor are kept, and the next call carries on."""
+        while True:
+            kwargs: dict[str, object] = {"limit": self.page_size}
+            if self._cursor:
+                kwargs["after"] = self._cursor
+            page = await self.client.fine_tuning.jobs.list_events(self.job_id, **kwargs)
+            done = not page.has_more or not page.data
+            for event in page.data:
+                if event.id in self.seen:
+                    done = True
+                    break
+                self._pending.append(event)
+            if done:
+                break
+            self._cursor = page.data[-1].id
+        fresh = list(reversed(self._pending))
+        self._pending, self._cursor = [], None
+        return fresh
+
+    async def _backoff(self, exc: BaseException) -> None:
+        if not is_transient(exc):
+            raise exc
+        self._failures += 1
+        self.state.reconnecting = f"reconnecting (attempt {self._failures})"
+        self._notify()
+        await asyncio.sleep(min(self.max_interval, self.min_interval * 2 ** min(self._failures, 10)))
+
+    async def __aiter__(self) -> AsyncIterator[FineTuningJobEvent]:
+        interval = self.min_interval
+        while True:
+            try:
+                events = await self._new_events()
+            except Exception as exc:
+                await self._backoff(exc)
+                continue
+            for event in events:
+                self.seen.add(event.id)
+                yield event
+            try:
+                job = await self.client.fine_tuning.jobs.retrieve(self.job_id)
+            except Exception as exc:
+                await self._backoff(exc)
+                continue
+            self._failures = 0
+            self.state.reconnecting = None
+            self.state.job = job
+            self._notify()
+            if job.status in TERMINAL_STATUSES:
+                # One more look after the end, in case the final events landed after our page.
+                try:
+                    tail = await self._new_events()
+                except Exception as exc:
+                    await self._backoff(exc)
+                    continue
+                for event in tail:
+                    self.seen.add(event.id)
+                    yield event
+                return
+            if events:
+                interval = self.min_interval
+            else:
+                cap = self.running_interval if job.status == "running" else self.max_interval
+                interval = min(cap, interval * 1.5)
+            await asyncio.sleep(interval)

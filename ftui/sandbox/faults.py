@@ -1,0 +1,68 @@
+"""Fault injection for tests: ``429=0.2,500=0.1,drop=0.05,slow=0.1:2.0,seed=7``.
+
+Each request draws once: a 429 with Retry-After, a 500, a connection dropped mid-response,
+or a response delayed by the given seconds, each with its probability.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+
+class FaultSpecError(ValueError):
+    """The fault spec string is malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Draw:
+    """What happens to one request."""
+
+    kind: str | None = None  # "429", "500", "drop" or None
+    delay: float = 0.0
+
+
+class Faults:
+    """Parses a spec and draws a fault per request from a seeded generator."""
+
+    def __init__(self, spec: str | None = None) -> None:
+        self.p429 = self.p500 = self.pdrop = self.pslow = 0.0
+        self.slow_seconds = 1.0
+        seed: int | None = None
+        for part in filter(None, (p.strip() for p in (spec or "").split(","))):
+            key, _, value = part.partition("=")
+            try:
+                if key == "429":
+                    self.p429 = float(value)
+                elif key == "500":
+                    self.p500 = float(value)
+                elif key == "drop":
+                    self.pdrop = float(value)
+                elif key == "slow":
+                    prob, _, secs = value.partition(":")
+                    self.pslow = float(prob)
+                    self.slow_seconds = float(secs) if secs else 1.0
+                elif key == "seed":
+                    seed = int(value)
+                else:
+                    raise FaultSpecError(f"unknown fault {key!r} (use 429, 500, drop, slow, seed)")
+            except ValueError as exc:
+                if isinstance(exc, FaultSpecError):
+                    raise
+                raise FaultSpecError(f"bad value in fault spec part {part!r}") from exc
+        self.rng = random.Random(seed)
+
+    @property
+    def active(self) -> bool:
+        return any((self.p429, self.p500, self.pdrop, self.pslow))
+
+    def draw(self) -> Draw:
+        if not self.active:
+            return Draw()
+        delay = self.slow_seconds if self.rng.random() < self.pslow else 0.0
+        r = self.rng.random()
+        for kind, p in (("429", self.p429), ("500", self.p500), ("drop", self.pdrop)):
+            if r < p:
+                return Draw(kind, delay)
+            r -= p
+        return Draw(None, delay)

@@ -1,0 +1,759 @@
+"""The sandbox: an OpenAI-compatible HTTP server on loopback (aiohttp), state in SQLite.
+
+Runs standalone (``ftui sandbox serve``) or inside another asyncio program on a free port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import os
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from ftui.data.catalog import load_catalog
+from ftui.data.tokens import TokenCounter
+from ftui.data.validate import validate_file
+from ftui.sandbox.faults import Faults
+from ftui.sandbox.replies import Pair, best_reply, generic_reply, load_pairs
+from ftui.sandbox.simulate import JobPlan
+from ftui.sandbox.store import Store, new_id
+
+log = logging.getLogger("ftui.sandbox")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+MAX_FILE_BYTES = 512 * 1024 * 1024
+MAX_PART_BYTES = 64 * 1024 * 1024
+CHUNK_DELAY = 0.03
+DROP = web.RequestKey("ftui_drop", bool)  # set when the fault injector drops this response
+
+
+class ApiError(Exception):
+    """Raised by handlers; becomes OpenAI's error body."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        type_: str = "invalid_request_error",
+        param: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status, self.message, self.type, self.param, self.code = status, message, type_, param, code
+
+
+def error_response(
+    status: int, message: str, type_: str, param: str | None, code: str | None, **headers: str
+) -> web.Response:
+    body = {"error": {"message": message, "type": type_, "param": param, "code": code}}
+    return web.json_response(body, status=status, headers=headers or None)
+
+
+def default_data_dir() -> Path:
+    """The sandbox state shared by the TUI and the command line: $XDG_DATA_HOME/ftui/sandbox."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "ftui" / "sandbox"
+
+
+def _auto_batch_size(n: int) -> int:
+    return max(1, min(256, math.ceil(n * 0.002)))
+
+
+def _hp_value(value: Any, name: str, lo: float, hi: float, integer: bool) -> Any:
+    if value is None or value == "auto":
+        return "auto"
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and (not integer or float(value).is_integer())
+    if not ok or not lo <= value <= hi:
+        kind = "an integer" if integer else "a number"
+        raise ApiError(
+            400,
+            f"{name} must be {kind} between {lo:g} and {hi:g}, or 'auto'.",
+            param=name,
+            code="invalid_hyperparameters",
+        )
+    return int(value) if integer else float(value)
+
+
+class SandboxServer:
+    """The embedded provider. ``await start()`` returns the base URL (ending in /v1)."""
+
+    def __init__(
+        self,
+        data_dir: Path | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        speed: float = 1.0,
+        faults: Faults | str | None = None,
+        api_key: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.data_dir = Path(data_dir) if data_dir else default_data_dir()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.host, self.port, self.speed = host, port, speed
+        if faults is None:
+            faults = os.environ.get("FTUI_SANDBOX_FAULTS")
+        self.faults = faults if isinstance(faults, Faults) else Faults(faults)
+        self.api_key = api_key
+        self.store = Store(self.data_dir, clock=clock)
+        self.catalog = load_catalog()
+        self._pairs: dict[str, list[Pair]] = {}
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+        self.requests = 0
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def app(self) -> web.Application:
+        app = web.Application(middlewares=[self._errors, self._auth, self._fault])
+        r = app.router
+        r.add_post("/v1/files", self.create_file)
+        r.add_get("/v1/files", self.list_files)
+        r.add_get("/v1/files/{id}", self.get_file)
+        r.add_delete("/v1/files/{id}", self.delete_file)
+        r.add_get("/v1/files/{id}/content", self.file_content)
+        r.add_post("/v1/uploads", self.create_upload)
+        r.add_post("/v1/uploads/{id}/parts", self.add_part)
+        r.add_post("/v1/uploads/{id}/complete", self.complete_upload)
+        r.add_post("/v1/uploads/{id}/cancel", self.cancel_upload)
+        r.add_post("/v1/fine_tuning/jobs", self.create_job)
+        r.add_get("/v1/fine_tuning/jobs", self.list_jobs)
+        r.add_get("/v1/fine_tuning/jobs/{id}", self.get_job)
+        r.add_post("/v1/fine_tuning/jobs/{id}/{action:cancel|pause|resume}", self.control_job)
+        r.add_get("/v1/fine_tuning/jobs/{id}/events", self.list_events)
+        r.add_get("/v1/fine_tuning/jobs/{id}/checkpoints", self.list_checkpoints)
+        r.add_get("/v1/models", self.list_models)
+        r.add_get("/v1/models/{model:.+}", self.get_model)
+        r.add_delete("/v1/models/{model:.+}", self.delete_model)
+        r.add_post("/v1/chat/completions", self.chat)
+        return app
+
+    async def start(self) -> str:
+        """Bind (port 0 picks a free one) and serve in the running event loop."""
+        sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.port))
+        self.port = sock.getsockname()[1]
+        self._runner = web.AppRunner(self.app(), access_log=None, handle_signals=False, shutdown_timeout=0.5)
+        await self._runner.setup()
+        await web.SockSite(self._runner, sock).start()
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        self.base_url = f"http://{host}:{self.port}/v1"
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        self.store.close()
+
+    # -- middlewares -------------------------------------------------------------------------
+    @web.middleware
+    async def _errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except ApiError as exc:
+            return error_response(exc.status, exc.message, exc.type, exc.param, exc.code)
+        except web.HTTPException as exc:
+            if exc.status == 404:
+                return error_response(
+                    404,
+                    f"Unknown request URL: {request.method} {request.path}.",
+                    "invalid_request_error",
+                    None,
+                    "unknown_url",
+                )
+            if exc.status == 405:
+                return error_response(
+                    405,
+                    f"Method {request.method} is not allowed for {request.path}.",
+                    "invalid_request_error",
+                    None,
+                    None,
+                )
+            raise
+        except (ConnectionResetError, asyncio.CancelledError):
+            raise
+        except Exception:
+            log.exception("sandbox handler failed")
+            return error_response(500, "The sandbox hit an internal error.", "server_error", None, None)
+
+    @web.middleware
+    async def _auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        self.requests += 1
+        if self.api_key:
+            given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip() or request.headers.get(
+                "api-key", ""
+            )
+            if given != self.api_key:
+                return error_response(
+                    401, "Incorrect API key provided.", "invalid_request_error", None, "invalid_api_key"
+                )
+        return await handler(request)
+
+    @web.middleware
+    async def _fault(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        draw = self.faults.draw()
+        if draw.delay:
+            await asyncio.sleep(draw.delay)
+        if draw.kind == "429":
+            return error_response(
+                429,
+                "Rate limit reached (injected by the sandbox).",
+                "requests",
+                None,
+                "rate_limit_exceeded",
+                **{"Retry-After": "1", "retry-after-ms": "50"},
+            )
+        if draw.kind == "500":
+            return error_response(500, "The server had an error (injected by the sandbox).", "server_error", None, None)
+        if draw.kind == "drop":
+            request[DROP] = True
+        response = await handler(request)
+        if draw.kind == "drop" and isinstance(response, web.Response) and response.body is not None:
+            return await self._drop(request, response)
+        return response
+
+    @staticmethod
+    async def _drop(request: web.Request, response: web.Response) -> web.StreamResponse:
+        body = bytes(response.body)  # type: ignore[arg-type]
+        partial = web.StreamResponse(
+            status=response.status,
+            headers={"Content-Type": response.content_type or "application/json", "Content-Length": str(len(body))},
+        )
+        await partial.prepare(request)
+        await partial.write(body[: max(1, len(body) // 2)])
+        if request.transport is not None:
+            request.transport.close()
+        return partial
+
+    # -- helpers -------------------------------------------------------------------------
+    @staticmethod
+    async def _json(request: web.Request) -> dict[str, Any]:
+        try:
+            body = await request.json()
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ApiError(400, "We could not parse the JSON body of your request.") from exc
+        if not isinstance(body, dict):
+            raise ApiError(400, "The request body must be a JSON object.")
+        return body
+
+    @staticmethod
+    def _page(items: list[dict], request: web.Request, default_limit: int) -> dict:
+        after = request.query.get("after")
+        try:
+            limit = int(request.query.get("limit", default_limit))
+        except ValueError as exc:
+            raise ApiError(400, "limit must be an integer.", param="limit") from exc
+        if not 1 <= limit <= 10_000:
+            raise ApiError(400, "limit must be between 1 and 10000.", param="limit")
+        if after:
+            ids = [i["id"] for i in items]
+            items = items[ids.index(after) + 1 :] if after in ids else []
+        return {"object": "list", "data": items[:limit], "has_more": len(items) > limit}
+
+    async def _save_multipart_file(self, request: web.Request, limit: int) -> tuple[Path, str, dict[str, str]]:
+        """Stream the multipart "file" (or "data") field to a temp file; return it and the other fields."""
+        try:
+            reader = await request.multipart()
+        except (AssertionError, ValueError) as exc:
+            raise ApiError(400, "Expected a multipart/form-data body.") from exc
+        tmp = self.store.files_dir / (new_id("incoming-") + ".tmp")
+        filename, fields, got_file = "upload.jsonl", {}, False
+        try:
+            while (part := await reader.next()) is not None:
+                if part.name in ("file", "data"):
+                    got_file = True
+                    filename = part.filename or filename
+                    size = 0
+                    with open(tmp, "wb") as fh:
+                        while chunk := await part.read_chunk(1 << 20):
+                            size += len(chunk)
+                            if size > limit:
+                                raise ApiError(413, f"File is larger than {limit // (1 << 20)} MB.", param=part.name)
+                            fh.write(chunk)
+                elif part.name:
+                    fields[part.name] = (await part.text()).strip()
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        if not got_file:
+            raise ApiError(400, "The request has no file.", param="file")
+        return tmp, filename, fields
+
+    # -- files -----------------------------------------------------------------------------
+    async def create_file(self, request: web.Request) -> web.Response:
+        tmp, filename, fields = await self._save_multipart_file(request, MAX_FILE_BYTES)
+        purpose = fields.get("purpose")
+        if not purpose:
+            tmp.unlink(missing_ok=True)
+            raise ApiError(
+                400, "Missing required parameter: 'purpose'.", param="purpose", code="missing_required_parameter"
+            )
+        return web.json_response(self.store.add_file(filename, purpose, src=tmp))
+
+    async def list_files(self, request: web.Request) -> web.Response:
+        files = self.store.list_files(request.query.get("purpose"))
+        if request.query.get("order") == "asc":
+            files.reverse()
+        return web.json_response(self._page(files, request, 10_000))
+
+    def _file_or_404(self, file_id: str) -> dict:
+        obj = self.store.get_file(file_id)
+        if obj is None:
+            raise ApiError(404, f"No such File object: {file_id}", param="id")
+        return obj
+
+    async def get_file(self, request: web.Request) -> web.Response:
+        return web.json_response(self._file_or_404(request.match_info["id"]))
+
+    async def delete_file(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["id"]
+        self._file_or_404(file_id)
+        self.store.delete_file(file_id)
+        return web.json_response({"id": file_id, "object": "file", "deleted": True})
+
+    async def file_content(self, request: web.Request) -> web.StreamResponse:
+        file_id = request.match_info["id"]
+        self._file_or_404(file_id)
+        path = self.store.file_path(file_id)
+        assert path is not None
+        return web.FileResponse(path, headers={"Content-Type": "application/octet-stream"})
+
+    # -- uploads ---------------------------------------------------------------------------
+    async def create_upload(self, request: web.Request) -> web.Response:
+        body = await self._json(request)
+        for key in ("filename", "purpose", "bytes", "mime_type"):
+            if key not in body:
+                raise ApiError(
+                    400, f"Missing required parameter: '{key}'.", param=key, code="missing_required_parameter"
+                )
+        size = body["bytes"]
+        if not isinstance(size, int) or size < 0 or size > 8 * 1024**3:
+            raise ApiError(400, "bytes must be between 0 and 8 GB.", param="bytes")
+        return web.json_response(self.store.create_upload(body["filename"], body["purpose"], size, body["mime_type"]))
+
+    def _pending_upload(self, upload_id: str) -> dict:
+        upload = self.store.get_upload(upload_id)
+        if upload is None:
+            raise ApiError(404, f"No such Upload object: {upload_id}", param="upload_id")
+        if upload["status"] != "pending":
+            raise ApiError(400, f"Upload {upload_id} is already {upload['status']}.", param="upload_id")
+        if upload["expires_at"] < time.time():
+            raise ApiError(400, f"Upload {upload_id} has expired.", param="upload_id")
+        return upload
+
+    async def add_part(self, request: web.Request) -> web.Response:
+        upload_id = request.match_info["id"]
+        self._pending_upload(upload_id)
+        tmp, _, _ = await self._save_multipart_file(request, MAX_PART_BYTES)
+        try:
+            return web.json_response(self.store.add_part(upload_id, tmp.read_bytes()))
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    async def complete_upload(self, request: web.Request) -> web.Response:
+        upload_id = request.match_info["id"]
+        upload = self._pending_upload(upload_id)
+        body = await self._json(request)
+        part_ids = body.get("part_ids")
+        parts = self.store.part_sizes(upload_id)
+        if not isinstance(part_ids, list) or any(p not in parts for p in part_ids):
+            raise ApiError(400, "part_ids must list the parts of this upload.", param="part_ids")
+        total = sum(parts[p][1] for p in part_ids)
+        if total != upload["bytes"]:
+            raise ApiError(
+                400, f"The parts add up to {total} bytes, but the upload expected {upload['bytes']}.", param="part_ids"
+            )
+        tmp = self.store.files_dir / (new_id("assemble-") + ".tmp")
+        with open(tmp, "wb") as out:
+            for p in part_ids:
+                with open(parts[p][0], "rb") as src:
+                    while chunk := src.read(1 << 20):
+                        out.write(chunk)
+        file_obj = self.store.add_file(upload["filename"], upload["purpose"], src=tmp)
+        self.store.finish_upload(upload_id, "completed", file_obj["id"])
+        return web.json_response(self.store.get_upload(upload_id))
+
+    async def cancel_upload(self, request: web.Request) -> web.Response:
+        upload_id = request.match_info["id"]
+        self._pending_upload(upload_id)
+        self.store.finish_upload(upload_id, "cancelled")
+        return web.json_response(self.store.get_upload(upload_id))
+
+    # -- jobs ------------------------------------------------------------------------------
+    def _job_or_404(self, job_id: str) -> dict:
+        job = self.store.advance(job_id)
+        if job is None:
+            raise ApiError(404, f"Could not find fine-tune: {job_id}", param="fine_tune_id", code="fine_tune_not_found")
+        return job
+
+    def _base_model(self, model: Any) -> str:
+        if not isinstance(model, str) or not model:
+            raise ApiError(
+                400, "Missing required parameter: 'model'.", param="model", code="missing_required_parameter"
+            )
+        if model.startswith("ft:"):
+            if any(m == model for m, _, _ in self.store.trained_models()):
+                return model
+        else:
+            info = self.catalog.lookup(model)
+            if info.known:
+                return model
+        raise ApiError(
+            400,
+            f"Model {model} is not available for fine-tuning or does not exist.",
+            param="model",
+            code="model_not_available",
+        )
+
+    def _training_file(self, file_id: Any, param: str) -> Path:
+        if not isinstance(file_id, str) or not file_id:
+            raise ApiError(
+                400, f"Missing required parameter: '{param}'.", param=param, code="missing_required_parameter"
+            )
+        obj = self.store.get_file(file_id)
+        if obj is None:
+            raise ApiError(
+                400, f"Invalid file format: file {file_id} does not exist.", param=param, code="invalid_file"
+            )
+        if obj["purpose"] != "fine-tune":
+            raise ApiError(
+                400,
+                f"File {file_id} has purpose {obj['purpose']!r}; fine-tuning needs 'fine-tune'.",
+                param=param,
+                code="invalid_file",
+            )
+        path = self.store.file_path(file_id)
+        assert path is not None
+        return path
+
+    async def create_job(self, request: web.Request) -> web.Response:
+        body = await self._json(request)
+        model = self._base_model(body.get("model"))
+        train_path = self._training_file(body.get("training_file"), "training_file")
+        validation_file = body.get("validation_file")
+        if validation_file is not None:
+            self._training_file(validation_file, "validation_file")
+        suffix = body.get("suffix")
+        if suffix is not None and (not isinstance(suffix, str) or len(suffix) > 64):
+            raise ApiError(400, "suffix must be a string of at most 64 characters.", param="suffix")
+        seed = body.get("seed")
+        if seed is not None and (not isinstance(seed, int) or not 0 <= seed <= 2147483647):
+            raise ApiError(400, "seed must be an integer between 0 and 2147483647.", param="seed")
+        metadata = body.get("metadata") or {}
+        if not isinstance(metadata, dict) or len(metadata) > 16:
+            raise ApiError(400, "metadata must be an object with at most 16 keys.", param="metadata")
+        method = body.get("method") or {"type": "supervised"}
+        mtype = method.get("type") if isinstance(method, dict) else None
+        if mtype not in ("supervised", "dpo", "reinforcement"):
+            raise ApiError(400, "method.type must be supervised, dpo or reinforcement.", param="method.type")
+        hp_in = dict(body.get("hyperparameters") or {})
+        hp_in.update((method.get(mtype) or {}).get("hyperparameters") or {})
+        n_epochs = _hp_value(hp_in.get("n_epochs"), "n_epochs", 1, 50, True)
+        batch_size = _hp_value(hp_in.get("batch_size"), "batch_size", 1, 256, True)
+        lrm = hp_in.get("learning_rate_multiplier")
+        if lrm not in (None, "auto") and (not isinstance(lrm, int | float) or isinstance(lrm, bool) or lrm <= 0):
+            raise ApiError(
+                400,
+                "learning_rate_multiplier must be a positive number or 'auto'.",
+                param="learning_rate_multiplier",
+                code="invalid_hyperparameters",
+            )
+        requested: dict[str, Any] = {
+            "n_epochs": n_epochs,
+            "batch_size": batch_size,
+            "learning_rate_multiplier": lrm if lrm is not None else "auto",
+        }
+        if mtype == "dpo":
+            beta = hp_in.get("beta", "auto")
+            if beta != "auto" and (not isinstance(beta, int | float) or not 0 < beta <= 2):
+                raise ApiError(
+                    400, "beta must be a number in (0, 2] or 'auto'.", param="beta", code="invalid_hyperparameters"
+                )
+            requested["beta"] = beta
+
+        report = await asyncio.to_thread(validate_file, train_path, self.catalog.base_model_name(model), processes=1)
+        invalid = None
+        if report.errors:
+            first = next((f for f in report.errors if f.line is not None), report.errors[0])
+            where = f"line {first.line}" if first.line is not None else "the file"
+            invalid = (
+                f"{len(report.errors)} error{'s' if len(report.errors) != 1 else ''}; "
+                f"{where}: {first.message} ({first.code})"
+            )
+        elif mtype == "dpo" and report.format != "dpo":
+            invalid = f"the file is in {report.format} format, but DPO needs preference pairs"
+        elif mtype == "supervised" and report.format not in ("chat", "completion"):
+            invalid = f"the file is in {report.format} format, but supervised fine-tuning needs chat examples"
+
+        n = max(1, report.parsed)
+        epochs = n_epochs if n_epochs != "auto" else report.estimate.epochs
+        bs = batch_size if batch_size != "auto" else _auto_batch_size(n)
+        resolved: dict[str, Any] = {
+            "n_epochs": epochs,
+            "batch_size": bs,
+            "learning_rate_multiplier": lrm if isinstance(lrm, int | float) else 1.8,
+        }
+        if mtype == "dpo":
+            resolved["beta"] = requested["beta"] if requested["beta"] != "auto" else 0.1
+        job_id = new_id("ftjob-")
+        seed = seed if seed is not None else int.from_bytes(os.urandom(4), "big") % 2147483647
+        base = self.catalog.base_model_name(model)
+        if self.catalog.lookup(base).known:
+            base = self.catalog.lookup(base).name
+        ft_model = f"ft:{base}:sandbox:{suffix or ''}:{job_id[-8:]}"
+        plan = JobPlan(
+            job_id=job_id,
+            training_file=body["training_file"],
+            validation_file=validation_file,
+            fine_tuned_model=ft_model,
+            seed=seed,
+            n_examples=n,
+            batch_size=bs,
+            epochs=epochs,
+            invalid_reason=invalid,
+        )
+        static = {
+            "id": job_id,
+            "object": "fine_tuning.job",
+            "created_at": int(self.store.clock()),
+            "model": model,
+            "training_file": body["training_file"],
+            "validation_file": validation_file,
+            "seed": seed,
+            "hyperparameters": {k: v for k, v in resolved.items() if k != "beta"},
+            "hyperparameters_requested": {k: v for k, v in requested.items() if k != "beta"},
+            "method": {"type": mtype, mtype: {"hyperparameters": resolved}},
+            "metadata": metadata or None,
+            "organization_id": "org-sandbox",
+            "integrations": [],
+            "user_provided_suffix": suffix,
+            "error": None,
+            "_trained_tokens": epochs * report.estimate.billing_tokens,
+        }
+        self.store.add_job(plan, static, self.speed)
+        return web.json_response(self._job_or_404(job_id))
+
+    async def list_jobs(self, request: web.Request) -> web.Response:
+        jobs = [j for j in (self.store.advance(i) for i in self.store.job_ids()) if j]
+        wanted = {k[9:-1]: v for k, v in request.query.items() if k.startswith("metadata[") and k.endswith("]")}
+        if wanted:
+            jobs = [j for j in jobs if all((j.get("metadata") or {}).get(k) == v for k, v in wanted.items())]
+        return web.json_response(self._page(jobs, request, 20))
+
+    async def get_job(self, request: web.Request) -> web.Response:
+        return web.json_response(self._job_or_404(request.match_info["id"]))
+
+    async def control_job(self, request: web.Request) -> web.Response:
+        job_id, action = request.match_info["id"], request.match_info["action"]
+        self._job_or_404(job_id)
+        job, problem = self.store.control(job_id, action)
+        if problem:
+            raise ApiError(400, problem, param="fine_tune_id", code="invalid_job_state")
+        return web.json_response(job)
+
+    async def list_events(self, request: web.Request) -> web.Response:
+        job_id = request.match_info["id"]
+        self._job_or_404(job_id)
+        try:
+            limit = int(request.query.get("limit", 20))
+        except ValueError as exc:
+            raise ApiError(400, "limit must be an integer.", param="limit") from exc
+        events, more = self.store.events(job_id, request.query.get("after"), max(1, min(limit, 10_000)))
+        return web.json_response({"object": "list", "data": events, "has_more": more})
+
+    async def list_checkpoints(self, request: web.Request) -> web.Response:
+        job_id = request.match_info["id"]
+        self._job_or_404(job_id)
+        return web.json_response(self._page(self.store.checkpoints(job_id), request, 10))
+
+    # -- models ----------------------------------------------------------------------------
+    def _models(self) -> dict[str, dict]:
+        out: dict[str, dict] = {}
+        for name, info in self.catalog.models.items():
+            out[name] = {
+                "id": name,
+                "object": "model",
+                "created": 1_700_000_000,
+                "owned_by": "system",
+                "shutdown_date": info.shutdown_date,
+            }
+        for alias, target in self.catalog.aliases.items():
+            out[alias] = {**out[target], "id": alias}
+        for model, created, _ in self.store.trained_models():
+            base = self.catalog.lookup(model)
+            out[model] = {
+                "id": model,
+                "object": "model",
+                "created": created,
+                "owned_by": "user-sandbox",
+                "shutdown_date": base.shutdown_date,
+            }
+        return out
+
+    async def list_models(self, request: web.Request) -> web.Response:
+        return web.json_response({"object": "list", "data": list(self._models().values())})
+
+    def _model_or_404(self, model: str) -> dict:
+        found = self._models().get(model)
+        if found is None:
+            raise ApiError(
+                404,
+                f"The model `{model}` does not exist or you do not have access to it.",
+                param="model",
+                code="model_not_found",
+            )
+        return found
+
+    async def get_model(self, request: web.Request) -> web.Response:
+        return web.json_response(self._model_or_404(request.match_info["model"]))
+
+    async def delete_model(self, request: web.Request) -> web.Response:
+        model = request.match_info["model"]
+        found = self._model_or_404(model)
+        if found["owned_by"] == "system":
+            raise ApiError(
+                403,
+                f"You cannot delete the base model {model}.",
+                type_="invalid_request_error",
+                param="model",
+                code="model_not_deletable",
+            )
+        self.store.delete_model(model)
+        return web.json_response({"id": model, "object": "model", "deleted": True})
+
+    # -- chat ------------------------------------------------------------------------------
+    async def _reply_for(self, model: str, prompt: str) -> str:
+        if not model.startswith("ft:"):
+            return generic_reply(model, prompt)
+        job_id = next(j for m, _, j in self.store.trained_models() if m == model)
+        if job_id not in self._pairs:
+            plan = self.store.job_plan(job_id)
+            path = self.store.file_path(plan.training_file) if plan else None
+            self._pairs[job_id] = await asyncio.to_thread(load_pairs, path) if path else []
+        return best_reply(self._pairs[job_id], prompt) or generic_reply(model, prompt)
+
+    async def chat(self, request: web.Request) -> web.StreamResponse:
+        body = await self._json(request)
+        model = body.get("model")
+        if not isinstance(model, str) or not model:
+            raise ApiError(
+                400, "Missing required parameter: 'model'.", param="model", code="missing_required_parameter"
+            )
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages:
+            raise ApiError(400, "'messages' must be a non-empty array.", param="messages")
+        self._model_or_404(model)
+        prompt = ""
+        for m in reversed(messages):
+            if isinstance(m, dict) and m.get("role") == "user":
+                c = m.get("content")
+                prompt = (
+                    c if isinstance(c, str) else " ".join(p.get("text", "") for p in c or [] if isinstance(p, dict))
+                )
+                break
+        reply = await self._reply_for(model, prompt)
+        counter = TokenCounter(self.catalog.lookup(model).encoding)
+        max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
+        finish = "stop"
+        if isinstance(max_tokens, int) and max_tokens > 0:
+            enc_tokens = counter._encode(reply)
+            if len(enc_tokens) > max_tokens:
+                from ftui.data.tokens import get_encoding
+
+                reply = get_encoding(counter.encoding_name).decode(enc_tokens[:max_tokens])
+                finish = "length"
+        prompt_tokens = counter.count_messages([m for m in messages if isinstance(m, dict)])[0]
+        usage = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": counter.count(reply),
+            "total_tokens": prompt_tokens + counter.count(reply),
+        }
+        cid = new_id("chatcmpl-")
+        created = int(time.time())
+        if not body.get("stream"):
+            return web.json_response(
+                {
+                    "id": cid,
+                    "object": "chat.completion",
+                    "created": created,
+                    "model": model,
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": reply, "refusal": None},
+                            "finish_reason": finish,
+                            "logprobs": None,
+                        }
+                    ],
+                    "usage": usage,
+                    "system_fingerprint": "fp_sandbox",
+                }
+            )
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        return await self._stream(request, cid, created, model, reply, finish, usage if include_usage else None)
+
+    async def _stream(
+        self, request: web.Request, cid: str, created: int, model: str, reply: str, finish: str, usage: dict | None
+    ) -> web.StreamResponse:
+        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+        await resp.prepare(request)
+
+        def chunk(delta: dict, finish_reason: str | None = None, with_usage: dict | None = None) -> bytes:
+            obj = {
+                "id": cid,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": model,
+                "system_fingerprint": "fp_sandbox",
+                "choices": []
+                if with_usage
+                else [{"index": 0, "delta": delta, "finish_reason": finish_reason, "logprobs": None}],
+            }
+            if with_usage:
+                obj["usage"] = with_usage
+            return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n".encode()
+
+        pieces = [p for p in _split_keep_spaces(reply)]
+        drop_at = len(pieces) // 2 if request.get(DROP) else None
+        await resp.write(chunk({"role": "assistant", "content": ""}))
+        for i, piece in enumerate(pieces):
+            if drop_at is not None and i == drop_at:
+                if request.transport is not None:
+                    request.transport.close()
+                return resp
+            await resp.write(chunk({"content": piece}))
+            await asyncio.sleep(CHUNK_DELAY / self.speed)
+        await resp.write(chunk({}, finish))
+        if usage:
+            await resp.write(chunk({}, with_usage=usage))
+        await resp.write(b"data: [DONE]\n\n")
+        await resp.write_eof()
+        return resp
+
+
+def _split_keep_spaces(text: str) -> list[str]:
+    """Split into word-ish pieces that join back to the text (CJK one character at a time)."""
+    out: list[str] = []
+    current = ""
+    for ch in text:
+        if "\u3400" <= ch <= "\u9fff":
+            if current:
+                out.append(current)
+                current = ""
+            out.append(ch)
+        elif ch == " " and current.strip():
+            out.append(current)
+            current = ch
+        else:
+            current += ch
+    if current:
+        out.append(current)
+    return out
