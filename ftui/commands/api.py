@@ -148,13 +148,9 @@ async def jobs_create(p: Provider, args: argparse.Namespace) -> int:
                 report = await asyncio.to_thread(validate_file, path, args.model)
             except DatasetReadError as exc:
                 return fail(str(exc))
-            if report.errors:
-                first = next((f for f in report.errors if f.line is not None), report.errors[0])
-                where = f"line {first.line}" if first.line else "file"
+            if summary := report.error_summary():
                 return fail(
-                    f"{path} has {len(report.errors)} errors ({where}: {first.message}); "
-                    f"run `ftui validate {path}` for all of them. Nothing was uploaded.",
-                    1,
+                    f"{path} has {summary}. Run `ftui validate {path}` for all of them. Nothing was uploaded.", 1
                 )
             if kind == "training" and not args.json:
                 est = report.estimate

@@ -176,6 +176,15 @@ class Report:
     def warnings(self) -> list[Finding]:
         return [f for f in self.findings if f.severity is Severity.WARNING]
 
+    def error_summary(self) -> str | None:
+        """One phrase naming the error count and the first bad line, or None when clean."""
+        errors = self.errors
+        if not errors:
+            return None
+        first = next((f for f in errors if f.line is not None), errors[0])
+        where = f"line {first.line}" if first.line is not None else "the file"
+        return f"{len(errors)} error{'s' if len(errors) != 1 else ''}; {where}: {first.message} ({first.code})"
+
     @property
     def most_common_system_message(self) -> str | None:
         top = self.system_messages.most_common(1)

@@ -480,17 +480,10 @@ class SandboxServer:
             requested["beta"] = beta
 
         report = await asyncio.to_thread(validate_file, train_path, self.catalog.base_model_name(model), processes=1)
-        invalid = None
-        if report.errors:
-            first = next((f for f in report.errors if f.line is not None), report.errors[0])
-            where = f"line {first.line}" if first.line is not None else "the file"
-            invalid = (
-                f"{len(report.errors)} error{'s' if len(report.errors) != 1 else ''}; "
-                f"{where}: {first.message} ({first.code})"
-            )
-        elif mtype == "dpo" and report.format != "dpo":
+        invalid = report.error_summary()
+        if invalid is None and mtype == "dpo" and report.format != "dpo":
             invalid = f"the file is in {report.format} format, but DPO needs preference pairs"
-        elif mtype == "supervised" and report.format not in ("chat", "completion"):
+        if invalid is None and mtype == "supervised" and report.format not in ("chat", "completion"):
             invalid = f"the file is in {report.format} format, but supervised fine-tuning needs chat examples"
 
         n = max(1, report.parsed)
