@@ -61,7 +61,7 @@ def render_text(report: Report, out: TextIO) -> None:
     fmt = report.format or "no parsable examples"
     w(
         f"{fmt} · {report.examples:,} example{'s' if report.examples != 1 else ''} · "
-        f"model {report.model} ({info.encoding}, {info.token_limit:,} tokens per example)\n"
+        f"{report.model} ({info.encoding}, {info.token_limit:,}-token limit)\n"
     )
     if not info.known:
         w(s(f"  {report.model} is not in ftui's model list: assuming {info.encoding}, no price known.\n", "yellow"))
@@ -95,8 +95,8 @@ def render_text(report: Report, out: TextIO) -> None:
     est = report.estimate
     w("\n" + s("Estimate", "bold") + "\n")
     w(
-        f"  {est.epochs} epochs (default for {report.parsed:,} examples) × {est.billing_tokens:,} billing tokens"
-        f" = {est.charged_tokens:,} charged tokens\n"
+        f"  {est.epochs} epochs (default for {report.parsed:,} examples) × {est.billing_tokens:,} billing tokens\n"
+        f"  = {est.charged_tokens:,} charged tokens\n"
     )
     if est.cost_usd is not None and est.price_per_1m is not None:
         w(
