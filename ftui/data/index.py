@@ -7,27 +7,12 @@ kept in the bytes (the parser strips it) so offsets stay true to the file.
 
 from __future__ import annotations
 
-import mmap
 import os
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 BLOCK = 8 * 1024 * 1024
-
-
-def iter_line_spans(mm: mmap.mmap | bytes, start: int, end: int) -> Iterator[tuple[int, int]]:
-    """Yield (start, end) of each physical line in ``[start, end)``, ends excluding newlines."""
-    pos = start
-    find = mm.find
-    while pos < end:
-        nl = find(b"\n", pos, end)
-        if nl < 0:
-            yield pos, end
-            return
-        stop = nl - 1 if nl > pos and mm[nl - 1] == 13 else nl
-        yield pos, stop
-        pos = nl + 1
 
 
 def line_boundaries(path: str | os.PathLike[str], parts: int, min_size: int = 1 << 20) -> list[tuple[int, int]]:

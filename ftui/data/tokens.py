@@ -111,6 +111,13 @@ class TokenCounter:
             self._cached_chars += size
         return n
 
+    def truncate(self, text: str, max_tokens: int) -> tuple[str, bool]:
+        """The text cut to at most ``max_tokens`` tokens, and whether it was cut."""
+        tokens = self._encode(text)
+        if len(tokens) <= max_tokens:
+            return text, False
+        return get_encoding(self.encoding_name).decode(tokens[:max_tokens]), True
+
     def count_value(self, value: Any) -> int:
         """Tokens of a non-content value: strings as text, anything else as compact JSON."""
         if value is None:

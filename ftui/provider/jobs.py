@@ -119,12 +119,3 @@ async def fetch_results_csv(client: AsyncOpenAI, file_id: str) -> str:
         with contextlib.suppress(ValueError):
             text = base64.b64decode(raw, validate=False).decode("utf-8", errors="replace")
     return text
-
-
-def progress_of(job: FineTuningJob, last_step: int | None, total_steps: int | None) -> str:
-    """A short progress phrase for a job, e.g. ``step 40/98`` or ``epoch 3``."""
-    if job.status == "succeeded":
-        return "done"
-    if total_steps and last_step is not None:
-        return f"step {last_step}/{total_steps}"
-    return job.status

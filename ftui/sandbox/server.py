@@ -569,33 +569,40 @@ class SandboxServer:
 
     # -- models ----------------------------------------------------------------------------
     def _models(self) -> dict[str, dict]:
-        out: dict[str, dict] = {}
+        """Model objects by id (base models, aliases, fine-tunes and checkpoints)."""
+        return {model_id: obj for model_id, (obj, _) in self._models_with_jobs().items()}
+
+    def _models_with_jobs(self) -> dict[str, tuple[dict, str | None]]:
+        """Each model id with its object and, for trained models, the job that made it."""
+        out: dict[str, tuple[dict, str | None]] = {}
         for name, info in self.catalog.models.items():
-            out[name] = {
+            obj = {
                 "id": name,
                 "object": "model",
                 "created": 1_700_000_000,
                 "owned_by": "system",
                 "shutdown_date": info.shutdown_date,
             }
+            out[name] = (obj, None)
         for alias, target in self.catalog.aliases.items():
-            out[alias] = {**out[target], "id": alias}
-        for model, created, _ in self.store.trained_models():
+            out[alias] = ({**out[target][0], "id": alias}, None)
+        for model, created, job_id in self.store.trained_models():
             base = self.catalog.lookup(model)
-            out[model] = {
+            obj = {
                 "id": model,
                 "object": "model",
                 "created": created,
                 "owned_by": "user-sandbox",
                 "shutdown_date": base.shutdown_date,
             }
+            out[model] = (obj, job_id)
         return out
 
     async def list_models(self, request: web.Request) -> web.Response:
         return web.json_response({"object": "list", "data": list(self._models().values())})
 
-    def _model_or_404(self, model: str) -> dict:
-        found = self._models().get(model)
+    def _model_or_404(self, model: str) -> tuple[dict, str | None]:
+        found = self._models_with_jobs().get(model)
         if found is None:
             raise ApiError(
                 404,
@@ -606,11 +613,11 @@ class SandboxServer:
         return found
 
     async def get_model(self, request: web.Request) -> web.Response:
-        return web.json_response(self._model_or_404(request.match_info["model"]))
+        return web.json_response(self._model_or_404(request.match_info["model"])[0])
 
     async def delete_model(self, request: web.Request) -> web.Response:
         model = request.match_info["model"]
-        found = self._model_or_404(model)
+        found, _ = self._model_or_404(model)
         if found["owned_by"] == "system":
             raise ApiError(
                 403,
@@ -623,10 +630,9 @@ class SandboxServer:
         return web.json_response({"id": model, "object": "model", "deleted": True})
 
     # -- chat ------------------------------------------------------------------------------
-    async def _reply_for(self, model: str, prompt: str) -> str:
-        if not model.startswith("ft:"):
+    async def _reply_for(self, model: str, job_id: str | None, prompt: str) -> str:
+        if job_id is None:
             return generic_reply(model, prompt)
-        job_id = next(j for m, _, j in self.store.trained_models() if m == model)
         if job_id not in self._pairs:
             plan = self.store.job_plan(job_id)
             path = self.store.file_path(plan.training_file) if plan else None
@@ -643,7 +649,7 @@ class SandboxServer:
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages:
             raise ApiError(400, "'messages' must be a non-empty array.", param="messages")
-        self._model_or_404(model)
+        _, job_id = self._model_or_404(model)
         prompt = ""
         for m in reversed(messages):
             if isinstance(m, dict) and m.get("role") == "user":
@@ -652,16 +658,13 @@ class SandboxServer:
                     c if isinstance(c, str) else " ".join(p.get("text", "") for p in c or [] if isinstance(p, dict))
                 )
                 break
-        reply = await self._reply_for(model, prompt)
+        reply = await self._reply_for(model, job_id, prompt)
         counter = TokenCounter(self.catalog.lookup(model).encoding)
         max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
         finish = "stop"
         if isinstance(max_tokens, int) and max_tokens > 0:
-            enc_tokens = counter._encode(reply)
-            if len(enc_tokens) > max_tokens:
-                from ftui.data.tokens import get_encoding
-
-                reply = get_encoding(counter.encoding_name).decode(enc_tokens[:max_tokens])
+            reply, cut = counter.truncate(reply, max_tokens)
+            if cut:
                 finish = "length"
         prompt_tokens = counter.count_messages([m for m in messages if isinstance(m, dict)])[0]
         usage = {

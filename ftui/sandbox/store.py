@@ -200,8 +200,22 @@ class Store:
     def _real_time(self, row: sqlite3.Row, t: float) -> int:
         return int(row["created_real"] + row["paused_total"] + t / row["speed"])
 
+    @staticmethod
+    def _settled(row: sqlite3.Row) -> bool:
+        """True when nothing more can happen to the job (its last event is written)."""
+        if row["finished_at"] is not None:
+            return True
+        return row["cancelled_t"] is not None and row["emitted_t"] >= row["cancelled_t"]
+
     def advance(self, job_id: str) -> dict | None:
         """Write down what the job's timeline reached by now; return the job object."""
+        row = self._row(job_id)
+        if row is None:
+            return None
+        if self._settled(row):  # ended jobs need no write lock
+            plan = JobPlan(**json.loads(row["plan"]))
+            now = self.clock()
+            return self._job_obj(row, plan, self._sim_t(row, now), now)
         with self.tx() as db:
             row = db.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
             if row is None:
@@ -285,18 +299,16 @@ class Store:
     def _job_obj(self, row: sqlite3.Row, plan: JobPlan, t: float, now: float) -> dict:
         static = json.loads(row["static"])
         status = self._status(row, plan, t)
-        obj = dict(static)
+        obj = {k: v for k, v in static.items() if not k.startswith("_") and k != "hyperparameters_requested"}
         obj["status"] = status
         obj["finished_at"] = row["finished_at"] if status in TERMINAL else None
         if status == "cancelled":
             obj["finished_at"] = self._real_time(row, row["cancelled_t"])
         obj["fine_tuned_model"] = plan.fine_tuned_model if status == "succeeded" else None
         obj["result_files"] = [row["result_file"]] if row["result_file"] else []
-        obj["trained_tokens"] = static.pop("_trained_tokens", None) if status == "succeeded" else None
-        obj.pop("_trained_tokens", None)
+        obj["trained_tokens"] = static.get("_trained_tokens") if status == "succeeded" else None
         if status in ("validating_files", "queued"):
             obj["hyperparameters"] = static["hyperparameters_requested"]
-        obj.pop("hyperparameters_requested", None)
         if status == "failed":
             obj["error"] = {"code": "invalid_training_file", "message": plan.invalid_reason, "param": "training_file"}
         if status in ("running", "queued", "validating_files"):
