@@ -156,8 +156,8 @@ async def jobs_create(p: Provider, args: argparse.Namespace) -> int:
                 est = report.estimate
                 cost = f"${est.cost_usd:,.2f}" if est.cost_usd is not None else "unknown cost"
                 print(
-                    f"{path}: {report.examples:,} examples, {len(report.warnings)} warnings, "
-                    f"about {est.charged_tokens:,} training tokens ({cost})",
+                    f"{path.name}: {report.examples:,} examples, {len(report.warnings)} warnings, "
+                    f"~{est.charged_tokens:,} training tokens, {cost}",
                     file=sys.stderr,
                 )
             file = await upload_file(p.client, path)
@@ -181,7 +181,8 @@ async def jobs_create(p: Provider, args: argparse.Namespace) -> int:
     if args.json:
         _dump(job)
     else:
-        print(f"{job.id}  {job.status}  (follow it with: ftui jobs watch {job.id})")
+        print(f"{job.id}  {job.status}")
+        print(f"follow it with: ftui jobs watch {job.id}", file=sys.stderr)
     return 0
 
 
@@ -250,7 +251,7 @@ def _numbers(r: ChatResult) -> str:
     ttft = f"{r.first_token_s * 1000:.0f} ms" if r.first_token_s is not None else "—"
     total = f"{r.total_s:.2f} s" if r.total_s is not None else "—"
     toks = f"{r.completion_tokens} tokens" if r.completion_tokens is not None else "? tokens"
-    return f"[{r.model}: {toks}, first token {ttft}, total {total}]"
+    return f"[{toks} · first token {ttft} · total {total}]"
 
 
 async def chat(p: Provider, args: argparse.Namespace) -> int:
@@ -277,9 +278,14 @@ async def models_list(p: Provider, args: argparse.Namespace) -> int:
     if args.json:
         _dump(models)
         return 0
+    width = max((len(m.id) for m in models), default=0)
     for m in models:
         shutdown = getattr(m, "shutdown_date", None)
-        print(f"{m.id:<56} {m.owned_by:<14} {('shuts down ' + shutdown) if shutdown else ''}")
+        extra = f"{m.owned_by}" + (f", shuts down {shutdown}" if shutdown else "")
+        if width + len(extra) + 2 <= 80:
+            print(f"{m.id:<{width}}  {extra}")
+        else:  # long fine-tune names: attributes on their own line, so nothing wraps mid-word
+            print(f"{m.id}\n    {extra}")
     return 0
 
 

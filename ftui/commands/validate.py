@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import textwrap
 from collections import defaultdict
 from typing import TextIO
 
@@ -119,6 +121,7 @@ def render_text(report: Report, out: TextIO) -> None:
 
 
 def _render_group(findings: list[Finding], names: dict[str, str], colour: str, s: Style, out: TextIO) -> None:
+    width = shutil.get_terminal_size().columns if out.isatty() else 0
     by_code: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
         by_code[f.code].append(f)
@@ -132,6 +135,13 @@ def _render_group(findings: list[Finding], names: dict[str, str], colour: str, s
         for f in items[:SHOWN_PER_CODE]:
             loc = f"line {f.line}" if f.line is not None else "file"
             field = f" [{f.field}]" if f.field else ""
-            out.write(f"      {s(loc, 'dim')}{field}: {f.message}\n")
+            text = f"{loc}{field}: {f.message}"
+            if width:  # on a terminal: wrap with a hanging indent instead of breaking words at the edge
+                lines = textwrap.wrap(text, width=width - 6, subsequent_indent="  ", break_long_words=False)
+            else:
+                lines = [text]
+            lines[0] = s(loc, "dim") + lines[0][len(loc) :]
+            for line in lines:
+                out.write(f"      {line}\n")
         if len(items) > SHOWN_PER_CODE:
             out.write(s(f"      … and {len(items) - SHOWN_PER_CODE} more ({names.get(code, code)})", "dim") + "\n")

@@ -659,19 +659,24 @@ class SandboxServer:
                 )
                 break
         reply = await self._reply_for(model, job_id, prompt)
-        counter = TokenCounter(self.catalog.lookup(model).encoding)
+        encoding = self.catalog.lookup(model).encoding
         max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
         finish = "stop"
         if isinstance(max_tokens, int) and max_tokens > 0:
-            reply, cut = counter.truncate(reply, max_tokens)
+            reply, cut = await asyncio.to_thread(TokenCounter(encoding).truncate, reply, max_tokens)
             if cut:
                 finish = "length"
-        prompt_tokens = counter.count_messages([m for m in messages if isinstance(m, dict)])[0]
-        usage = {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": counter.count(reply),
-            "total_tokens": prompt_tokens + counter.count(reply),
-        }
+
+        def usage() -> dict[str, int]:  # tokenizing is blocking work: callers run it in a thread
+            counter = TokenCounter(encoding)
+            prompt_tokens = counter.count_messages([m for m in messages if isinstance(m, dict)])[0]
+            completion = counter.count(reply)
+            return {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion,
+                "total_tokens": prompt_tokens + completion,
+            }
+
         cid = new_id("chatcmpl-")
         created = int(time.time())
         if not body.get("stream"):
@@ -689,7 +694,7 @@ class SandboxServer:
                             "logprobs": None,
                         }
                     ],
-                    "usage": usage,
+                    "usage": await asyncio.to_thread(usage),
                     "system_fingerprint": "fp_sandbox",
                 }
             )
@@ -729,7 +734,7 @@ class SandboxServer:
             await asyncio.sleep(CHUNK_DELAY / self.speed)
         await resp.write(chunk({}, finish))
         if usage:
-            await resp.write(chunk({}, with_usage=usage))
+            await resp.write(chunk({}, with_usage=await asyncio.to_thread(usage)))
         await resp.write(b"data: [DONE]\n\n")
         await resp.write_eof()
         return resp
