@@ -7,6 +7,7 @@ example outlives its line, so memory stays flat however big the file is.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import multiprocessing
@@ -141,6 +142,18 @@ _worker_checker: ExampleChecker | None = None
 def _worker_init(model: ModelInfo, model_name: str) -> None:
     global _worker_checker
     _worker_checker = make_checker(model, model_name)
+
+
+def worker_init_niced(model: ModelInfo, model_name: str) -> None:
+    """Worker set-up for interactive callers: lower priority so the UI process stays responsive."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(10)
+    _worker_init(model, model_name)
+
+
+def worker_scan(args: tuple[str, int, int]) -> ChunkResult:
+    """Scan one (path, start, end) range in a worker process set up by an init function above."""
+    return _worker_scan(args)
 
 
 def _worker_scan(args: tuple[str, int, int]) -> ChunkResult:

@@ -1,0 +1,183 @@
+"""The ftui application: a top bar, four tabs (Data, Jobs, Chat, Files) and the footer."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from ftui.config import ConfigError, Settings, load_settings
+from ftui.data.catalog import load_catalog
+from ftui.tui.commands import FtuiCommands
+from ftui.tui.data_tab import DataTab
+from ftui.tui.messages import DatasetStatus
+from ftui.tui.open_file import OpenFileScreen
+from ftui.tui.state import recent_files, remember_file
+
+if TYPE_CHECKING:
+    from ftui.provider.client import Provider
+
+PLACEHOLDERS = {
+    "jobs": "Jobs: the job list, live loss chart and event log are coming.\n"
+    "Meanwhile: `ftui jobs list`, `ftui jobs create ...`, `ftui jobs watch ID`.",
+    "chat": "Chat: talking to your fine-tuned model here is coming.\n"
+    'Meanwhile: `ftui chat --model M --compare M2 "prompt"`.',
+    "files": "Files: the uploaded-file browser is coming.\nMeanwhile: `ftui files list`, `ftui files upload FILE`.",
+}
+
+
+class FtuiApp(App[int]):
+    """Fine-tune chat models from the terminal."""
+
+    CSS_PATH = "ftui.tcss"
+    TITLE = "ftui"
+    COMMANDS = App.COMMANDS | {FtuiCommands}
+    HELP = """
+## ftui
+`1`–`4` switch tabs, `ctrl+p` opens the command palette, `?` or `F1` shows help for
+the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
+`[keymap]` table of config.toml by binding id.
+"""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark,f1", "toggle_help", "Help", id="app.help"),
+        Binding("ctrl+o", "open_file", "Open", id="app.open"),
+        Binding("1", "show_tab('data')", "Data", show=False, id="app.tab.data"),
+        Binding("2", "show_tab('jobs')", "Jobs", show=False, id="app.tab.jobs"),
+        Binding("3", "show_tab('chat')", "Chat", show=False, id="app.tab.chat"),
+        Binding("4", "show_tab('files')", "Files", show=False, id="app.tab.files"),
+    ]
+
+    def __init__(
+        self,
+        path: Path | None = None,
+        *,
+        profile: str | None = None,
+        base_url: str | None = None,
+        settings: Settings | None = None,
+        connect: bool = True,
+    ) -> None:
+        super().__init__()
+        self.settings = settings or load_settings()
+        self.initial_path = path
+        self.profile_name = profile
+        self.base_url = base_url
+        self.connect = connect
+        self.provider: Provider | None = None
+        self.provider_label = "connecting…"
+        self._file_label = "no file"
+        self._counts = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="topbar")
+        with TabbedContent(initial="data", id="tabs"):
+            with TabPane("1 Data", id="data"):
+                yield DataTab(load_catalog().default_model, id="data-tab")
+            for key, title in (("jobs", "2 Jobs"), ("chat", "3 Chat"), ("files", "4 Files")):
+                with TabPane(title, id=key):
+                    yield Static(PLACEHOLDERS[key], classes="placeholder", markup=False)
+        yield Footer()
+
+    @property
+    def data_tab(self) -> DataTab:
+        return self.query_one(DataTab)
+
+    def on_mount(self) -> None:
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        self._refresh_topbar()
+        if self.connect:
+            self._connect()
+        else:
+            self.provider_label = "offline"
+        path = self.initial_path
+        if path is None:
+            recent = recent_files()
+            path = recent[0] if recent else None
+        if path is not None:
+            self.open_path(path)
+        else:
+            self.call_after_refresh(self.action_open_file)
+
+    def open_path(self, path: Path) -> None:
+        self._file_label = str(path)
+        self.data_tab.open(path)
+        with contextlib.suppress(OSError):  # remembering is a nicety; never fail opening over it
+            remember_file(path)
+        self._refresh_topbar()
+
+    @work(exclusive=True, group="provider")
+    async def _connect(self) -> None:
+        # Imported here: the SDK and the sandbox server are heavy and not needed for the first frame.
+        from ftui.provider.client import open_provider
+        from ftui.provider.errors import describe
+
+        try:
+            self.provider = await open_provider(self.profile_name, self.base_url, self.settings)
+        except ConfigError as exc:
+            self.provider_label = "not connected"
+            self.notify(str(exc), title="Provider", severity="error", timeout=10)
+        except Exception as exc:
+            self.provider_label = "not connected"
+            self.notify(describe(exc, "Connecting to the provider"), title="Provider", severity="error", timeout=10)
+        else:
+            self.provider_label = self.provider.label
+        self._refresh_topbar()
+
+    async def on_unmount(self) -> None:
+        if self.provider is not None:
+            await self.provider.close()
+
+    @on(DatasetStatus)
+    def _dataset_status(self, message: DatasetStatus) -> None:
+        if message.path is not None:
+            self._file_label = message.path.name
+        checking = f" · checking {message.progress:.0%}" if message.progress < 1 else ""
+        self._counts = f"✗ {message.errors:,}  ⚠ {message.warnings:,}{checking}"
+        self._refresh_topbar()
+
+    def _refresh_topbar(self) -> None:
+        if not self.is_running or not self.screen.query("#topbar"):
+            return  # a late message while closing
+        parts = ["[b]ftui[/b]", self.provider_label, self._file_label]
+        if self._counts:
+            parts.append(self._counts)
+        self.query_one("#topbar", Static).update(" │ ".join(parts))
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        if tab == "data":
+            self.data_tab.query_one("#examples").focus()
+
+    def action_toggle_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def action_open_file(self) -> None:
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.open_path(path)
+
+        self.push_screen(OpenFileScreen(), chosen)
+
+
+def run_app(path: str | None, profile: str | None = None, base_url: str | None = None) -> int:
+    """Run the TUI; returns the exit code."""
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"ftui: {exc}")
+        return 2
+    target = Path(path) if path else None
+    if target is not None and not target.is_file():
+        print(f"ftui: {target}: no such file." if not target.exists() else f"ftui: {target} is not a file.")
+        return 2
+    FtuiApp(target, profile=profile, base_url=base_url, settings=settings).run()
+    return 0

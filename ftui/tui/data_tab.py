@@ -1,0 +1,498 @@
+"""The Data tab: example list, example / findings / stats, live validation of the open file."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Vertical
+from textual.events import Resize
+from textual.timer import Timer
+from textual.widgets import ContentSwitcher, Input, ProgressBar, Select, Static
+from textual.worker import get_current_worker
+
+from ftui.data.catalog import ModelInfo, load_catalog
+from ftui.data.index import LineIndex, line_boundaries
+from ftui.data.tokens import TokenCounter
+from ftui.data.validate import (
+    ChunkResult,
+    DatasetReadError,
+    check_readable,
+    make_checker,
+    merge,
+    scan_range,
+    worker_init_niced,
+    worker_scan,
+)
+from ftui.tui.dataset import Dataset
+from ftui.tui.messages import (
+    CounterReady,
+    DatasetStatus,
+    FilterReady,
+    IndexReady,
+    LoadFailed,
+    ValidationDone,
+    ValidationProgress,
+)
+from ftui.tui.widgets.example_view import ExampleView, render_example, render_raw
+from ftui.tui.widgets.lists import ExampleList, FindingsList
+from ftui.tui.widgets.stats_view import StatsView
+
+WIDE = 110
+RANGE_BYTES = 1 << 20
+SHOW_DELAY = 0.06  # seconds the example view waits for the cursor to settle
+PROCESS_THRESHOLD = 8 << 20  # files above this are validated by worker processes
+
+
+def _start_resource_tracker() -> None:
+    """multiprocessing's resource tracker hands ``sys.stderr.fileno()`` to its process when it
+    starts; inside Textual that stream is a capture object with no real descriptor, so start
+    the tracker with the real stderr in place."""
+    from multiprocessing import resource_tracker
+
+    saved = sys.stderr
+    try:
+        sys.stderr = sys.__stderr__ or open(os.devnull, "w")  # noqa: SIM115
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = saved
+
+
+class DataTab(Container):
+    """Browse and check one JSONL file."""
+
+    HELP = """
+## Data
+Browse the open file, see every problem and what training would cost.
+
+- `x` example, `f` findings, `s` stats and estimate
+- `/` filter by text, `e` only lines with findings, `:` jump to a line
+- `ctrl+o` opens another file
+"""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter", id="data.filter"),
+        Binding("colon", "jump", "Line", id="data.jump"),
+        Binding("e", "errors_only", "Problems", id="data.errors_only"),
+        Binding("r", "raw", "Raw", show=False, id="data.raw"),
+        Binding("x", "show('example-view')", "Example", show=False, id="data.example"),
+        Binding("f", "show('findings')", "Findings", show=False, id="data.findings"),
+        Binding("s", "show('stats')", "Stats", show=False, id="data.stats"),
+        Binding("escape", "back", "Back", show=False, id="data.back"),
+    ]
+
+    def __init__(self, model: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.dataset: Dataset | None = None
+        self.model = model
+        self.raw = False
+        self._prompt_mode: str | None = None
+        self._stat: tuple[int, int, int] | None = None
+        self._vanished = False
+        self._findings_dirty = False
+        self._show_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        with Container(id="split"):
+            yield ExampleList(id="examples")
+            with Vertical(id="detail-box"):
+                yield Static(id="detail-title")
+                with ContentSwitcher(initial="example-view", id="detail"):
+                    yield ExampleView(id="example-view")
+                    yield FindingsList(id="findings")
+                    yield StatsView(self.model, id="stats")
+        yield ProgressBar(total=1.0, show_eta=False, id="progress")
+        yield Input(id="prompt-bar")
+        yield Static("No file open. Press ctrl+o to open a JSONL file.", id="empty-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#prompt-bar").display = False
+        self.query_one("#progress").display = False
+        self.query_one("#split").display = False
+        self._update_title()
+        self.set_interval(1.0, self._watch_file)
+        self.set_interval(0.4, self._flush_findings)
+
+    def _flush_findings(self) -> None:
+        """Redraw findings at most a few times a second while validation streams them in."""
+        if self._findings_dirty and self.dataset is not None:
+            self._findings_dirty = False
+            self.query_one(FindingsList).show(self.dataset.findings)
+            self.query_one(ExampleList).refresh()
+
+    def on_resize(self, event: Resize) -> None:
+        wide = event.size.width >= WIDE
+        self.set_class(wide, "wide")
+        self.set_class(not wide, "narrow")
+
+    # -- loading -----------------------------------------------------------------------
+    def open(self, path: Path, keep_line: int | None = None) -> None:
+        """Index and validate ``path`` in a thread; the list shows up as soon as the index does."""
+        self._vanished = False
+        self.query_one("#progress", ProgressBar).update(progress=0)
+        self.query_one("#progress").display = True
+        self._load(path, self.model, keep_line)
+
+    @work(thread=True, exclusive=True, group="load")
+    def _load(self, path: Path, model: str, keep_line: int | None) -> None:
+        worker = get_current_worker()
+        try:
+            check_readable(path)
+            index = LineIndex(path).build()
+        except (DatasetReadError, OSError) as exc:
+            self.post_message(LoadFailed(str(exc)))
+            return
+        drawn = threading.Event()
+        self.post_message(IndexReady(path, index, keep_line, drawn))
+        # Loading the tokenizer is heavy pure-Python work: let the first screen draw first.
+        drawn.wait(timeout=1.0)
+        catalog = load_catalog()
+        info = catalog.lookup(model)
+        self.post_message(CounterReady(TokenCounter(info.encoding)))
+        size = index.size
+        ranges = line_boundaries(path, max(1, size // RANGE_BYTES))
+        chunks = []
+        offset = 0
+        try:
+            for chunk in self._scan(path, ranges, info, model):
+                if worker.is_cancelled:
+                    return
+                chunks.append(chunk)
+                self.post_message(ValidationProgress([f.shifted(offset) for f in chunk.findings], chunk.end, size))
+                offset += chunk.lines
+        except OSError as exc:
+            self.post_message(LoadFailed(f"{path} cannot be read: {exc.strerror or exc}."))
+            return
+        if not worker.is_cancelled:
+            self.post_message(ValidationDone(merge(str(path), model, info, chunks, catalog)))
+
+    @staticmethod
+    def _scan(path: Path, ranges: list[tuple[int, int]], info: ModelInfo, model: str) -> Iterator[ChunkResult]:
+        """Chunk results in file order. Big files go to low-priority worker processes, so this
+        (UI) process keeps the GIL and both cores do the work; small files are scanned here."""
+        if not ranges or ranges[-1][1] < PROCESS_THRESHOLD:
+            checker = make_checker(info, model)
+            for start, end in ranges:
+                yield scan_range(path, start, end, checker)
+            return
+        _start_resource_tracker()
+        ctx = multiprocessing.get_context("spawn")  # never fork a threaded process
+        workers = max(1, (os.cpu_count() or 1) - 1)  # leave a core for the UI
+        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=worker_init_niced, initargs=(info, model))
+        try:
+            futures = [pool.submit(worker_scan, (str(path), a, b)) for a, b in ranges]
+            for future in futures:
+                yield future.result()
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    @on(IndexReady)
+    def _index_ready(self, message: IndexReady) -> None:
+        old = self.dataset
+        self.dataset = Dataset(message.path, message.index, self.model)
+        if old is not None and old.path == message.path:
+            self.dataset.text_filter, self.dataset.errors_only = old.text_filter, old.errors_only
+            self.dataset.counter = old.counter
+        try:
+            st = message.path.stat()
+            self._stat = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            self._stat = None
+        self.query_one("#empty-hint").display = False
+        self.query_one("#split").display = True
+        examples = self.query_one(ExampleList)
+        examples.dataset = self.dataset
+        self.dataset.rows = None
+        keep = self.dataset.row_of(message.keep_line) if message.keep_line else 0
+        examples.set_count(self.dataset.row_count, keep=keep)
+        examples.focus()
+        if message.drawn is not None:
+            self.call_after_refresh(message.drawn.set)
+        self.query_one(FindingsList).show([])
+        if self.dataset.text_filter:
+            self._apply_filter()
+        self._show_selected()
+        self._status()
+
+    @on(CounterReady)
+    def _counter_ready(self, message: CounterReady) -> None:
+        if self.dataset is not None:
+            self.dataset.counter = message.counter
+            self.dataset.clear_cache()
+            self.query_one(ExampleList).refresh()
+
+    @on(ValidationProgress)
+    def _progress(self, message: ValidationProgress) -> None:
+        ds = self.dataset
+        if ds is None:
+            return
+        ds.add_findings(message.findings)
+        ds.progress = message.done / message.total if message.total else 1.0
+        self.query_one("#progress", ProgressBar).update(progress=ds.progress)
+        if message.findings:
+            self._findings_dirty = True
+        self._update_title()
+        self._status()
+
+    @on(ValidationDone)
+    def _done(self, message: ValidationDone) -> None:
+        ds = self.dataset
+        if ds is None:
+            return
+        ds.report = message.report
+        ds.findings, ds.by_line = [], {}
+        ds.add_findings(message.report.findings)
+        ds.progress = 1.0
+        self._findings_dirty = False
+        self.query_one("#progress").display = False
+        self.query_one(FindingsList).show(ds.findings)
+        self.query_one(StatsView).show(ds.report, 1.0)
+        if ds.errors_only:
+            self._apply_filter()
+        self.query_one(ExampleList).refresh()
+        self._show_selected()
+        self._update_title()
+        self._status()
+
+    @on(LoadFailed)
+    def _failed(self, message: LoadFailed) -> None:
+        self.query_one("#progress").display = False
+        self.notify(message.message, title="Cannot open the file", severity="error", timeout=8)
+
+    def _status(self) -> None:
+        ds = self.dataset
+        errors, warnings = ds.counts if ds else (0, 0)
+        self.post_message(DatasetStatus(ds.path if ds else None, errors, warnings, ds.progress if ds else 0.0))
+
+    # -- the file on disk ----------------------------------------------------------------
+    def _watch_file(self) -> None:
+        ds = self.dataset
+        if ds is None:
+            return
+        try:
+            st = ds.path.stat()
+        except OSError:
+            if not self._vanished:
+                self._vanished = True
+                self.notify(
+                    f"{ds.path} was removed or cannot be read; showing what was loaded.",
+                    title="File gone",
+                    severity="warning",
+                    timeout=8,
+                )
+            return
+        current = (st.st_mtime_ns, st.st_size, st.st_ino)
+        if self._vanished or (self._stat is not None and current != self._stat):
+            self._vanished = False
+            self._stat = current
+            line = ds.line_at(self.query_one(ExampleList).cursor) if ds.row_count else None
+            self.notify(f"{ds.path.name} changed on disk; checking it again.", timeout=3)
+            self.open(ds.path, keep_line=line)
+
+    # -- selection and views -----------------------------------------------------------
+    @on(ExampleList.Highlighted)
+    def _highlighted(self, message: ExampleList.Highlighted) -> None:
+        # The list moves at once; the conversation follows when the keys pause (drawing it
+        # re-lays out the pane, which is too slow to do for every row while `j` is held).
+        if message.list.id == "examples":
+            if self._show_timer is not None:
+                self._show_timer.stop()
+            self._show_timer = self.set_timer(SHOW_DELAY, self._show_selected)
+
+    @on(ExampleList.Selected, "#examples")
+    def _open_example(self) -> None:
+        self.action_show("example-view")
+        self.query_one(ExampleView).focus()
+
+    @on(FindingsList.Selected, "#findings")
+    def _jump_from_finding(self, message: FindingsList.Selected) -> None:
+        finding = self.query_one(FindingsList).items[message.index]
+        if finding.line is None:
+            self.notify(finding.message, title=finding.code, timeout=6)
+            return
+        self.jump_to_line(finding.line)
+        self.action_show("example-view")
+
+    def jump_to_line(self, line: int) -> None:
+        ds = self.dataset
+        if ds is None or not ds.line_count:
+            return
+        line = max(1, min(line, ds.line_count))
+        if ds.rows is not None and line not in set(ds.rows):
+            ds.text_filter, ds.errors_only, ds.rows = "", False, None
+            self.query_one(ExampleList).set_count(ds.row_count)
+            self._update_title()
+            self.notify("Filter cleared to show that line.", timeout=3)
+        examples = self.query_one(ExampleList)
+        examples.cursor = ds.row_of(line)
+        examples.focus()
+
+    def _show_selected(self) -> None:
+        ds = self.dataset
+        view = self.query_one(ExampleView)
+        if ds is None or ds.row_count == 0:
+            view.show("Nothing to show." if ds is None else "No lines match the filter.")
+            return
+        line = ds.line_at(self.query_one(ExampleList).cursor)
+        raw = ds.index.line_bytes(line)
+        view.show(render_raw(raw) if self.raw else render_example(raw, ds.by_line.get(line, []), line))
+
+    def _update_title(self) -> None:
+        ds = self.dataset
+        current = self.query_one("#detail", ContentSwitcher).current
+        n = len(ds.findings) if ds else 0
+        names = [("example-view", "x Example"), ("findings", f"f Findings ({n:,})"), ("stats", "s Stats")]
+        parts = [f"[reverse] {label} [/]" if key == current else f" {label} " for key, label in names]
+        extra = ""
+        if ds is not None:
+            if ds.text_filter or ds.errors_only:
+                bits = ([f'"{ds.text_filter}"'] if ds.text_filter else []) + (["problems"] if ds.errors_only else [])
+                extra = f"  filter: {' + '.join(bits)} ({ds.row_count:,} lines)"
+            if ds.report is None:
+                extra += f"  checking {ds.progress:.0%}"
+        self.query_one("#detail-title", Static).update("".join(parts) + extra)
+        if current == "stats" and ds is not None:
+            self.query_one(StatsView).show(ds.report, ds.progress)
+
+    def action_show(self, name: str) -> None:
+        self.query_one("#detail", ContentSwitcher).current = name
+        self._update_title()
+        if name == "findings":
+            self.query_one(FindingsList).focus()
+        elif name == "stats":
+            self.query_one("#model-select", Select).focus()
+
+    def action_raw(self) -> None:
+        self.raw = not self.raw
+        self.action_show("example-view")
+        self._show_selected()
+
+    def action_back(self) -> None:
+        if self._prompt_mode:
+            self._close_prompt()
+            return
+        ds = self.dataset
+        if ds is not None and (ds.text_filter or ds.errors_only):
+            ds.text_filter, ds.errors_only = "", False
+            self._apply_filter()
+            return
+        if self.query_one("#detail", ContentSwitcher).current != "example-view" or self.raw:
+            self.raw = False
+            self.action_show("example-view")
+            self._show_selected()
+        self.query_one(ExampleList).focus()
+
+    # -- filter and jump ---------------------------------------------------------------
+    def _open_prompt(self, mode: str, placeholder: str, value: str = "") -> None:
+        bar = self.query_one("#prompt-bar", Input)
+        self._prompt_mode = mode
+        bar.placeholder = placeholder
+        bar.value = value
+        bar.display = True
+        bar.focus()
+
+    def _close_prompt(self) -> None:
+        self._prompt_mode = None
+        bar = self.query_one("#prompt-bar", Input)
+        bar.display = False
+        self.query_one(ExampleList).focus()
+
+    def action_filter(self) -> None:
+        if self.dataset is not None:
+            self._open_prompt(
+                "filter", "filter: text to look for (Enter applies, Esc cancels)", self.dataset.text_filter
+            )
+
+    def action_jump(self) -> None:
+        if self.dataset is not None:
+            self._open_prompt("jump", f"go to line (1–{self.dataset.line_count:,}), then Enter")
+
+    def action_errors_only(self) -> None:
+        ds = self.dataset
+        if ds is not None:
+            ds.errors_only = not ds.errors_only
+            self._apply_filter()
+
+    @on(Input.Submitted, "#prompt-bar")
+    def _prompt_submitted(self, event: Input.Submitted) -> None:
+        mode, value = self._prompt_mode, event.value.strip()
+        self._close_prompt()
+        ds = self.dataset
+        if ds is None:
+            return
+        if mode == "jump":
+            if not value.lstrip(":").isdigit():
+                self.notify(f"{value!r} is not a line number.", severity="warning", timeout=3)
+                return
+            self.jump_to_line(int(value.lstrip(":")))
+        elif mode == "filter":
+            ds.text_filter = value
+            self._apply_filter()
+
+    def _apply_filter(self) -> None:
+        ds = self.dataset
+        if ds is None:
+            return
+        keep = ds.line_at(self.query_one(ExampleList).cursor) if ds.row_count else 1
+        self._filter(ds, ds.text_filter, ds.errors_only, keep)
+
+    @work(thread=True, exclusive=True, group="filter")
+    def _filter(self, ds: Dataset, text: str, errors_only: bool, keep: int) -> None:
+        worker = get_current_worker()
+        if not text and not errors_only:
+            self.post_message(FilterReady(None, text))
+            return
+        candidates = sorted(ds.by_line) if errors_only else range(1, ds.line_count + 1)
+        if not text:
+            self.post_message(FilterReady(list(candidates), text))
+            return
+        needle = text.lower().encode()
+        rows: list[int] = []
+        batch = 2000
+        lines = list(candidates)
+        for i in range(0, len(lines), batch):
+            if worker.is_cancelled:
+                return
+            part = lines[i : i + batch]
+            contiguous = not errors_only  # then `part` is a run of consecutive lines: read it at once
+            raws = ds.index.lines_bytes(part[0], len(part)) if contiguous else [ds.index.line_bytes(n) for n in part]
+            rows.extend(n for n, raw in zip(part, raws, strict=False) if needle in raw.lower())
+        self.post_message(FilterReady(rows, text))
+
+    @on(FilterReady)
+    def _filtered(self, message: FilterReady) -> None:
+        ds = self.dataset
+        if ds is None:
+            return
+        examples = self.query_one(ExampleList)
+        keep = ds.line_at(examples.cursor) if ds.row_count else 1
+        ds.rows = message.rows
+        examples.set_count(ds.row_count, keep=ds.row_of(keep))
+        self._show_selected()
+        self._update_title()
+        if ds.rows is not None and not ds.rows:
+            self.notify("No lines match.", timeout=3)
+
+    # -- model -------------------------------------------------------------------------
+    @on(Select.Changed, "#model-select")
+    def _model_changed(self, event: Select.Changed) -> None:
+        if event.value == self.model or not isinstance(event.value, str):
+            return
+        self.model = event.value
+        ds = self.dataset
+        if ds is not None:
+            line = ds.line_at(self.query_one(ExampleList).cursor) if ds.row_count else None
+            self.query_one(StatsView).show(None, 0.0)
+            self.open(ds.path, keep_line=line)
+
+    @property
+    def is_open(self) -> bool:
+        return self.dataset is not None

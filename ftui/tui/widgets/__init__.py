@@ -1,0 +1,1 @@
+"""ftui's widgets."""

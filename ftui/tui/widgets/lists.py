@@ -1,0 +1,94 @@
+"""The example list and the findings list, both virtual."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+
+from ftui.data.findings import Finding, Severity
+from ftui.tui.dataset import Dataset
+from ftui.tui.widgets.virtual_list import VirtualList
+
+MARKS = {Severity.ERROR: ("✗", "bold red"), Severity.WARNING: ("⚠", "yellow"), None: ("✓", "green")}
+
+
+class ExampleList(VirtualList):
+    """One row per line: mark, line number, messages, tokens, preview of the first user message."""
+
+    HELP = """
+## Examples
+Every line of the file, drawn only as it scrolls into view.
+
+- `j`/`k` or arrows move, `g`/`G` first/last, `ctrl+d`/`ctrl+u` half a page
+- `:` jumps to a line number, `/` filters by text, `e` shows only lines with findings
+- `Enter` opens the example; `r` shows its raw JSON
+- Marks: ✗ error, ⚠ warning, ✓ fine, · not checked yet
+"""
+
+    dataset: Dataset | None = None
+
+    def row_text(self, index: int, width: int) -> Text:
+        ds = self.dataset
+        if ds is None:
+            return Text("")
+        line = ds.line_at(index)
+        sev = ds.severity(line)
+        if sev is not None or ds.report is not None:
+            mark, style = MARKS[sev]
+        else:
+            mark, style = "·", "dim"  # not checked yet
+        summary = ds.summary(line)
+        digits = max(4, len(str(ds.line_count)))
+        msgs = f"{summary.messages:>3}m" if summary.messages is not None else "   –"
+        if summary.tokens is not None:
+            toks = f"{summary.tokens:>6,}t"
+        else:  # unparsable lines have no count; parsable ones wait for the tokenizer
+            toks = "      –" if summary.messages is None else "      …"
+        return self.styled(
+            (f"{mark} ", style),
+            (f"{line:>{digits}} ", "dim"),
+            (f"{msgs} {toks}  ", "cyan"),
+            (summary.preview, ""),
+        )
+
+
+class FindingsList(VirtualList):
+    """Every finding: line, code, sentence. Sorted by line, or grouped by code with `o`."""
+
+    HELP = """
+## Findings
+Every problem validation found, filling in live while it runs.
+
+- `Enter` jumps to the example on that line
+- `o` switches between sorting by line and grouping by code
+"""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("o", "toggle_order", "Sort", id="findings.order"),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.items: list[Finding] = []
+        self.by_code = False
+
+    def show(self, findings: list[Finding]) -> None:
+        items = list(findings)
+        if self.by_code:
+            items.sort(key=lambda f: (f.severity is not Severity.ERROR, f.code, f.line or 0))
+        else:
+            items.sort(key=lambda f: f.line or 0)
+        self.items = items
+        self.set_count(len(items))
+
+    def action_toggle_order(self) -> None:
+        self.by_code = not self.by_code
+        self.show(self.items)
+        self.notify("Grouped by code" if self.by_code else "Sorted by line", timeout=2)
+
+    def row_text(self, index: int, width: int) -> Text:
+        f = self.items[index]
+        mark, style = MARKS[f.severity]
+        where = f"line {f.line}" if f.line is not None else "file"
+        return self.styled((f"{mark} ", style), (f"{where:>10} ", "dim"), (f"{f.code}  ", style), (f.message, ""))
