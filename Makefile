@@ -1,12 +1,11 @@
 # Two commands do all set-up on a fresh machine with Python 3.11+:
-#   make run    create .venv, install ftui, open it on the sample data
-#               (until the TUI lands, this runs `ftui validate` on the sample)
+#   make run    create .venv, install ftui, open it on the sample data (sandbox when nothing is configured)
 #   make test   install the test tools, run the whole suite (ruff + pytest)
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-FILE ?= sample_data/weather_jokes.jsonl
+FILE ?= sample_data/mistakes.jsonl
 
 .PHONY: run test lint bench clean
 
@@ -24,7 +23,7 @@ $(VENV)/.test-installed: pyproject.toml $(VENV)/.installed
 	@touch $@
 
 run: $(VENV)/.installed
-	$(BIN)/ftui validate $(FILE)
+	$(BIN)/ftui $(FILE)
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check ftui tests benchmarks
@@ -37,6 +36,7 @@ test: lint
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/validate.py
+	$(BIN)/python benchmarks/tui.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -85,9 +85,6 @@ def _open_tui(argv: list[str]) -> int:
     parser.add_argument("--profile", help="the provider profile to use")
     parser.add_argument("--base-url", help="an OpenAI-compatible server to use")
     args = parser.parse_args(argv)
-    try:
-        from ftui.tui.app import run_app
-    except ImportError:
-        print("ftui: the terminal UI is not available yet; try `ftui validate FILE`.", file=sys.stderr)
-        return 2
+    from ftui.tui.app import run_app
+
     return run_app(args.file, profile=args.profile, base_url=args.base_url)

@@ -342,7 +342,11 @@ Browse the open file, see every problem and what training would cost.
             view.show("Nothing to show." if ds is None else "No lines match the filter.")
             return
         line = ds.line_at(self.query_one(ExampleList).cursor)
-        raw = ds.index.line_bytes(line)
+        try:
+            raw = ds.index.line_bytes(line)
+        except OSError as exc:
+            view.show(f"Line {line} cannot be read now: {exc.strerror or exc}.")
+            return
         view.show(render_raw(raw) if self.raw else render_example(raw, ds.by_line.get(line, []), line))
 
     def _update_title(self) -> None:
@@ -462,10 +466,20 @@ Browse the open file, see every problem and what training would cost.
             if worker.is_cancelled:
                 return
             part = lines[i : i + batch]
-            contiguous = not errors_only  # then `part` is a run of consecutive lines: read it at once
-            raws = ds.index.lines_bytes(part[0], len(part)) if contiguous else [ds.index.line_bytes(n) for n in part]
+            try:
+                raws = self._read_lines(ds, part, contiguous=not errors_only)
+            except OSError as exc:
+                self.post_message(LoadFailed(f"Filtering stopped: {ds.path} cannot be read ({exc.strerror or exc})."))
+                return
             rows.extend(n for n, raw in zip(part, raws, strict=False) if needle in raw.lower())
         self.post_message(FilterReady(rows, text))
+
+    @staticmethod
+    def _read_lines(ds: Dataset, lines: list[int], contiguous: bool) -> list[bytes]:
+        """Raw bytes of the given lines; a run of consecutive lines is read in one go."""
+        if contiguous:
+            return ds.index.lines_bytes(lines[0], len(lines))
+        return [ds.index.line_bytes(n) for n in lines]
 
     @on(FilterReady)
     def _filtered(self, message: FilterReady) -> None:

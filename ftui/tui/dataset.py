@@ -135,7 +135,11 @@ class Dataset:
         hit = self._cache.get(line)
         if hit is not None and (hit.tokens is not None or self.counter is None):
             return hit
-        summary = summarize(self.index.line_bytes(line), self.counter)
+        try:
+            raw = self.index.line_bytes(line)
+        except OSError:
+            return RowSummary(None, None, "(the file cannot be read now)")
+        summary = summarize(raw, self.counter)
         self._cache[line] = summary
         if len(self._cache) > 4000:
             self._cache.popitem(last=False)

@@ -1,0 +1,88 @@
+"""End to end: ftui in a real terminal (tmux, 80x24), driven by keys, read from the screen."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLES
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)"),
+]
+
+
+class Tmux:
+    def __init__(self, name: str, socket: Path) -> None:
+        self.name, self.socket = name, socket
+
+    def run(self, *args: str) -> str:
+        proc = subprocess.run(["tmux", "-S", str(self.socket), *args], capture_output=True, text=True, timeout=10)
+        return proc.stdout
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", self.name)
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            self.run("send-keys", "-t", self.name, key)
+            time.sleep(0.15)  # separate keys, so Escape+x is not read as Alt+x
+
+    def wait_for(self, text: str, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never appeared; the screen was:\n{self.screen()}")
+
+
+@pytest.fixture
+def tmux(tmp_path: Path, isolated_env: Path):
+    socket = tmp_path / "tmux.sock"
+    session = Tmux("ftui-e2e", socket)
+    yield session
+    subprocess.run(["tmux", "-S", str(socket), "kill-server"], capture_output=True)
+
+
+def test_open_browse_switch_tabs_and_quit(tmux: Tmux, tmp_path: Path) -> None:
+    exit_file = tmp_path / "exit"
+    env = " ".join(f"{k}={shlex.quote(os.environ[k])}" for k in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"))
+    command = (
+        f"cd {shlex.quote(str(Path.cwd()))} && env {env} TERM=xterm-256color {shlex.quote(sys.executable)} -m ftui "
+        f"{shlex.quote(str(SAMPLES / 'mistakes.jsonl'))}; echo $? > {shlex.quote(str(exit_file))}"
+    )
+    tmux.run("new-session", "-d", "-x", "80", "-y", "24", "-s", tmux.name, command)
+
+    screen = tmux.wait_for("✗ 17  ⚠ 7")  # validated; counts in the top bar
+    assert "mistakes.jsonl" in screen
+    assert "Weather in Rome?" in screen  # examples are listed
+    assert "SYSTEM" in screen  # and the first one is shown as a conversation
+
+    tmux.keys("f")
+    screen = tmux.wait_for("invalid_json")
+    assert "mixed_formats" in screen and "line 2" in screen  # findings with their lines
+
+    tmux.keys("2")
+    tmux.wait_for("Jobs: the job list")
+    tmux.keys("3")
+    tmux.wait_for("Chat: talking to your fine-tuned model")
+    tmux.keys("4")
+    tmux.wait_for("Files: the uploaded-file browser")
+    tmux.keys("1")
+    tmux.wait_for("Findings (24)")
+
+    tmux.keys("q")
+    deadline = time.monotonic() + 10
+    while not exit_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert exit_file.read_text().strip() == "0"

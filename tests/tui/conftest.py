@@ -1,0 +1,46 @@
+"""TUI test helpers: an app on a copy of a sample file, offline, and waiting for validation."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ftui.tui.app import FtuiApp
+from tests.conftest import SAMPLES
+
+
+@pytest.fixture
+def sample_copy(tmp_path: Path):
+    """Copy a sample file into a temp dir (tests may change it on disk)."""
+
+    def copy(name: str = "mistakes.jsonl") -> Path:
+        target = tmp_path / name
+        shutil.copy(SAMPLES / name, target)
+        return target
+
+    return copy
+
+
+async def wait_validated(app: FtuiApp, timeout: float = 20.0) -> None:
+    """Wait until the open file is indexed and fully validated."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        ds = app.data_tab.dataset
+        if ds is not None and ds.report is not None:
+            return
+        if loop.time() > deadline:
+            raise AssertionError("validation did not finish")
+        await asyncio.sleep(0.02)
+
+
+async def wait_for(predicate, timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached")
+        await asyncio.sleep(0.02)
