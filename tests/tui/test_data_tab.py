@@ -255,3 +255,19 @@ async def test_example_view_formats_tools_weights_and_images(sample_copy) -> Non
         assert "→ get_weather(" in text and "← result of call_003lim" in text
         assert "tools: get_weather" in text
     assert isinstance(ExampleView, type)
+
+
+async def test_palette_jump_to_line(sample_copy) -> None:
+    app = FtuiApp(sample_copy(), connect=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_validated(app)
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        await pilot.press(*"Jump to line")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        await pilot.press("5", "enter")
+        await pilot.pause(0.3)
+        assert app.query_one(ExampleList).cursor == 4
+        assert "Line 5" in example_text(app) and "missing_messages_list" in example_text(app)
