@@ -98,6 +98,7 @@ Browse the open file, see every problem and what training would cost.
         self._stat: tuple[int, int, int] | None = None
         self._vanished = False
         self._findings_dirty = False
+        self._progress_dirty = False
         self._show_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -119,14 +120,22 @@ Browse the open file, see every problem and what training would cost.
         self.query_one("#split").display = False
         self._update_title()
         self.set_interval(1.0, self._watch_file)
-        self.set_interval(0.4, self._flush_findings)
+        self.set_interval(0.4, self._flush_progress)
 
-    def _flush_findings(self) -> None:
-        """Redraw findings at most a few times a second while validation streams them in."""
-        if self._findings_dirty and self.dataset is not None:
+    def _flush_progress(self) -> None:
+        """Redraw progress and findings at most a few times a second while validation runs."""
+        ds = self.dataset
+        if ds is None:
+            return
+        if self._findings_dirty:
             self._findings_dirty = False
-            self.query_one(FindingsList).show(self.dataset.findings)
+            self.query_one(FindingsList).show(ds.findings)
             self.query_one(ExampleList).refresh()
+        if self._progress_dirty:
+            self._progress_dirty = False
+            self.query_one("#progress", ProgressBar).update(progress=ds.progress)
+            self._update_title()
+            self._status()
 
     def on_resize(self, event: Resize) -> None:
         wide = event.size.width >= WIDE
@@ -231,16 +240,15 @@ Browse the open file, see every problem and what training would cost.
 
     @on(ValidationProgress)
     def _progress(self, message: ValidationProgress) -> None:
+        # Only the data changes here; the screen catches up in _flush_progress a few times a
+        # second (each redraw of the bars re-lays out the screen, too costly per chunk).
         ds = self.dataset
         if ds is None:
             return
         ds.add_findings(message.findings)
         ds.progress = message.done / message.total if message.total else 1.0
-        self.query_one("#progress", ProgressBar).update(progress=ds.progress)
-        if message.findings:
-            self._findings_dirty = True
-        self._update_title()
-        self._status()
+        self._findings_dirty = self._findings_dirty or bool(message.findings)
+        self._progress_dirty = True
 
     @on(ValidationDone)
     def _done(self, message: ValidationDone) -> None:
@@ -251,7 +259,7 @@ Browse the open file, see every problem and what training would cost.
         ds.findings, ds.by_line = [], {}
         ds.add_findings(message.report.findings)
         ds.progress = 1.0
-        self._findings_dirty = False
+        self._findings_dirty = self._progress_dirty = False
         self.query_one("#progress").display = False
         self.query_one(FindingsList).show(ds.findings)
         self.query_one(StatsView).show(ds.report, 1.0)
