@@ -10,6 +10,7 @@ their text (image parts are billed separately by the API and count no text token
 from __future__ import annotations
 
 import json
+import threading
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -59,9 +60,17 @@ _SPECIAL = {
 SUPPORTED_ENCODINGS = tuple(_SHA256)
 
 
-@cache
+_load_lock = threading.Lock()
+
+
 def get_encoding(name: str) -> tiktoken.Encoding:
-    """Load a bundled encoding by name, checking the file's sha256."""
+    """Load a bundled encoding by name (once per process, thread-safe), checking its sha256."""
+    with _load_lock:
+        return _load_encoding(name)
+
+
+@cache
+def _load_encoding(name: str) -> tiktoken.Encoding:
     if name not in _SHA256:
         raise ValueError(f"unknown encoding {name!r}; ftui bundles {', '.join(_SHA256)}")
     path = ENCODINGS_DIR / f"{name}.tiktoken"

@@ -51,6 +51,7 @@ class ChunkResult:
     messages: array = field(default_factory=lambda: array("i"))
     tokens: array = field(default_factory=lambda: array("q"))
     assistant_tokens: array = field(default_factory=lambda: array("q"))
+    line_tokens: array = field(default_factory=lambda: array("q"))  # per physical line; -1: none
     formats: dict[str, list[int]] = field(default_factory=dict)  # format -> [count, first line]
     first_seen: dict[bytes, int] = field(default_factory=dict)  # digest -> first line
     repeats: list[tuple[int, bytes]] = field(default_factory=list)  # (line, digest) of later copies
@@ -71,6 +72,7 @@ def scan_lines(lines: Iterable[tuple[int, bytes]], checker: ExampleChecker, resu
         body = raw.strip()
         if not body or body == b"\xef\xbb\xbf":
             findings.append(Finding(line, "blank_line", "Blank line; the API expects one example per line."))
+            result.line_tokens.append(-1)
             continue
         result.examples += 1
         outcome = checker.check_line(line, raw)
@@ -83,7 +85,9 @@ def scan_lines(lines: Iterable[tuple[int, bytes]], checker: ExampleChecker, resu
         else:
             first_seen[digest] = line
         if not outcome.parsed or outcome.format is None:
+            result.line_tokens.append(-1)
             continue
+        result.line_tokens.append(outcome.tokens)
         slot = result.formats.get(outcome.format)
         if slot is None:
             result.formats[outcome.format] = [1, line]

@@ -22,7 +22,6 @@ from textual.worker import get_current_worker
 
 from ftui.data.catalog import ModelInfo, load_catalog
 from ftui.data.index import LineIndex, line_boundaries
-from ftui.data.tokens import TokenCounter
 from ftui.data.validate import (
     ChunkResult,
     DatasetReadError,
@@ -35,7 +34,6 @@ from ftui.data.validate import (
 )
 from ftui.tui.dataset import Dataset
 from ftui.tui.messages import (
-    CounterReady,
     DatasetStatus,
     FilterReady,
     IndexReady,
@@ -133,6 +131,7 @@ Browse the open file, see every problem and what training would cost.
             self.query_one(ExampleList).refresh()
         if self._progress_dirty:
             self._progress_dirty = False
+            self.query_one(ExampleList).refresh()  # marks and token counts of newly checked rows
             self.query_one("#progress", ProgressBar).update(progress=ds.progress)
             self._update_title()
             self._status()
@@ -165,7 +164,6 @@ Browse the open file, see every problem and what training would cost.
         drawn.wait(timeout=1.0)
         catalog = load_catalog()
         info = catalog.lookup(model)
-        self.post_message(CounterReady(TokenCounter(info.encoding)))
         size = index.size
         ranges = line_boundaries(path, max(1, size // RANGE_BYTES))
         chunks = []
@@ -175,7 +173,8 @@ Browse the open file, see every problem and what training would cost.
                 if worker.is_cancelled:
                     return
                 chunks.append(chunk)
-                self.post_message(ValidationProgress([f.shifted(offset) for f in chunk.findings], chunk.end, size))
+                findings = [f.shifted(offset) for f in chunk.findings]
+                self.post_message(ValidationProgress(findings, chunk.line_tokens, chunk.end, size))
                 offset += chunk.lines
         except OSError as exc:
             self.post_message(LoadFailed(f"{path} cannot be read: {exc.strerror or exc}."))
@@ -209,7 +208,6 @@ Browse the open file, see every problem and what training would cost.
         self.dataset = Dataset(message.path, message.index, self.model)
         if old is not None and old.path == message.path:
             self.dataset.text_filter, self.dataset.errors_only = old.text_filter, old.errors_only
-            self.dataset.counter = old.counter
         try:
             st = message.path.stat()
             self._stat = (st.st_mtime_ns, st.st_size, st.st_ino)
@@ -231,13 +229,6 @@ Browse the open file, see every problem and what training would cost.
         self._show_selected()
         self._status()
 
-    @on(CounterReady)
-    def _counter_ready(self, message: CounterReady) -> None:
-        if self.dataset is not None:
-            self.dataset.counter = message.counter
-            self.dataset.clear_cache()
-            self.query_one(ExampleList).refresh()
-
     @on(ValidationProgress)
     def _progress(self, message: ValidationProgress) -> None:
         # Only the data changes here; the screen catches up in _flush_progress a few times a
@@ -246,6 +237,7 @@ Browse the open file, see every problem and what training would cost.
         if ds is None:
             return
         ds.add_findings(message.findings)
+        ds.line_tokens.extend(message.line_tokens)
         ds.progress = message.done / message.total if message.total else 1.0
         self._findings_dirty = self._findings_dirty or bool(message.findings)
         self._progress_dirty = True

@@ -6,13 +6,13 @@ Plain Python (no Textual): workers fill it through messages, widgets read it.
 from __future__ import annotations
 
 import json
+from array import array
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ftui.data.findings import Finding, Severity
 from ftui.data.index import LineIndex
-from ftui.data.tokens import TokenCounter
 from ftui.data.validate import Report
 
 PREVIEW_CHARS = 200
@@ -27,8 +27,9 @@ class RowSummary:
     preview: str
 
 
-def summarize(raw: bytes, counter: TokenCounter | None) -> RowSummary:
-    """Message count, tokens and the first user message (or the first text) of a line."""
+def summarize(raw: bytes) -> RowSummary:
+    """Message count and the first user message (or the first text) of a line; tokens come
+    from validation (``Dataset.line_tokens``), so the UI process needs no tokenizer."""
     text = raw.decode("utf-8", errors="replace").removeprefix("\ufeff").strip()
     if not text:
         return RowSummary(None, None, "(blank line)")
@@ -47,18 +48,11 @@ def summarize(raw: bytes, counter: TokenCounter | None) -> RowSummary:
             if isinstance(m, dict) and m.get("role") == "user":
                 preview = _text_of(m.get("content"))
                 break
-        tokens = None
-        if counter is not None:
-            try:
-                tokens = counter.count_messages(messages)[0]
-            except (TypeError, ValueError):
-                tokens = None
-        return RowSummary(len(messages), tokens, " ".join(preview.split())[:PREVIEW_CHARS])
+        return RowSummary(len(messages), None, " ".join(preview.split())[:PREVIEW_CHARS])
     if "prompt" in obj:
         prompt = obj.get("prompt")
         preview = prompt if isinstance(prompt, str) else text
-        tokens = counter.count(preview) if counter is not None and isinstance(prompt, str) else None
-        return RowSummary(2, tokens, " ".join(preview.split())[:PREVIEW_CHARS])
+        return RowSummary(2, None, " ".join(preview.split())[:PREVIEW_CHARS])
     return RowSummary(None, None, text[:PREVIEW_CHARS])
 
 
@@ -87,7 +81,7 @@ class Dataset:
     by_line: dict[int, list[Finding]] = field(default_factory=dict)
     report: Report | None = None
     progress: float = 0.0  # 0..1 while validating
-    counter: TokenCounter | None = None
+    line_tokens: array = field(default_factory=lambda: array("q"))  # per line, from validation
     text_filter: str = ""
     errors_only: bool = False
     rows: list[int] | None = None  # None: every line in order
@@ -131,15 +125,25 @@ class Dataset:
         errors = sum(1 for f in self.findings if f.severity is Severity.ERROR)
         return errors, len(self.findings) - errors
 
+    def tokens(self, line: int) -> int | None:
+        """Tokens of a line once validation has reached it (None: not yet, or no example)."""
+        if line <= len(self.line_tokens):
+            n = self.line_tokens[line - 1]
+            return n if n >= 0 else None
+        return None
+
+    def checked(self, line: int) -> bool:
+        return line <= len(self.line_tokens)
+
     def summary(self, line: int) -> RowSummary:
         hit = self._cache.get(line)
-        if hit is not None and (hit.tokens is not None or self.counter is None):
+        if hit is not None:
             return hit
         try:
             raw = self.index.line_bytes(line)
         except OSError:
             return RowSummary(None, None, "(the file cannot be read now)")
-        summary = summarize(raw, self.counter)
+        summary = summarize(raw)
         self._cache[line] = summary
         if len(self._cache) > 4000:
             self._cache.popitem(last=False)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
+from array import array
 from pathlib import Path
 
 from textual.message import Message
 
 from ftui.data.findings import Finding
 from ftui.data.index import LineIndex
-from ftui.data.tokens import TokenCounter
 from ftui.data.validate import Report
 
 
@@ -23,16 +23,12 @@ class IndexReady(Message):
         self.path, self.index, self.keep_line, self.drawn = path, index, keep_line, drawn
 
 
-class CounterReady(Message):
-    def __init__(self, counter: TokenCounter) -> None:
-        super().__init__()
-        self.counter = counter
-
-
 class ValidationProgress(Message):
-    def __init__(self, findings: list[Finding], done: int, total: int) -> None:
+    """One more range of the file is checked (in file order)."""
+
+    def __init__(self, findings: list[Finding], line_tokens: array, done: int, total: int) -> None:
         super().__init__()
-        self.findings, self.done, self.total = findings, done, total
+        self.findings, self.line_tokens, self.done, self.total = findings, line_tokens, done, total
 
 
 class ValidationDone(Message):

@@ -7,6 +7,7 @@ import socket
 
 import pytest
 
+from ftui.data import tokens
 from ftui.data.catalog import load_catalog
 from ftui.data.tokens import TokenCounter, get_encoding
 
@@ -30,7 +31,7 @@ def test_encodings_load_without_network(monkeypatch: pytest.MonkeyPatch) -> None
 
     monkeypatch.setattr(socket, "create_connection", no_network)
     monkeypatch.setattr(socket.socket, "connect", no_network)
-    get_encoding.cache_clear()
+    tokens._load_encoding.cache_clear()
     for name in ("o200k_base", "cl100k_base"):
         enc = get_encoding(name)
         assert enc.decode(enc.encode_ordinary("hello world")) == "hello world"

@@ -42,10 +42,11 @@ Every line of the file, drawn only as it scrolls into view.
         summary = ds.summary(line)
         digits = max(4, len(str(ds.line_count)))
         msgs = f"{summary.messages:>3}m" if summary.messages is not None else "   –"
-        if summary.tokens is not None:
-            toks = f"{summary.tokens:>6,}t"
-        else:  # unparsable lines have no count; parsable ones wait for the tokenizer
-            toks = "      –" if summary.messages is None else "      …"
+        tokens = ds.tokens(line)
+        if tokens is not None:
+            toks = f"{tokens:>6,}t"
+        else:  # "…" until validation reaches the line; "–" when it holds no countable example
+            toks = "      –" if ds.checked(line) or summary.messages is None else "      …"
         return self.styled(
             (f"{mark} ", style),
             (f"{line:>{digits}} ", "dim"),
