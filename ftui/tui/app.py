@@ -147,7 +147,7 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
         parts = ["[b]ftui[/b]", self.provider_label, self._file_label]
         if self._counts:
             parts.append(self._counts)
-        self.query_one("#topbar", Static).update(" │ ".join(parts))
+        self.query_one("#topbar", Static).update(" │ ".join(parts), layout=False)  # fixed 1-line bar
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab

@@ -362,7 +362,7 @@ Browse the open file, see every problem and what training would cost.
                 extra = f"  filter: {' + '.join(bits)} ({ds.row_count:,} lines)"
             if ds.report is None:
                 extra += f"  checking {ds.progress:.0%}"
-        self.query_one("#detail-title", Static).update("".join(parts) + extra)
+        self.query_one("#detail-title", Static).update("".join(parts) + extra, layout=False)  # fixed 1-line bar
         if current == "stats" and ds is not None:
             self.query_one(StatsView).show(ds.report, ds.progress)
 
