@@ -39,6 +39,10 @@ class MetricPoint:
 
 
 def _num(value: object) -> float | None:
+    if value is None:
+        return None
+    if type(value) is float:  # the usual case, checked first: metrics arrive by the hundred thousand
+        return value
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
@@ -57,10 +61,11 @@ def metric_point(event: FineTuningJobEvent) -> MetricPoint | None:
     step = data.get("step")
     if isinstance(step, int | float) and not isinstance(step, bool):
         total = data.get("total_steps")
+        get = data.get
         return MetricPoint(
-            step=int(step),
-            total_steps=int(total) if isinstance(total, int | float) and not isinstance(total, bool) else None,
-            **{k: _num(data.get(k)) for k in _METRIC_KEYS},
+            int(step),
+            int(total) if isinstance(total, int | float) and not isinstance(total, bool) else None,
+            *[_num(get(k)) for k in _METRIC_KEYS],
         )
     match = _STEP_MESSAGE.search(event.message or "")
     if match and (event.type in (None, "metrics")):

@@ -9,24 +9,24 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Static, TabbedContent, TabPane, Tabs
 
 from ftui.config import ConfigError, Settings, load_settings
 from ftui.data.catalog import load_catalog
+from ftui.tui.chat_tab import ChatTab
 from ftui.tui.commands import FtuiCommands
 from ftui.tui.data_tab import DataTab
+from ftui.tui.job_messages import OpenInChat
+from ftui.tui.jobs_tab import JobsTab
 from ftui.tui.messages import DatasetStatus
 from ftui.tui.open_file import OpenFileScreen
 from ftui.tui.state import recent_files, remember_file
 
 if TYPE_CHECKING:
     from ftui.provider.client import Provider
+    from ftui.tui.new_job import NewJob
 
 PLACEHOLDERS = {
-    "jobs": "Jobs: the job list, live loss chart and event log are coming.\n"
-    "Meanwhile: `ftui jobs list`, `ftui jobs create ...`, `ftui jobs watch ID`.",
-    "chat": "Chat: talking to your fine-tuned model here is coming.\n"
-    'Meanwhile: `ftui chat --model M --compare M2 "prompt"`.',
     "files": "Files: the uploaded-file browser is coming.\nMeanwhile: `ftui files list`, `ftui files upload FILE`.",
 }
 
@@ -39,7 +39,7 @@ class FtuiApp(App[int]):
     COMMANDS = App.COMMANDS | {FtuiCommands}
     HELP = """
 ## ftui
-`1`–`4` switch tabs, `ctrl+p` opens the command palette, `?` or `F1` shows help for
+`1`–`4` switch tabs (`alt+1`–`alt+4` also while typing), `ctrl+p` opens the command palette, `?` or `F1` shows help for
 the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
 `[keymap]` table of config.toml by binding id.
 """
@@ -48,9 +48,13 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
         Binding("question_mark,f1", "toggle_help", "Help", id="app.help"),
         Binding("ctrl+o", "open_file", "Open", id="app.open"),
         Binding("1", "show_tab('data')", "Data", show=False, id="app.tab.data"),
+        Binding("alt+1", "show_tab('data')", "Data", show=False, priority=True, id="app.tab.data.alt"),
         Binding("2", "show_tab('jobs')", "Jobs", show=False, id="app.tab.jobs"),
+        Binding("alt+2", "show_tab('jobs')", "Jobs", show=False, priority=True, id="app.tab.jobs.alt"),
         Binding("3", "show_tab('chat')", "Chat", show=False, id="app.tab.chat"),
+        Binding("alt+3", "show_tab('chat')", "Chat", show=False, priority=True, id="app.tab.chat.alt"),
         Binding("4", "show_tab('files')", "Files", show=False, id="app.tab.files"),
+        Binding("alt+4", "show_tab('files')", "Files", show=False, priority=True, id="app.tab.files.alt"),
     ]
 
     def __init__(
@@ -78,7 +82,11 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
         with TabbedContent(initial="data", id="tabs"):
             with TabPane("1 Data", id="data"):
                 yield DataTab(load_catalog().default_model, id="data-tab")
-            for key, title in (("jobs", "2 Jobs"), ("chat", "3 Chat"), ("files", "4 Files")):
+            with TabPane("2 Jobs", id="jobs"):
+                yield JobsTab(id="jobs-tab")
+            with TabPane("3 Chat", id="chat"):
+                yield ChatTab(id="chat-tab")
+            for key, title in (("files", "4 Files"),):
                 with TabPane(title, id=key):
                     yield Static(PLACEHOLDERS[key], classes="placeholder", markup=False)
         yield Footer()
@@ -86,6 +94,14 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
     @property
     def data_tab(self) -> DataTab:
         return self.query_one(DataTab)
+
+    @property
+    def jobs_tab(self) -> JobsTab:
+        return self.query_one(JobsTab)
+
+    @property
+    def chat_tab(self) -> ChatTab:
+        return self.query_one(ChatTab)
 
     def on_mount(self) -> None:
         if self.settings.keymap:
@@ -127,7 +143,25 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
             self.notify(describe(exc, "Connecting to the provider"), title="Provider", severity="error", timeout=10)
         else:
             self.provider_label = self.provider.label
+            self.jobs_tab.provider_ready()
+            self.chat_tab.provider_ready()
         self._refresh_topbar()
+
+    def start_job(self, plan: NewJob) -> None:
+        """Upload and create a confirmed job (with progress), then open it in the Jobs tab."""
+        if self.provider is None:
+            self.notify("Not connected to a provider yet; try again in a moment.", severity="warning")
+            return
+
+        def started(job: object) -> None:
+            if job is not None:
+                self.action_show_tab("jobs")
+                self.jobs_tab.job_created(job)
+                self.notify(f"Started {job.id}.", title="Jobs", timeout=5)  # type: ignore[attr-defined]
+
+        from ftui.tui.start_job import StartJobScreen
+
+        self.push_screen(StartJobScreen(self.provider, plan), started)
 
     async def on_unmount(self) -> None:
         if self.provider is not None:
@@ -137,9 +171,24 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
     def _dataset_status(self, message: DatasetStatus) -> None:
         if message.path is not None:
             self._file_label = message.path.name
+        tabs = self.screen.query(DataTab)
+        ds = tabs.first().dataset if tabs else None  # none while closing
+        if message.progress >= 1 and ds is not None and ds.report is not None:
+            self.chat_tab.dataset_system(ds.report.most_common_system_message)
         checking = f" · checking {message.progress:.0%}" if message.progress < 1 else ""
         self._counts = f"✗ {message.errors:,}  ⚠ {message.warnings:,}{checking}"
         self._refresh_topbar()
+
+    @on(OpenInChat)
+    def _open_in_chat(self, message: OpenInChat) -> None:
+        self.action_show_tab("chat")
+        self.chat_tab.open_model(message.model, message.base)
+
+    def dataset_appended(self, path: Path) -> None:
+        """ftui appended to ``path``: when it is the open dataset, the Data tab re-checks it now."""
+        ds = self.data_tab.dataset
+        if ds is not None and ds.path.resolve() == Path(path).resolve():
+            self.data_tab.check_file()
 
     def _refresh_topbar(self) -> None:
         if not self.is_running or not self.screen.query("#topbar"):
@@ -153,6 +202,12 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
         self.query_one(TabbedContent).active = tab
         if tab == "data":
             self.data_tab.query_one("#examples").focus()
+        elif tab == "jobs":
+            self.jobs_tab.focus_default()
+        elif tab == "chat":
+            self.chat_tab.prompt.focus()
+        else:
+            self.query_one(TabbedContent).query_one(Tabs).focus()  # keep focus off hidden tabs
 
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):

@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical
 from textual.events import Resize
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Input, ProgressBar, Select, Static
+from textual.widgets import ContentSwitcher, Input, ProgressBar, Select, Static, TabPane
 from textual.worker import get_current_worker
 
 from ftui.data.catalog import ModelInfo, load_catalog
@@ -220,7 +220,10 @@ Browse the open file, see every problem and what training would cost.
         self.dataset.rows = None
         keep = self.dataset.row_of(message.keep_line) if message.keep_line else 0
         examples.set_count(self.dataset.row_count, keep=keep)
-        examples.focus()
+        focused = self.screen.focused
+        elsewhere = focused is not None and self not in focused.ancestors_with_self
+        if not (elsewhere and any(isinstance(node, TabPane) for node in focused.ancestors)):
+            examples.focus()  # never pull focus from another tab (e.g. after Chat appended a line)
         if message.drawn is not None:
             self.call_after_refresh(message.drawn.set)
         self.query_one(FindingsList).show([])
@@ -273,6 +276,10 @@ Browse the open file, see every problem and what training would cost.
         self.post_message(DatasetStatus(ds.path if ds else None, errors, warnings, ds.progress if ds else 0.0))
 
     # -- the file on disk ----------------------------------------------------------------
+    def check_file(self) -> None:
+        """Look at the file now (after ftui itself appended to it) instead of on the next tick."""
+        self._watch_file()
+
     def _watch_file(self) -> None:
         ds = self.dataset
         if ds is None:

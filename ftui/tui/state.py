@@ -1,13 +1,12 @@
-"""What ftui remembers between runs (recent files), written atomically in the XDG data dir."""
+"""What ftui remembers between runs (recent files, watched jobs), written atomically in the XDG data dir."""
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from ftui.config import data_dir
+from ftui.data.atomic import write_atomic
 
 MAX_RECENT = 10
 
@@ -25,12 +24,7 @@ def _load() -> dict:
 
 
 def _save(data: dict) -> None:
-    path = state_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".state-", suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(data, fh, indent=2)
-    os.replace(tmp, path)
+    write_atomic(state_path(), json.dumps(data, indent=2).encode())
 
 
 def recent_files() -> list[Path]:
@@ -43,4 +37,27 @@ def remember_file(path: Path) -> None:
     entry = str(path.resolve())
     files = [p for p in data.get("recent_files", []) if p != entry]
     data["recent_files"] = [entry, *files][:MAX_RECENT]
+    _save(data)
+
+
+def watched_jobs() -> list[str]:
+    """Jobs being watched when ftui last ran (their streams resume on start)."""
+    return [j for j in _load().get("watched_jobs", []) if isinstance(j, str)]
+
+
+def save_watched_jobs(job_ids: list[str]) -> None:
+    data = _load()
+    data["watched_jobs"] = list(dict.fromkeys(job_ids))
+    _save(data)
+
+
+def last_job() -> str | None:
+    """The job that was open in the Jobs tab."""
+    value = _load().get("last_job")
+    return value if isinstance(value, str) else None
+
+
+def remember_job(job_id: str | None) -> None:
+    data = _load()
+    data["last_job"] = job_id
     _save(data)

@@ -73,14 +73,56 @@ def test_open_browse_switch_tabs_and_quit(tmux: Tmux, tmp_path: Path) -> None:
     assert "mixed_formats" in screen and "line 2" in screen  # findings with their lines
 
     tmux.keys("2")
-    tmux.wait_for("Jobs: the job list")
+    tmux.wait_for("Base model")  # the job list's header
     tmux.keys("3")
-    tmux.wait_for("Chat: talking to your fine-tuned model")
+    tmux.wait_for("Enter sends")  # the chat's message box
+    tmux.keys("Escape")  # leave the box: digits switch tabs again
     tmux.keys("4")
     tmux.wait_for("Files: the uploaded-file browser")
     tmux.keys("1")
     tmux.wait_for("Findings (24)")
 
+    tmux.keys("q")
+    deadline = time.monotonic() + 10
+    while not exit_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert exit_file.read_text().strip() == "0"
+
+
+def test_train_watch_then_chat_with_the_result(tmux: Tmux, tmp_path: Path) -> None:
+    """The whole loop at 80x24: new job from the open file, confirm, watch it finish, open it in
+    Chat, type a prompt, send, read the trained reply."""
+    exit_file = tmp_path / "exit"
+    data = tmp_path / "weather_jokes.jsonl"
+    shutil.copy(SAMPLES / "weather_jokes.jsonl", data)
+    env = " ".join(
+        f"{k}={shlex.quote(os.environ[k])}" for k in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "PATH")
+    )
+    command = (
+        f"cd {shlex.quote(str(Path.cwd()))} && env {env} FTUI_SANDBOX_SPEED=200 TERM=xterm-256color "
+        f"{shlex.quote(sys.executable)} -m ftui {shlex.quote(str(data))}; echo $? > {shlex.quote(str(exit_file))}"
+    )
+    tmux.run("new-session", "-d", "-x", "80", "-y", "24", "-s", tmux.name, command)
+    tmux.wait_for("✗ 0  ⚠ 0")
+    tmux.keys("2")
+    tmux.wait_for("No jobs yet")
+    tmux.keys("n")
+    tmux.wait_for("New fine-tuning job")
+    tmux.keys("C-s")
+    screen = tmux.wait_for("Start this fine-tuning job?")
+    assert "14 examples" in screen and "≈ $" in screen
+    tmux.keys("y")
+    screen = tmux.wait_for("✓ succeeded", timeout=40)
+    assert "ft:gpt-4o-mini" in screen
+    tmux.keys("o")
+    tmux.wait_for("Enter sends")
+    for word in ("Will", "Space", "it", "Space", "snow", "Space", "in", "Space", "Denver?"):
+        tmux.keys(word)
+    tmux.keys("Enter")
+    screen = tmux.wait_for("first token", timeout=20)
+    assert "You: Will it snow in Denver?" in screen
+    assert "snow" in screen.split("You: Will it snow in Denver?", 1)[1]  # the trained answer
+    tmux.keys("Escape")
     tmux.keys("q")
     deadline = time.monotonic() + 10
     while not exit_file.exists() and time.monotonic() < deadline:

@@ -44,3 +44,20 @@ async def wait_for(predicate, timeout: float = 10.0) -> None:
         if loop.time() > deadline:
             raise AssertionError("condition not reached")
         await asyncio.sleep(0.02)
+
+
+def sandbox_settings(tmp_path: Path, speed: float = 200.0):
+    """Settings for an app on its own embedded sandbox (state under tmp_path)."""
+    from ftui.config import SandboxSettings, Settings
+
+    return Settings(sandbox=SandboxSettings(speed=speed, data_dir=str(tmp_path / "sandbox")), bell=True)
+
+
+async def wait_connected(app: FtuiApp, timeout: float = 20.0) -> None:
+    await wait_for(lambda: app.provider is not None, timeout)
+
+
+def screen_text(app: FtuiApp) -> str:
+    """Everything drawn on the current screen, as plain lines (what a user reads)."""
+    strips = app.screen._compositor.render_strips()  # the composed frame, as on the terminal
+    return "\n".join(strip.text for strip in strips)

@@ -175,6 +175,11 @@ async def test_tabs_switch_with_number_keys_and_q_quits(sample_copy) -> None:
         for key, tab in (("2", "jobs"), ("3", "chat"), ("4", "files"), ("1", "data")):
             await pilot.press(key)
             assert app.query_one("#tabs").active == tab
+            if tab == "chat":  # the message box has the focus: digits are text there
+                await pilot.press("4")
+                assert app.chat_tab.prompt.text == "4" and app.query_one("#tabs").active == "chat"
+                await pilot.press("escape")  # leave the box; 1-4 switch tabs again
+                await pilot.pause(0.1)
         await pilot.press("q")
     assert app.return_code in (0, None)
 

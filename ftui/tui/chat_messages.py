@@ -1,0 +1,35 @@
+"""Messages the Chat tab's reply workers post: start, text pieces, done (or stopped), failed."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from ftui.provider.chat import ChatResult
+
+
+class ReplyChunk(Message):
+    def __init__(self, exchange: int, slot: int, piece: str) -> None:
+        super().__init__()
+        self.exchange, self.slot, self.piece = exchange, slot, piece
+
+
+class ReplyDone(Message):
+    def __init__(self, exchange: int, slot: int, result: ChatResult, stopped: bool = False) -> None:
+        super().__init__()
+        self.exchange, self.slot, self.result, self.stopped = exchange, slot, result, stopped
+
+
+class ReplyFailed(Message):
+    """``text`` is one clear sentence; the conversation goes on."""
+
+    def __init__(self, exchange: int, slot: int, text: str) -> None:
+        super().__init__()
+        self.exchange, self.slot, self.text = exchange, slot, text
+
+
+class ModelsKnown(Message):
+    """Models the provider lists (for the picker)."""
+
+    def __init__(self, models: list[str]) -> None:
+        super().__init__()
+        self.models = models

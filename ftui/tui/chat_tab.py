@@ -1,0 +1,367 @@
+"""The Chat tab: talk to a model (or two at once), with streaming replies and their numbers.
+
+Reply workers stream from the provider and post messages; the handlers own the
+conversation (one message track per compared model) and redraw a few times a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.events import Resize
+from textual.widget import Widget
+from textual.widgets import Static
+
+from ftui.data.catalog import load_catalog
+from ftui.provider.chat import ChatResult
+from ftui.tui.chat_dialogs import ChatSettings, ChatSettingsScreen, SaveExampleScreen
+from ftui.tui.chat_messages import ModelsKnown, ReplyChunk, ReplyDone, ReplyFailed
+from ftui.tui.model_picker import OFF, ModelPickerScreen
+from ftui.tui.widgets.chat_views import ExchangeView, PromptBox, ReplyPane
+
+if TYPE_CHECKING:
+    from ftui.tui.app import FtuiApp
+
+WIDE = 110
+FLUSH_SECONDS = 0.05
+
+
+class ChatTab(Widget, can_focus=False):
+    """One conversation; compare mode sends each prompt to two models at once."""
+
+    HELP = """
+## Chat
+Type a message; `Enter` sends (`ctrl+t` switches to multi-line, where `ctrl+j` sends).
+`↑`/`↓` in the box walk through what you sent. `Esc` stops a reply; with no reply
+streaming it leaves the box so `1`–`4` and `q` work again (`i` or `Enter` goes back).
+
+`ctrl+l` picks the model, `ctrl+b` picks a second model to compare with (or turns compare off),
+`ctrl+g` edits the system prompt, temperature and max tokens, `ctrl+s` keeps the last exchange as a
+training example in a dataset, `ctrl+n` starts a new conversation.
+"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+l", "pick_model(0)", "Model", id="chat.model"),
+        Binding("ctrl+b", "pick_model(1)", "Compare", id="chat.compare"),
+        Binding("ctrl+g", "settings", "Settings", id="chat.settings"),
+        Binding("ctrl+s", "save", "Keep", id="chat.save"),
+        Binding("ctrl+n", "new_chat", "New chat", id="chat.new"),
+        Binding("ctrl+t", "toggle_multiline", "Multi-line", show=False, id="chat.multiline"),
+        Binding("escape", "stop", "Stop", id="chat.stop"),
+        Binding("i,enter", "write", "Write", id="chat.write"),
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.catalog = load_catalog()
+        self.models: list[str] = [self.catalog.default_model]
+        self.settings = ChatSettings()
+        self.system_from_dataset = True  # until the user edits it
+        self.tracks: list[list[dict[str, Any]]] = [[], []]
+        self.exchanges: list[ExchangeView] = []
+        self.provider_models: list[str] = []
+        self.chose_model = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="chat-bar")
+        with VerticalScroll(id="transcript"):
+            yield Static("", id="chat-system")
+            yield Static(
+                "Type a message below and press Enter. ctrl+l picks the model, ctrl+b compares two.",
+                id="chat-hint",
+            )
+        yield PromptBox(id="prompt", placeholder="Message · Enter sends · ↑ history · ctrl+t multi-line")
+
+    @property
+    def ftui(self) -> FtuiApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def prompt(self) -> PromptBox:
+        return self.query_one(PromptBox)
+
+    def on_mount(self) -> None:
+        self.query_one("#transcript", VerticalScroll).anchor()
+        self.set_interval(FLUSH_SECONDS, self._flush)
+        self._draw_bar()
+
+    def on_resize(self, event: Resize) -> None:
+        wide = event.size.width >= WIDE
+        self.set_class(wide, "wide")
+        self.set_class(not wide, "narrow")
+        for view in self.exchanges:
+            view.set_class(wide and len(view.panes) > 1, "side")
+
+    # -- what the bar shows ----------------------------------------------------------------------
+    def _draw_bar(self) -> None:
+        s = self.settings
+        parts = [f"[b]A[/b] {self.models[0]}"]
+        if len(self.models) > 1:
+            parts.append(f"[b]B[/b] {self.models[1]}")
+        knobs = []
+        knobs.append(f"temp {s.temperature:g}" if s.temperature is not None else "temp default")
+        knobs.append(f"max {s.max_tokens}" if s.max_tokens is not None else "max default")
+        if self.prompt.multiline:
+            knobs.append("multi-line: ctrl+j sends")
+        bar = "  vs  ".join(parts) + "  │ " + " · ".join(knobs)
+        self.query_one("#chat-bar", Static).update(bar)
+        system = s.system.strip()
+        first = " ".join(system.split())[:200] if system else "(none)"
+        source = " (the open dataset's most common)" if system and self.system_from_dataset else ""
+        self.query_one("#chat-system", Static).update(f"[dim]system{source}: {first}  · ctrl+g edits[/dim]")
+
+    # -- inputs from the rest of the app ---------------------------------------------------------------
+    def provider_ready(self) -> None:
+        self._list_models()
+
+    def dataset_system(self, message: str | None) -> None:
+        """The open dataset's most common system message; used until the user edits the prompt."""
+        if self.system_from_dataset and message:
+            self.settings.system = message
+            self._draw_bar()
+
+    def default_model(self, model: str) -> None:
+        """A sensible first model (the newest fine-tuned one) unless the user chose."""
+        if not self.chose_model and not self.exchanges:
+            self.models[0] = model
+            self._draw_bar()
+
+    def open_model(self, model: str, base: str | None = None) -> None:
+        """Open ``model`` in the chat (from the Jobs tab); compare with ``base`` when given."""
+        self.chose_model = True
+        self.models = [model] + ([base] if base and base != model else [])
+        self._draw_bar()
+        self.prompt.focus()
+
+    @work(group="chat-models", exclusive=True)
+    async def _list_models(self) -> None:
+        provider = self.ftui.provider
+        if provider is None:
+            return
+        try:
+            page = await provider.client.models.list()
+        except Exception:
+            return  # the picker still offers base models and typed names
+        self.post_message(ModelsKnown(sorted(m.id for m in page.data)))
+
+    @on(ModelsKnown)
+    def _models_known(self, message: ModelsKnown) -> None:
+        self.provider_models = message.models
+        tuned = [m for m in message.models if m.startswith("ft:") and ":ckpt-step-" not in m]
+        if tuned:
+            self.default_model(tuned[-1])
+
+    def choices(self) -> dict[str, str]:
+        """Every model the picker offers, with its group."""
+        out: dict[str, str] = {}
+        jobs = self.ftui.jobs_tab
+        for job in jobs.jobs.values():
+            if job.fine_tuned_model:
+                out[job.fine_tuned_model] = "fine-tuned"
+        for trace in jobs.traces.values():
+            for c in trace.checkpoints:
+                out.setdefault(c.fine_tuned_model_checkpoint, "checkpoint")
+        provider = self.ftui.provider
+        if provider is not None:
+            for model, deployment in provider.profile.deployments.items():
+                out.setdefault(deployment, "deployment")
+                out.setdefault(model, "fine-tuned")
+        for model in self.provider_models:
+            if ":ckpt-step-" in model:
+                group = "checkpoint"
+            elif model.startswith("ft:"):
+                group = "fine-tuned"
+            else:
+                group = "base" if self.catalog.lookup(model).known else "provider"
+            out.setdefault(model, group)
+        for name in self.catalog.models:
+            out.setdefault(name, "base")
+        return out
+
+    # -- sending ---------------------------------------------------------------------------------------
+    @on(PromptBox.Send)
+    def _send(self, message: PromptBox.Send) -> None:
+        if any(view.busy for view in self.exchanges[-1:]):
+            self.ftui.notify("A reply is still streaming: Esc stops it.", timeout=3)
+            return
+        self.prompt.load_text("")
+        self.query_one("#chat-hint").display = False
+        index = len(self.exchanges)
+        view = ExchangeView(message.text, list(self.models), self.has_class("wide"))
+        self.exchanges.append(view)
+        self.query_one("#transcript", VerticalScroll).mount(view)
+        for slot, model in enumerate(self.models):
+            self.tracks[slot].append({"role": "user", "content": message.text})
+            messages = [{"role": "system", "content": self.settings.system}] if self.settings.system.strip() else []
+            self._reply(index, slot, model, messages + list(self.tracks[slot]))
+
+    @work(group="chat-reply")
+    async def _reply(self, exchange: int, slot: int, model: str, messages: list[dict[str, Any]]) -> None:
+        from ftui.config import ConfigError
+        from ftui.provider.chat import stream_chat
+        from ftui.provider.errors import describe
+
+        provider = self.ftui.provider
+        result = ChatResult(model=model)
+        if provider is None:
+            self.post_message(ReplyFailed(exchange, slot, "Not connected to a provider yet; try again in a moment."))
+            return
+        try:
+            name = provider.chat_model(model)
+            s = self.settings
+            async for piece in stream_chat(
+                provider.client, name, messages, result, temperature=s.temperature, max_tokens=s.max_tokens
+            ):
+                self.post_message(ReplyChunk(exchange, slot, piece))
+        except asyncio.CancelledError:
+            self.post_message(ReplyDone(exchange, slot, result, stopped=True))
+            raise
+        except ConfigError as exc:
+            self.post_message(ReplyFailed(exchange, slot, str(exc)))
+            return
+        except Exception as exc:
+            self.post_message(ReplyFailed(exchange, slot, describe(exc, f"Chat with {model}", provider.secrets)))
+            return
+        self.post_message(ReplyDone(exchange, slot, result))
+
+    def _pane(self, exchange: int, slot: int) -> ReplyPane | None:
+        if exchange >= len(self.exchanges):
+            return None  # a late message after "new chat"
+        panes = self.exchanges[exchange].panes
+        return panes[slot] if slot < len(panes) else None
+
+    @on(ReplyChunk)
+    def _chunk(self, message: ReplyChunk) -> None:
+        pane = self._pane(message.exchange, message.slot)
+        if pane is not None:
+            pane.add(message.piece)
+
+    @on(ReplyDone)
+    def _done(self, message: ReplyDone) -> None:
+        pane = self._pane(message.exchange, message.slot)
+        if pane is None or pane.state in ("done", "stopped", "failed"):
+            return
+        pane.finish(message.result, message.stopped)
+        if pane.text:
+            self.tracks[message.slot].append({"role": "assistant", "content": pane.text})
+        else:
+            self._drop_last_user(message.slot)
+
+    @on(ReplyFailed)
+    def _failed(self, message: ReplyFailed) -> None:
+        pane = self._pane(message.exchange, message.slot)
+        if pane is None:
+            return
+        pane.fail(message.text)
+        self._drop_last_user(message.slot)
+
+    def _drop_last_user(self, slot: int) -> None:
+        """A turn that got no reply is left out of what the next request sends."""
+        track = self.tracks[slot]
+        if track and track[-1]["role"] == "user":
+            track.pop()
+
+    def _flush(self) -> None:
+        for view in self.exchanges[-1:]:
+            for pane in view.panes:
+                pane.flush()
+
+    # -- actions -----------------------------------------------------------------------------------
+    @on(PromptBox.Escape)
+    def _prompt_escape(self) -> None:
+        if self.busy:
+            self.action_stop()
+        else:
+            self.query_one("#transcript", VerticalScroll).focus()
+
+    @property
+    def busy(self) -> bool:
+        return any(view.busy for view in self.exchanges[-1:])
+
+    def action_write(self) -> None:
+        self.prompt.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "write":
+            return not self.prompt.has_focus
+        if action == "stop":
+            return any(view.busy for view in self.exchanges[-1:])
+        if action == "save":
+            return bool(self.exchanges) and not self.exchanges[-1].busy
+        return True
+
+    def action_stop(self) -> None:
+        self.workers.cancel_group(self, "chat-reply")
+
+    def action_pick_model(self, slot: int) -> None:
+        current = self.models[slot] if slot < len(self.models) else None
+        title = "Model A" if slot == 0 else "Compare with (model B)"
+
+        def picked(model: str | None) -> None:
+            if model is None:
+                return
+            self.chose_model = True
+            if model == OFF:
+                self.models = self.models[:1]
+                self.tracks[1] = []
+            elif slot == 0:
+                self.models[0] = model
+            elif len(self.models) > 1:
+                self.models[1] = model
+            else:
+                self.models.append(model)
+                self.tracks[1] = []  # model B starts its own track from the next message
+            self._draw_bar()
+            self.prompt.focus()
+
+        self.app.push_screen(ModelPickerScreen(title, self.choices(), current, allow_off=slot == 1), picked)
+
+    def action_settings(self) -> None:
+        def kept(settings: ChatSettings | None) -> None:
+            if settings is not None:
+                if settings.system != self.settings.system:
+                    self.system_from_dataset = False
+                self.settings = settings
+                self._draw_bar()
+            self.prompt.focus()
+
+        self.app.push_screen(ChatSettingsScreen(self.settings), kept)
+
+    def action_new_chat(self) -> None:
+        self.workers.cancel_group(self, "chat-reply")
+        for view in self.exchanges:
+            view.remove()
+        self.exchanges.clear()
+        self.tracks = [[], []]
+        self.query_one("#chat-hint").display = True
+        self.prompt.focus()
+
+    def action_toggle_multiline(self) -> None:
+        self.prompt.multiline = not self.prompt.multiline
+        self.set_class(self.prompt.multiline, "multiline")
+        self._draw_bar()
+
+    def action_save(self) -> None:
+        if not self.exchanges:
+            return
+        view = self.exchanges[-1]
+        replies = [(p.model, p.text) for p in view.panes if p.text and p.state in ("done", "stopped")]
+        if not replies:
+            self.ftui.notify("The last exchange has no reply to keep.", severity="warning", timeout=4)
+            return
+        data = self.ftui.data_tab
+        path = data.dataset.path if data.dataset is not None else None
+
+        def saved(result: Any) -> None:
+            if result is not None:
+                where, line = result
+                self.ftui.notify(f"Kept as line {line:,} of {where}.", title="Saved", timeout=6)
+                self.ftui.dataset_appended(where)
+            self.prompt.focus()
+
+        self.app.push_screen(SaveExampleScreen(self.settings.system, view.user, replies, path, data.model), saved)

@@ -1,0 +1,73 @@
+"""Messages the Jobs tab's workers post; the tab's handlers own the state they carry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.message import Message
+
+
+class JobsListed(Message):
+    """A page of jobs; ``more`` says whether older pages exist; ``first`` when it is the newest page."""
+
+    def __init__(self, jobs: list[Any], more: bool, first: bool) -> None:
+        super().__init__()
+        self.jobs, self.more, self.first = jobs, more, first
+
+
+class JobChanged(Message):
+    """A fresher copy of one job (from a watcher, a control action or creation)."""
+
+    def __init__(self, job: Any, reconnecting: str | None = None, created: bool = False) -> None:
+        super().__init__()
+        self.job, self.reconnecting, self.created = job, reconnecting, created
+
+
+class JobReconnecting(Message):
+    def __init__(self, job_id: str, reconnecting: str | None) -> None:
+        super().__init__()
+        self.job_id, self.reconnecting = job_id, reconnecting
+
+
+class JobEvents(Message):
+    """New events of a job, oldest first, each delivered once."""
+
+    def __init__(self, job_id: str, events: list[Any]) -> None:
+        super().__init__()
+        self.job_id, self.events = job_id, events
+
+
+class WatchEnded(Message):
+    """A watcher stopped: the job reached a final status (or the stream failed for good)."""
+
+    def __init__(self, job_id: str, status: str | None, error: str | None = None) -> None:
+        super().__init__()
+        self.job_id, self.status, self.error = job_id, status, error
+
+
+class CheckpointsListed(Message):
+    def __init__(self, job_id: str, checkpoints: list[Any]) -> None:
+        super().__init__()
+        self.job_id, self.checkpoints = job_id, checkpoints
+
+
+class ResultsFetched(Message):
+    def __init__(self, job_id: str, text: str) -> None:
+        super().__init__()
+        self.job_id, self.text = job_id, text
+
+
+class JobsProblem(Message):
+    """Something failed; ``text`` is one clear sentence (no secrets)."""
+
+    def __init__(self, text: str, title: str = "Jobs") -> None:
+        super().__init__()
+        self.text, self.title = text, title
+
+
+class OpenInChat(Message):
+    """Open a model (a fine-tuned model or a checkpoint) in the Chat tab; ``base`` to compare with."""
+
+    def __init__(self, model: str, base: str | None = None) -> None:
+        super().__init__()
+        self.model, self.base = model, base

@@ -1,0 +1,294 @@
+"""The new-job form: files, base model, method and hyperparameters; checked and priced before confirm.
+
+Nothing is uploaded or spent here: the form validates the files locally, shows the
+result and the cost estimate, asks for an explicit confirm and returns a ``NewJob``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from ftui.data.catalog import Catalog, load_catalog
+from ftui.data.validate import DatasetReadError, Report, validate_file
+from ftui.provider.jobs import JobRequest
+from ftui.tui.dialogs import ConfirmScreen
+
+SUFFIX_MAX = 64
+
+
+class FormError(ValueError):
+    """A field holds a value the API would refuse; the message names the field."""
+
+
+def parse_hyper(
+    raw: str, name: str, *, integer: bool, lo: float, hi: float, lo_open: bool = False
+) -> int | float | str:
+    """'auto' (or empty) or a number in range; raises FormError naming the field."""
+    text = raw.strip().lower()
+    if text in ("", "auto"):
+        return "auto"
+    try:
+        value: float = int(text) if integer else float(text)
+    except ValueError:
+        kind = "a whole number" if integer else "a number"
+        raise FormError(f"{name}: {raw.strip()!r} is not {kind}; use {kind} or auto.") from None
+    low_ok = value > lo if lo_open else value >= lo
+    if not low_ok or value > hi:
+        lower = f"above {lo:g}" if lo_open else f"at least {lo:g}"
+        raise FormError(f"{name}: {value:g} is out of range; it must be {lower} and at most {hi:g}, or auto.")
+    return value
+
+
+@dataclass
+class NewJob:
+    """What the user confirmed: local files to upload (or file ids) and the job request."""
+
+    training: Path | str
+    validation: Path | str | None
+    request: JobRequest
+    summary: str
+
+
+def _file_ref(raw: str, label: str, required: bool) -> Path | str | None:
+    text = raw.strip()
+    if not text:
+        if required:
+            raise FormError(f"{label}: give a JSONL file or an uploaded file id (file-…).")
+        return None
+    if text.startswith("file-") and not Path(text).exists():
+        return text
+    path = Path(text).expanduser()
+    if not path.is_file():
+        raise FormError(f"{label}: {path} is not a file (or an uploaded file id starting with file-).")
+    return path
+
+
+class Checked(Message):
+    """The local check finished: reports per local file, or the reason it could not run."""
+
+    def __init__(self, reports: dict[str, Report], error: str | None) -> None:
+        super().__init__()
+        self.reports, self.error = reports, error
+
+
+class NewJobScreen(ModalScreen[NewJob | None]):
+    """Fill in the job; ctrl+s checks the files, shows the cost and asks to confirm."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="newjob.cancel"),
+        Binding("ctrl+s", "review", "Check & start", id="newjob.review"),
+    ]
+    HELP = """
+## New fine-tuning job
+Fill in the fields (Tab moves on). Files can be local JSONL files (checked and uploaded)
+or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a number.
+`ctrl+s` checks the files locally and shows the cost; nothing is spent before you confirm.
+"""
+
+    def __init__(self, training: Path | None, model: str, catalog: Catalog | None = None) -> None:
+        super().__init__()
+        self.catalog = catalog or load_catalog()
+        self.training = training
+        self.model = self.catalog.lookup(model).name if model else self.catalog.default_model
+        self._pending: tuple[Path | str, Path | str | None, JobRequest] | None = None
+
+    def _model_options(self) -> list[tuple[str, str]]:
+        out = []
+        for name, info in self.catalog.models.items():
+            price = f"${info.training_price:g}/1M" if info.training_price is not None else "price n/a"
+            out.append((f"{name}  ·  {info.token_limit // 1024}k tokens/example  ·  {price}", name))
+        return out
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="newjob-dialog", classes="dialog"):
+            yield Label("[b]New fine-tuning job[/b]  ·  ctrl+s check & start  ·  Esc cancel")
+            with VerticalScroll(id="newjob-fields"), Grid(id="newjob-grid"):
+                yield Label("Training file")
+                yield Input(str(self.training or ""), placeholder="train.jsonl or file-…", id="training", compact=True)
+                yield Label("Validation file")
+                yield Input(placeholder="optional: valid.jsonl or file-…", id="validation", compact=True)
+                yield Label("Base model")
+                yield Select(self._model_options(), value=self.model, allow_blank=False, id="model", compact=True)
+                yield Label("Method")
+                yield Select(
+                    [("supervised (SFT)", "supervised"), ("DPO (preference pairs)", "dpo")],
+                    value="supervised",
+                    allow_blank=False,
+                    id="method",
+                    compact=True,
+                )
+                yield Label("DPO beta", id="beta-label")
+                yield Input("auto", placeholder="auto or 0 < beta ≤ 2", id="beta", compact=True)
+                yield Label("Epochs")
+                yield Input("auto", placeholder="auto or 1–50", id="epochs", compact=True)
+                yield Label("Batch size")
+                yield Input("auto", placeholder="auto or 1–256", id="batch", compact=True)
+                yield Label("LR multiplier")
+                yield Input("auto", placeholder="auto or a number > 0", id="lr", compact=True)
+                yield Label("Suffix")
+                yield Input(placeholder="optional, up to 64 characters", id="suffix", compact=True)
+                yield Label("Seed")
+                yield Input(placeholder="optional whole number", id="seed", compact=True)
+            yield Static("", id="newjob-summary")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Check & start (ctrl+s)", variant="primary", id="review", compact=True)
+                yield Button("Cancel (Esc)", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self._method_changed()
+        self.query_one("#training", Input).focus()
+
+    @on(Select.Changed, "#method")
+    def _method_changed(self) -> None:
+        dpo = self.query_one("#method", Select).value == "dpo"
+        self.query_one("#beta", Input).disabled = not dpo
+        self.query_one("#beta-label", Label).set_class(not dpo, "muted")
+
+    def _value(self, field: str) -> str:
+        return self.query_one(f"#{field}", Input).value
+
+    def read_form(self) -> tuple[Path | str, Path | str | None, JobRequest]:
+        """The form as a request (file ids not known yet); raises FormError naming the field."""
+        training = _file_ref(self._value("training"), "Training file", required=True)
+        validation = _file_ref(self._value("validation"), "Validation file", required=False)
+        assert training is not None
+        method = str(self.query_one("#method", Select).value)
+        suffix = self._value("suffix").strip() or None
+        if suffix is not None and len(suffix) > SUFFIX_MAX:
+            raise FormError(f"Suffix: {len(suffix)} characters; at most {SUFFIX_MAX} are allowed.")
+        seed_text = self._value("seed").strip()
+        seed = None
+        if seed_text:
+            try:
+                seed = int(seed_text)
+            except ValueError:
+                raise FormError(f"Seed: {seed_text!r} is not a whole number.") from None
+            if not 0 <= seed <= 2**31 - 1:
+                raise FormError("Seed: it must be between 0 and 2147483647.")
+        request = JobRequest(
+            model=str(self.query_one("#model", Select).value),
+            training_file="",
+            method=method,
+            n_epochs=parse_hyper(self._value("epochs"), "Epochs", integer=True, lo=1, hi=50),
+            batch_size=parse_hyper(self._value("batch"), "Batch size", integer=True, lo=1, hi=256),
+            learning_rate_multiplier=parse_hyper(
+                self._value("lr"), "LR multiplier", integer=False, lo=0, hi=100, lo_open=True
+            ),
+            beta=parse_hyper(self._value("beta"), "DPO beta", integer=False, lo=0, hi=2, lo_open=True)
+            if method == "dpo"
+            else "auto",
+            suffix=suffix,
+            seed=seed,
+        )
+        return training, validation, request
+
+    def _say(self, text: str, style: str = "") -> None:
+        self.query_one("#newjob-summary", Static).update(f"[{style}]{text}[/]" if style else text)
+
+    def action_review(self) -> None:
+        try:
+            self._pending = self.read_form()
+        except FormError as exc:
+            self._say(f"✗ {exc}", "red")
+            return
+        training, validation, request = self._pending
+        self._say("Checking the files locally…", "yellow")
+        self._check(training, validation, request.model)
+
+    @work(thread=True, exclusive=True, group="newjob-check")
+    def _check(self, training: Path | str, validation: Path | str | None, model: str) -> None:
+        reports: dict[str, Report] = {}
+        try:
+            for kind, ref in (("training", training), ("validation", validation)):
+                if isinstance(ref, Path):
+                    reports[kind] = validate_file(ref, model)
+        except DatasetReadError as exc:
+            self.post_message(Checked({}, str(exc)))
+            return
+        self.post_message(Checked(reports, None))
+
+    @on(Checked)
+    def _checked(self, message: Checked) -> None:
+        if message.error:
+            self._say(f"✗ {message.error}", "red")
+            return
+        if self._pending is None:
+            return
+        training, validation, request = self._pending
+        for kind, report in message.reports.items():
+            if summary := report.error_summary():
+                self._say(
+                    f"✗ The {kind} file has {summary}.\n"
+                    "Fix it (the Data tab lists every finding); nothing was uploaded.",
+                    "red",
+                )
+                return
+        lines = [self._describe_file("Training", training, message.reports.get("training"))]
+        if validation is not None:
+            lines.append(self._describe_file("Validation", validation, message.reports.get("validation")))
+        lines.append(self._cost_line(request, message.reports.get("training")))
+        hp = f"epochs {request.n_epochs}, batch {request.batch_size}, lr ×{request.learning_rate_multiplier}"
+        if request.method == "dpo":
+            hp += f", beta {request.beta}"
+        lines.append(f"Job: {request.method} on {request.model}; {hp}")
+        if request.suffix or request.seed is not None:
+            lines.append(f"Suffix {request.suffix or '—'} · seed {request.seed if request.seed is not None else '—'}")
+        summary = "\n".join(lines)
+        self._say(summary)
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self.dismiss(NewJob(training, validation, request, summary))
+
+        self.app.push_screen(ConfirmScreen("Start this fine-tuning job?", summary, "Upload and start"), answered)
+
+    @staticmethod
+    def _describe_file(label: str, ref: Path | str, report: Report | None) -> str:
+        if report is None:
+            return f"{label}: {ref} (already uploaded; not checked locally)"
+        warn = len(report.warnings)
+        size = ref.stat().st_size if isinstance(ref, Path) else 0
+        return (
+            f"{label}: {Path(ref).name} · {report.examples:,} examples · {size / 1024:,.0f} KB · "
+            f"no errors · {warn} warning{'s' if warn != 1 else ''}"
+        )
+
+    def _cost_line(self, request: JobRequest, report: Report | None) -> str:
+        if report is None:
+            return "Cost: unknown until the provider counts the tokens."
+        est = report.estimate
+        epochs = request.n_epochs if isinstance(request.n_epochs, int) else est.epochs
+        charged = est.billing_tokens * epochs
+        info = self.catalog.lookup(request.model)
+        if info.training_price is None:
+            return f"Cost: ~{charged:,} training tokens ({epochs} epochs); no price known for {request.model}."
+        cost = charged * info.training_price / 1_000_000
+        auto = " (auto)" if not isinstance(request.n_epochs, int) else ""
+        return (
+            f"Cost: ~{charged:,} training tokens = {epochs} epochs{auto} × {est.billing_tokens:,} "
+            f"≈ ${cost:,.2f} at ${info.training_price:g}/1M (prices of {self.catalog.prices_captured})"
+        )
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "review":
+            self.action_review()
+        else:
+            self.action_cancel()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def describe_upload(kind: str, done: int, total: int) -> str:
+    pct = done / total if total else 1.0
+    return f"Uploading the {kind} file: {done / 1_048_576:,.1f} of {total / 1_048_576:,.1f} MB ({pct:.0%})"

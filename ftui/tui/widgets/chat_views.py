@@ -1,0 +1,183 @@
+"""Chat widgets: one reply (streamed Markdown with its numbers), one exchange, and the prompt box."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Markdown, Static, TextArea
+
+from ftui.provider.chat import ChatResult
+
+
+def reply_numbers(result: ChatResult, stopped: bool = False) -> str:
+    """'42 tokens · first token 0.31 s · total 1.20 s' (what is known)."""
+    parts = []
+    if result.completion_tokens is not None:
+        parts.append(f"{result.completion_tokens:,} tokens")
+    if result.prompt_tokens is not None:
+        parts.append(f"{result.prompt_tokens:,} in")
+    if result.first_token_s is not None:
+        parts.append(f"first token {result.first_token_s:.2f} s")
+    if result.total_s is not None:
+        parts.append(f"total {result.total_s:.2f} s")
+    if stopped:
+        parts.insert(0, "⏹ stopped")
+    return " · ".join(parts) or "no numbers reported"
+
+
+class ReplyPane(Vertical):
+    """One model's reply: its name, the Markdown body as it streams, then tokens and latency."""
+
+    DEFAULT_CSS = """
+    ReplyPane { height: auto; padding: 0 1; }
+    ReplyPane .reply-model { color: $accent; text-style: bold; text-wrap: nowrap; text-overflow: ellipsis; }
+    ReplyPane Markdown { margin: 0; padding: 0; }
+    ReplyPane .reply-numbers { color: $text-muted; }
+    ReplyPane.failed .reply-numbers { color: $error; }
+    ReplyPane.chosen .reply-model { text-style: bold reverse; }
+    """
+
+    def __init__(self, model: str, slot: int) -> None:
+        super().__init__(classes=f"slot-{slot}")
+        self.model, self.slot = model, slot
+        self.text = ""
+        self.state = "waiting"  # waiting | streaming | done | stopped | failed
+        self._shown = ""
+
+    def compose(self) -> ComposeResult:
+        label = "A" if self.slot == 0 else "B"
+        yield Static(f"{label} · {self.model}", classes="reply-model", markup=False)
+        yield Markdown("", classes="reply-body")
+        yield Static("waiting for the first token…", classes="reply-numbers", markup=False)
+
+    def add(self, piece: str) -> None:
+        self.text += piece
+        self.state = "streaming"
+
+    def flush(self) -> None:
+        """Redraw the body if text arrived since the last call (called a few times a second)."""
+        if self.text != self._shown:
+            self._shown = self.text
+            self.query_one(Markdown).update(self.text)
+            if self.state == "streaming":
+                self.query_one(".reply-numbers", Static).update("streaming…")
+
+    def finish(self, result: ChatResult, stopped: bool) -> None:
+        self.text = result.text or self.text
+        self.state = "stopped" if stopped else "done"
+        self.flush()
+        if not self.text:
+            self.query_one(Markdown).update("*(no text)*")
+        self.query_one(".reply-numbers", Static).update(reply_numbers(result, stopped))
+
+    def fail(self, message: str) -> None:
+        self.state = "failed"
+        self.add_class("failed")
+        self.flush()
+        self.query_one(".reply-numbers", Static).update(f"✗ {message}")
+
+
+class ExchangeView(Vertical):
+    """The user's message and one reply (or two, side by side when wide, stacked when narrow)."""
+
+    DEFAULT_CSS = """
+    ExchangeView { height: auto; margin-bottom: 1; }
+    ExchangeView .user-turn { color: $text; background: $boost; padding: 0 1; }
+    ExchangeView .replies { height: auto; }
+    ExchangeView.side .replies { layout: horizontal; }
+    ExchangeView.side ReplyPane { width: 1fr; }
+    ExchangeView.side ReplyPane.slot-0 { border-right: vkey $panel; }
+    """
+
+    def __init__(self, user: str, models: list[str], side_by_side: bool) -> None:
+        super().__init__(classes="side" if side_by_side and len(models) > 1 else "")
+        self.user = user
+        self.panes = [ReplyPane(model, slot) for slot, model in enumerate(models)]
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"You: {self.user}", classes="user-turn", markup=False)
+        with Vertical(classes="replies"):
+            yield from self.panes
+
+    @property
+    def busy(self) -> bool:
+        return any(p.state in ("waiting", "streaming") for p in self.panes)
+
+
+class PromptBox(TextArea):
+    """The message being written. Enter sends in single-line mode, ctrl+j always; up/down walk history."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+j", "send", "Send", id="chat.send"),
+        Binding("escape", "escape", "Stop / leave", show=False, id="chat.prompt.escape"),
+    ]
+
+    class Escape(Message):
+        """Esc in the box: stop a streaming reply, or else leave the box (so 1–4 and q work)."""
+
+    class Send(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(soft_wrap=True, show_line_numbers=False, compact=True, **kwargs)
+        self.multiline = False
+        self.sent: list[str] = []
+        self._history_at: int | None = None
+        self._draft = ""
+
+    def action_escape(self) -> None:
+        self.post_message(PromptBox.Escape())
+
+    def action_send(self) -> None:
+        text = self.text.strip()
+        if not text:
+            return
+        if not self.sent or self.sent[-1] != text:
+            self.sent.append(text)
+        self._history_at = None
+        self.post_message(PromptBox.Send(text))
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter" and not self.multiline:
+            event.stop()
+            event.prevent_default()
+            self.action_send()
+            return
+        if event.key == "up" and self.cursor_location[0] == 0 and self.sent:
+            event.stop()
+            event.prevent_default()
+            self._walk(-1)
+            return
+        if (
+            event.key == "down"
+            and self._history_at is not None
+            and self.cursor_location[0] == self.document.line_count - 1
+        ):
+            event.stop()
+            event.prevent_default()
+            self._walk(1)
+            return
+        await super()._on_key(event)
+
+    def _walk(self, step: int) -> None:
+        if self._history_at is None:
+            if step > 0:
+                return
+            self._draft = self.text
+            self._history_at = len(self.sent)
+        self._history_at += step
+        if self._history_at < 0:
+            self._history_at = 0
+        if self._history_at >= len(self.sent):
+            self._history_at = None
+            self.load_text(self._draft)
+        else:
+            self.load_text(self.sent[self._history_at])
+        self.move_cursor(self.document.end)

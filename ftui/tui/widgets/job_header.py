@@ -1,0 +1,156 @@
+"""The job view's header: status, progress, timing, hyperparameters, files, error, shutdown date."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.text import Text
+
+from ftui.data.catalog import Catalog
+from ftui.tui.job_trace import JobTrace, clock
+
+STATUS_STYLES = {
+    "validating_files": "cyan",
+    "queued": "cyan",
+    "running": "bold yellow",
+    "pausing": "magenta",
+    "paused": "bold magenta",
+    "succeeded": "bold green",
+    "failed": "bold red",
+    "cancelled": "dim",
+}
+STATUS_MARKS = {"succeeded": "✓", "failed": "✗", "cancelled": "⊘", "paused": "‖", "pausing": "‖", "running": "▶"}
+
+
+def status_text(status: str | None) -> Text:
+    """A status word in its colour; statuses ftui does not know are shown as they come."""
+    word = status or "unknown"
+    mark = STATUS_MARKS.get(word, "●")
+    return Text(f"{mark} {word}", style=STATUS_STYLES.get(word, "italic"))
+
+
+def duration(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m {seconds % 60:02d}s"
+    return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
+
+
+def _hp(value: Any) -> str:
+    if value is None:
+        return "auto"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _bar(fraction: float, width: int = 16) -> str:
+    full = round(max(0.0, min(1.0, fraction)) * width)
+    return "█" * full + "░" * (width - full)
+
+
+def progress_line(trace: JobTrace, now: float) -> Text:
+    """Steps (and epochs) done, elapsed time and the ETA."""
+    job = trace.job
+    line = Text()
+    point = trace.last_point
+    n_epochs = _epochs(job)
+    if point is not None and point.total_steps:
+        frac = point.step / point.total_steps
+        line.append(_bar(frac), style="yellow" if job.status not in ("succeeded",) else "green")
+        line.append(f" step {point.step:,}/{point.total_steps:,} ({frac:.0%})")
+        if isinstance(n_epochs, int) and n_epochs > 0:
+            per_epoch = max(1, point.total_steps // n_epochs)
+            line.append(f" · epoch {min(n_epochs, point.step // per_epoch + 1)}/{n_epochs}")
+    elif job.status in ("validating_files", "queued"):
+        line.append("waiting to start", style="dim")
+    elif job.status == "succeeded":
+        line.append(_bar(1.0), style="green")
+    else:
+        line.append("no progress reported yet", style="dim")
+    start = job.created_at
+    end = job.finished_at or now
+    if start:
+        line.append(f" · elapsed {duration(end - start)}")
+    if job.status not in ("succeeded", "failed", "cancelled"):
+        eta = _eta(trace, now)
+        if eta is not None:
+            line.append(f" · ETA {duration(eta - now)} ({clock(eta, now)})")
+    return line
+
+
+def _epochs(job: Any) -> int | str | None:
+    hp = _hyperparameters(job)
+    return getattr(hp, "n_epochs", None) if hp is not None else None
+
+
+def _hyperparameters(job: Any) -> Any:
+    method = getattr(job, "method", None)
+    if method is not None and method.type:
+        inner = getattr(method, method.type, None)
+        if inner is not None and getattr(inner, "hyperparameters", None) is not None:
+            return inner.hyperparameters
+    return getattr(job, "hyperparameters", None)
+
+
+def _eta(trace: JobTrace, now: float) -> float | None:
+    job = trace.job
+    if job.estimated_finish:
+        return float(job.estimated_finish)
+    point = trace.last_point
+    if point is None or not point.total_steps or point.step <= 0 or not job.created_at:
+        return None
+    spent = now - job.created_at
+    return now + spent * (point.total_steps - point.step) / point.step
+
+
+def render_header(trace: JobTrace, catalog: Catalog, now: float | None = None) -> Text:
+    """Four lines about the job (five when it failed or its model has a shutdown date); one line each."""
+    now = time.time() if now is None else now
+    job = trace.job
+    if job is None:
+        return Text(f"{trace.job_id}: loading…", style="dim")
+    lines: list[Text] = []
+    first = status_text(job.status)
+    first.append(f"  {job.id}", style="bold")
+    if trace.reconnecting:
+        first.append(f"  ⟳ {trace.reconnecting}", style="bold red")
+    lines.append(first)
+    models = Text(job.model)
+    if job.fine_tuned_model:
+        models.append(" → ")
+        models.append(job.fine_tuned_model, style="green")
+    lines.append(models)
+    lines.append(progress_line(trace, now))
+    hp = _hyperparameters(job)
+    method = job.method.type if getattr(job, "method", None) and job.method.type else "supervised"
+    parts = [method]
+    if hp is not None:
+        parts += [
+            f"epochs {_hp(getattr(hp, 'n_epochs', None))}",
+            f"batch {_hp(getattr(hp, 'batch_size', None))}",
+            f"lr ×{_hp(getattr(hp, 'learning_rate_multiplier', None))}",
+        ]
+        if method == "dpo":
+            parts.append(f"beta {_hp(getattr(hp, 'beta', None))}")
+    if job.seed is not None:
+        parts.append(f"seed {job.seed}")
+    if job.trained_tokens:
+        parts.append(f"{job.trained_tokens:,} tokens")
+    parts.append(f"train {job.training_file}")
+    parts.append(f"valid {job.validation_file or '—'}")
+    lines.append(Text(" · ".join(parts), style="dim"))
+    if job.status == "failed":
+        error = getattr(job, "error", None)
+        message = (getattr(error, "message", None) if error else None) or "the provider gave no reason"
+        lines.append(Text(f"Failed: {message}", style="bold red"))
+    else:
+        info = catalog.lookup(job.model)
+        if info.shutdown_date:
+            lines.append(Text(f"{info.name} shuts down on {info.shutdown_date}", style="yellow"))
+    out = Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
+    out.no_wrap, out.overflow = True, "ellipsis"
+    return out

@@ -1,0 +1,223 @@
+"""Pilot tests for the Jobs tab against the embedded sandbox (running fast)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from ftui.provider.jobs import JobRequest, create_job
+from ftui.tui import state
+from ftui.tui.app import FtuiApp
+from ftui.tui.dialogs import AskScreen, ConfirmScreen
+from ftui.tui.new_job import NewJobScreen
+from tests.tui.conftest import sandbox_settings, screen_text, wait_connected, wait_for, wait_validated
+
+
+async def open_jobs(app: FtuiApp, pilot) -> None:
+    await wait_connected(app)
+    await wait_validated(app)
+    await pilot.press("2")
+    await wait_for(lambda: app.jobs_tab.loaded)
+
+
+async def start_job_via_api(app: FtuiApp, path: Path, **kwargs) -> str:
+    """A job created behind the UI's back (as another tool or person would)."""
+    from ftui.provider.files import upload_file
+
+    client = app.provider.client
+    file = await upload_file(client, path)
+    job = await create_job(client, JobRequest(model="gpt-4o-mini", training_file=file.id, **kwargs))
+    return job.id
+
+
+async def test_create_from_form_with_confirm_then_watch_to_success(sample_copy, tmp_path) -> None:
+    app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path, speed=150))
+    bells: list[int] = []
+    app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_jobs(app, pilot)
+        assert "No jobs yet" in screen_text(app)
+        await pilot.press("n")
+        await wait_for(lambda: isinstance(app.screen, NewJobScreen))
+        assert "weather_jokes.jsonl" in app.screen.query_one("#training").value
+        await pilot.press("ctrl+s")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen), timeout=20)
+        text = screen_text(app)
+        assert "14 examples" in text and "no errors" in text and "≈ $" in text
+        assert app.jobs_tab.jobs == {}  # nothing was spent before the confirm
+        await pilot.press("y")
+        tab = app.jobs_tab
+        await wait_for(lambda: tab.current is not None, timeout=20)
+        job_id = tab.current
+        await wait_for(lambda: tab.jobs[job_id].status == "succeeded" and tab.traces[job_id].complete, timeout=30)
+        await pilot.pause(0.5)
+        trace = tab.traces[job_id]
+        assert sum("successfully completed" in line for line in trace.lines) == 1
+        assert len(trace.event_ids) == len(trace.lines)
+        assert trace.points > 10
+        text = screen_text(app)
+        assert "✓ succeeded" in text and job_id in text and "Loss by step" in text
+        assert any("Job ended" in n.title and job_id in n.message for n in app._notifications)
+        assert bells
+        await pilot.press("c")
+        await wait_for(lambda: len(trace.checkpoints) == 3)
+        await pilot.pause(0.3)
+        assert "ckpt-step-" in screen_text(app)
+        await pilot.press("e")
+        await pilot.pause(0.4)
+        assert "The job has successfully completed" in screen_text(app)
+        assert job_id not in state.watched_jobs()  # it ended: nothing left to watch
+
+
+async def test_form_refuses_a_file_with_errors_and_bad_hyperparameters(sample_copy, tmp_path) -> None:
+    app = FtuiApp(sample_copy("mistakes.jsonl"), settings=sandbox_settings(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_jobs(app, pilot)
+        await pilot.press("n")
+        await wait_for(lambda: isinstance(app.screen, NewJobScreen))
+        form = app.screen
+        form.query_one("#epochs").value = "99"
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.2)
+        assert "Epochs: 99 is out of range" in screen_text(app)
+        form.query_one("#epochs").value = "auto"
+        await pilot.press("ctrl+s")
+        await wait_for(lambda: "nothing was uploaded" in screen_text(app), timeout=20)
+        assert "The training file has 17 errors; line 2" in screen_text(app)
+        assert not isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        page = await app.provider.client.fine_tuning.jobs.list()
+        assert page.data == [] and app.provider is not None
+
+
+async def test_pause_resume_and_cancel_with_confirm(sample_copy, tmp_path) -> None:
+    app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path, speed=4))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_jobs(app, pilot)
+        job_id = await start_job_via_api(app, app.data_tab.dataset.path)
+        tab = app.jobs_tab
+        await pilot.press("ctrl+r")
+        await wait_for(lambda: job_id in tab.jobs)
+        await pilot.pause(0.2)
+        await pilot.press("enter")
+        await wait_for(lambda: tab.current == job_id)
+        await wait_for(lambda: tab.jobs[job_id].status == "running", timeout=20)
+        await pilot.press("p")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(lambda: tab.jobs[job_id].status in ("pausing", "paused"))
+        await pilot.pause(0.3)
+        assert "‖ paus" in screen_text(app)
+        await pilot.press("r")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(lambda: tab.jobs[job_id].status == "running", timeout=20)
+        await pilot.press("x")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("escape")  # changed my mind: nothing happens
+        await pilot.pause(0.3)
+        assert tab.jobs[job_id].status == "running"
+        await pilot.press("x")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(lambda: tab.jobs[job_id].status == "cancelled")
+        await pilot.pause(0.4)
+        assert "⊘ cancelled" in screen_text(app)
+
+
+async def test_injected_faults_still_show_every_event_once(sample_copy, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("FTUI_SANDBOX_FAULTS", "429=0.25,500=0.15,drop=0.15,seed=3")
+    app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path, speed=60))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app)
+        await pilot.press("2")
+        job_id = None
+        for _ in range(20):  # the setup calls meet the faults too
+            try:
+                job_id = await start_job_via_api(app, app.data_tab.dataset.path)
+                break
+            except Exception:
+                await asyncio.sleep(0.1)
+        assert job_id is not None
+        tab = app.jobs_tab
+        tab.open_job(job_id)
+        await wait_for(lambda: tab.traces[job_id].complete, timeout=60)
+        trace = tab.traces[job_id]
+        monkeypatch.delenv("FTUI_SANDBOX_FAULTS")
+        app.provider.sandbox.faults.rate = {}  # type: ignore[union-attr]
+        expected = [e.id async for e in app.provider.client.fine_tuning.jobs.list_events(job_id, limit=100)]
+        assert sorted(trace.event_ids) == sorted(expected)
+        assert len(trace.lines) == len(expected)  # every event once
+        assert trace.lines[-1].endswith("The job has successfully completed")
+
+
+async def test_watched_jobs_resume_after_a_restart(sample_copy, tmp_path) -> None:
+    path = sample_copy("weather_jokes.jsonl")
+    settings = sandbox_settings(tmp_path, speed=15)
+    app = FtuiApp(path, settings=settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_jobs(app, pilot)
+        job_id = await start_job_via_api(app, path)
+        await pilot.press("ctrl+r")
+        await wait_for(lambda: job_id in app.jobs_tab.jobs)
+        app.jobs_tab.open_job(job_id)
+        await wait_for(lambda: app.jobs_tab.traces[job_id].lines)
+        seen_before = len(app.jobs_tab.traces[job_id].lines)
+    assert state.watched_jobs() == [job_id] and state.last_job() == job_id
+
+    again = FtuiApp(path, settings=settings)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await wait_connected(again)
+        tab = again.jobs_tab
+        await wait_for(lambda: job_id in tab.traces and tab.traces[job_id].complete, timeout=40)
+        trace = tab.traces[job_id]
+        assert len(trace.lines) >= seen_before and len(set(trace.lines)) == len(trace.lines)
+        await wait_for(lambda: any("Job ended" in n.title for n in again._notifications))
+    assert state.watched_jobs() == []
+
+
+async def test_save_results_csv_atomically(sample_copy, tmp_path) -> None:
+    app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path, speed=300))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_jobs(app, pilot)
+        job_id = await start_job_via_api(app, app.data_tab.dataset.path)
+        tab = app.jobs_tab
+        await pilot.press("ctrl+r")
+        await wait_for(lambda: job_id in tab.jobs)
+        tab.open_job(job_id)
+        await wait_for(lambda: tab.jobs[job_id].status == "succeeded" and tab.jobs[job_id].result_files, timeout=30)
+        await pilot.pause(0.2)
+        await pilot.press("s")
+        await wait_for(lambda: isinstance(app.screen, AskScreen))
+        target = tmp_path / "out" / "results.csv"
+        app.screen.query_one("#ask-value").value = str(target)
+        await pilot.press("enter")
+        await wait_for(lambda: target.exists())
+        text = target.read_text()
+        assert text.startswith("step,train_loss") and len(text.splitlines()) > 10
+        assert not [p for p in target.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("key", ["o"])
+async def test_open_fine_tuned_model_in_chat(sample_copy, tmp_path, key) -> None:
+    app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path, speed=300))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_jobs(app, pilot)
+        job_id = await start_job_via_api(app, app.data_tab.dataset.path)
+        tab = app.jobs_tab
+        await pilot.press("ctrl+r")
+        await wait_for(lambda: job_id in tab.jobs)
+        tab.open_job(job_id)
+        await wait_for(lambda: tab.traces[job_id].complete and tab.jobs[job_id].fine_tuned_model, timeout=30)
+        await pilot.press("c")
+        await wait_for(lambda: len(tab.traces[job_id].checkpoints) == 3)
+        await pilot.pause(0.2)
+        await pilot.press(key)
+        await pilot.pause(0.2)
+        chat = app.chat_tab
+        assert chat.models[0].endswith(":ckpt-step-" + str(tab.traces[job_id].checkpoints[0].step_number))
+        assert chat.models[1] == tab.jobs[job_id].model
+        assert "ckpt-step-" in screen_text(app)
