@@ -221,3 +221,37 @@ async def test_open_fine_tuned_model_in_chat(sample_copy, tmp_path, key) -> None
         assert chat.models[0].endswith(":ckpt-step-" + str(tab.traces[job_id].checkpoints[0].step_number))
         assert chat.models[1] == tab.jobs[job_id].model
         assert "ckpt-step-" in screen_text(app)
+
+
+async def test_event_log_filters_with_slash_and_esc_clears(sample_copy, tmp_path) -> None:
+    from tests.tui.test_snapshots_jobs_chat import JOBS, events
+
+    app = FtuiApp(sample_copy("weather_jokes.jsonl"), connect=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_validated(app)
+        await pilot.press("2")
+        tab = app.jobs_tab
+        from ftui.tui.job_messages import JobEvents, JobsListed
+
+        tab.post_message(JobsListed(JOBS, more=False, first=True))
+        await pilot.pause(0.1)
+        tab._trace("ftjob-snapshot0004").complete = True
+        tab.post_message(JobEvents("ftjob-snapshot0004", events("ftjob-snapshot0004")))
+        await pilot.pause(0.1)
+        tab.open_job("ftjob-snapshot0004")
+        await pilot.press("slash")
+        for ch in "val_loss":
+            await pilot.press(ch if ch != "_" else "underscore")
+        await pilot.press("enter")
+        await pilot.pause(0.4)
+        from ftui.tui.widgets.tail_view import TailView
+
+        tail = app.query_one(TailView)
+        shown = [tail.line(i) for i in range(tail.count)]
+        assert len(shown) == 12 and all("val_loss" in line for line in shown)
+        await pilot.press("j", "k", "G")  # moving keys reach the log while the job view has focus
+        await pilot.press("escape")
+        await pilot.pause(0.3)
+        assert tail.count == 62 and tab.has_class("view-mode")
+        await pilot.press("escape")
+        assert tab.has_class("list-mode")
