@@ -204,6 +204,8 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
             self.data_tab.query_one("#examples").focus()
         elif tab == "jobs":
             self.jobs_tab.focus_default()
+            if self.provider is not None:
+                self.jobs_tab.action_refresh()  # fresh on every visit, not only on the timer
         elif tab == "chat":
             self.chat_tab.prompt.focus()
         else:

@@ -124,6 +124,7 @@ class JobTrace:
     last_point: MetricPoint | None = None
     checkpoints: list[Any] = field(default_factory=list)
     reconnecting: str | None = None
+    reconnects: int = 0  # times the connection was lost while watching (each recovered or still trying)
     from_csv: bool = False
     complete: bool = False  # every event of a finished job is here; no need to follow again
     event_ids: set[str] = field(default_factory=set)

@@ -393,6 +393,8 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
     def _reconnecting(self, message: JobReconnecting) -> None:
         trace = self._trace(message.job_id)
         if trace.reconnecting != message.reconnecting:
+            if trace.reconnecting is None:
+                trace.reconnects += 1
             trace.reconnecting = message.reconnecting
             trace.version += 1
 
@@ -540,7 +542,8 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
             moved = self._chart_key != (self.current, self.view)
             if moved or now - self._chart_drawn_at >= CHART_SECONDS:
                 self._chart_key, self._chart_drawn_at = (self.current, self.view), now
-                self.query_one(LossChart).show(trace, self.view)
+                loading = trace is not None and not trace.lines and self.current in self.following
+                self.query_one(LossChart).show(trace, self.view, loading=loading)
             else:
                 self._detail_dirty = True  # draw the rest now, the chart on a later tick
         elif self.view == "events":

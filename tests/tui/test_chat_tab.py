@@ -186,3 +186,33 @@ async def test_keep_refuses_a_file_of_another_format(sample_copy, tmp_path) -> N
         await pilot.press("enter")
         await wait_for(lambda: "holds dpo examples" in screen_text(app))
         assert dpo.read_bytes() == original
+
+
+async def test_settings_change_the_prompt_and_the_bar_and_replies_stick_to_the_bottom(sample_copy, tmp_path) -> None:
+    from ftui.tui.chat_dialogs import ChatSettingsScreen
+
+    app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path, speed=1000))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("ctrl+g")
+        await wait_for(lambda: isinstance(app.screen, ChatSettingsScreen))
+        app.screen.query_one("#system").load_text("You are terse.")
+        app.screen.query_one("#temp").value = "3"
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.1)
+        assert "Temperature: it must be between 0 and 2" in screen_text(app)
+        app.screen.query_one("#temp").value = "0.2"
+        app.screen.query_one("#max").value = "64"
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.2)
+        chat = app.chat_tab
+        assert chat.settings.system == "You are terse." and not chat.system_from_dataset
+        text = screen_text(app)
+        assert "temp 0.2 · max 64" in text and "system: You are terse." in text
+        for i in range(4):
+            await send(pilot, f"question {i}")
+            await wait_for(lambda: replies(app)[0].state == "done")
+        await pilot.pause(0.3)
+        transcript = app.query_one("#transcript")
+        assert transcript.max_scroll_y > 0 and transcript.scroll_y == transcript.max_scroll_y
+        assert "question 3" in screen_text(app)

@@ -152,6 +152,7 @@ async def test_injected_faults_still_show_every_event_once(sample_copy, tmp_path
         assert sorted(trace.event_ids) == sorted(expected)
         assert len(trace.lines) == len(expected)  # every event once
         assert trace.lines[-1].endswith("The job has successfully completed")
+        assert trace.reconnects > 0 and trace.reconnecting is None  # it said "reconnecting", then recovered
 
 
 async def test_watched_jobs_resume_after_a_restart(sample_copy, tmp_path) -> None:
@@ -255,3 +256,33 @@ async def test_event_log_filters_with_slash_and_esc_clears(sample_copy, tmp_path
         assert tail.count == 62 and tab.has_class("view-mode")
         await pilot.press("escape")
         assert tab.has_class("list-mode")
+
+
+async def test_job_list_pages_and_keeps_the_selection_on_refresh(sample_copy, tmp_path) -> None:
+    from ftui.provider.files import upload_file
+    from ftui.tui.jobs_tab import MORE_ROW, PAGE_SIZE
+
+    app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path, speed=0.01))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app)
+        client = app.provider.client
+        file = await upload_file(client, app.data_tab.dataset.path)
+        ids = [
+            (await create_job(client, JobRequest(model="gpt-4o-mini", training_file=file.id, suffix=f"n{i}"))).id
+            for i in range(PAGE_SIZE + 5)
+        ]
+        await wait_validated(app)
+        await pilot.press("2")
+        tab = app.jobs_tab
+        table = tab.table
+        await wait_for(lambda: table.row_count == PAGE_SIZE + 1)  # a page, and the row that loads more
+        await pilot.press("k")
+        await pilot.press("j", "j", "j")
+        picked = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        assert picked == ids[-4]  # newest first
+        await pilot.press("ctrl+r")  # what the timer does every few seconds
+        await pilot.pause(0.5)
+        assert str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value) == picked
+        await pilot.press("G")  # reaching the end loads the next page
+        await wait_for(lambda: table.row_count == PAGE_SIZE + 5)
+        assert MORE_ROW not in [str(k.value) for k in table.rows] and set(ids) <= set(tab.order)

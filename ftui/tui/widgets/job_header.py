@@ -64,7 +64,8 @@ def progress_line(trace: JobTrace, now: float) -> Text:
         line.append(f" step {point.step:,}/{point.total_steps:,} ({frac:.0%})")
         if isinstance(n_epochs, int) and n_epochs > 0:
             per_epoch = max(1, point.total_steps // n_epochs)
-            line.append(f" · epoch {min(n_epochs, point.step // per_epoch + 1)}/{n_epochs}")
+            epoch = min(n_epochs, max(1, -(-point.step // per_epoch)))  # the epoch this step belongs to
+            line.append(f" · epoch {epoch}/{n_epochs}")
     elif job.status in ("validating_files", "queued"):
         line.append("waiting to start", style="dim")
     elif job.status == "succeeded":

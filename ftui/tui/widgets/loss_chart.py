@@ -33,19 +33,19 @@ class LossChart(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.view = "loss"
-        self._drawn: tuple[str, str, int, int] | None = None
+        self._drawn: tuple[str, str, int, int, bool] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="chart-title")
         yield _Plot(allow_pan_and_zoom=False)
 
-    def show(self, trace: JobTrace | None, view: str | None = None) -> None:
+    def show(self, trace: JobTrace | None, view: str | None = None, *, loading: bool = False) -> None:
         """Draw ``trace``'s loss (or accuracy) series; skips work when nothing changed."""
         if view is not None:
             self.view = view
         plot = self.query_one(_Plot)
         width = max(10, plot.size.width)
-        key = (trace.job_id if trace else "", self.view, trace.version if trace else -1, width)
+        key = (trace.job_id if trace else "", self.view, trace.version if trace else -1, width, loading)
         if key == self._drawn:
             return
         self._drawn = key
@@ -62,10 +62,14 @@ class LossChart(Vertical):
                 x, y = series.downsampled(max_points)
                 plot.plot(x, y, line_style=COLOURS[label], hires_mode=HiResMode.BRAILLE)
                 drawn.append(f"[{COLOURS[label]}]━ {label}[/] {series.values[-1]:.3f}")
+        total = trace.last_point.total_steps if trace is not None and trace.last_point is not None else None
+        plot.set_xlimits(0, total) if total else plot.set_xlimits(None, None)  # the whole run, end in sight
         what = "Loss" if self.view == "loss" else "Token accuracy"
         if drawn:
             points = trace.points if trace else 0
             source = " · from results CSV" if trace and trace.from_csv else ""
             title.update(f"{what} by step ({points:,} points{source})   " + "  ".join(drawn))
+        elif loading:
+            title.update("Loading the job's events…")
         else:
             title.update(f"{what}: no metrics yet. They appear once training starts.")
