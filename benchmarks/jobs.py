@@ -26,6 +26,9 @@ from textual import events
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from frames import record_frames  # noqa: E402
 
 BATCH = 250  # events per delivery (the watcher posts what one or a few pages hold)
 EVERY = 0.025  # seconds between deliveries: 10,000 events/s, ten times a fast API back-fill
@@ -104,14 +107,7 @@ async def measure(n: int, sample: Path) -> dict[str, float]:
     from ftui.tui.widgets.loss_chart import LossChart, _Plot
 
     app = FtuiApp(sample, connect=False)
-    frames: list[float] = []
-    original_display = app._display
-
-    def display(*args, **kwargs):
-        frames.append(time.perf_counter())
-        return original_display(*args, **kwargs)
-
-    app._display = display  # type: ignore[method-assign]
+    frames = record_frames(app)
     out: dict[str, float] = {}
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("2")

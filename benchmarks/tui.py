@@ -23,6 +23,9 @@ from textual import events
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from frames import record_frames  # noqa: E402
 
 
 async def key_latencies(app, examples, frames: list[float], key: str, n: int = 20) -> list[float]:
@@ -49,16 +52,7 @@ async def measure(path: Path) -> dict[str, float]:
 
     app = FtuiApp(path, connect=False)
     out: dict[str, float] = {}
-    # Every time is taken to the frame that shows the result, as a person would see it
-    # (Pilot's own press/pause round trip would add ~90 ms of waiting to each).
-    frames: list[float] = []
-    original_display = app._display
-
-    def display(*args, **kwargs):
-        frames.append(time.perf_counter())
-        return original_display(*args, **kwargs)
-
-    app._display = display  # type: ignore[method-assign]
+    frames = record_frames(app)
     async with app.run_test(size=(120, 40)):
         examples = app.query_one(ExampleList)
         while examples.count == 0:

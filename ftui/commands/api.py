@@ -202,17 +202,7 @@ def format_event(event: Any) -> str:
     when = _when(event.created_at)
     point = metric_point(event)
     if point is not None:
-        parts = [f"step {point.step}" + (f"/{point.total_steps}" if point.total_steps else "")]
-        for label, value in (
-            ("loss", point.train_loss),
-            ("acc", point.train_mean_token_accuracy),
-            ("val_loss", point.valid_loss),
-            ("val_acc", point.valid_mean_token_accuracy),
-            ("full_val_loss", point.full_valid_loss),
-        ):
-            if value is not None:
-                parts.append(f"{label} {value:.4f}")
-        return f"{when}  metric  " + "  ".join(parts)
+        return f"{when}  metric  " + point.summary("  ")
     return f"{when}  {event.level:<6}  {event.message}"
 
 

@@ -37,6 +37,20 @@ class MetricPoint:
     full_valid_loss: float | None = None
     full_valid_mean_token_accuracy: float | None = None
 
+    def summary(self, sep: str = " ") -> str:
+        """'step 5/100 loss 0.4211 acc 0.8810 val_loss …': what a log line says about the point."""
+        parts = [f"step {self.step}" + (f"/{self.total_steps}" if self.total_steps else "")]
+        for label, value in (
+            ("loss", self.train_loss),
+            ("acc", self.train_mean_token_accuracy),
+            ("val_loss", self.valid_loss),
+            ("val_acc", self.valid_mean_token_accuracy),
+            ("full_val_loss", self.full_valid_loss),
+        ):
+            if value is not None:
+                parts.append(f"{label} {value:.4f}")
+        return sep.join(parts)
+
 
 def _num(value: object) -> float | None:
     if value is None:

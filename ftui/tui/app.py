@@ -171,10 +171,10 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
     def _dataset_status(self, message: DatasetStatus) -> None:
         if message.path is not None:
             self._file_label = message.path.name
-        tabs = self.screen.query(DataTab)
+        tabs, chats = self.screen.query(DataTab), self.screen.query(ChatTab)
         ds = tabs.first().dataset if tabs else None  # none while closing
-        if message.progress >= 1 and ds is not None and ds.report is not None:
-            self.chat_tab.dataset_system(ds.report.most_common_system_message)
+        if message.progress >= 1 and ds is not None and ds.report is not None and chats:
+            chats.first().dataset_system(ds.report.most_common_system_message)
         checking = f" · checking {message.progress:.0%}" if message.progress < 1 else ""
         self._counts = f"✗ {message.errors:,}  ⚠ {message.warnings:,}{checking}"
         self._refresh_topbar()

@@ -34,6 +34,65 @@ class FtuiCommands(Provider):
                 ("Show stats and cost", "Token distributions and the estimate", partial(data.action_show, "stats")),
                 ("Toggle raw JSON", "Raw JSON of the selected example", data.action_raw),
             ]
+        out += self._jobs_commands() + self._chat_commands()
+        return out
+
+    def _jobs_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        app = self.app
+        jobs = app.jobs_tab  # type: ignore[attr-defined]
+        if app.provider is None:  # type: ignore[attr-defined]
+            return []
+        out: list[tuple[str, str, Callable[[], object]]] = [
+            ("New fine-tuning job…", "Check, price and start a job from the open dataset", jobs.action_new_job),
+            ("Refresh jobs", "List the provider's jobs now", jobs.action_refresh),
+        ]
+        job = jobs.jobs.get(jobs.current or "")
+        if job is not None:
+            name = f"{job.id} ({job.status})"
+            for action, label, words in (
+                ("cancel", "Cancel job", "stop it for good"),
+                ("pause", "Pause job", "stop training for now"),
+                ("resume", "Resume job", "carry on training"),
+            ):
+                if jobs.check_action("control", (action,)):
+                    out.append(
+                        (f"{label} {job.id}", f"{name}: {words} (asks first)", partial(jobs.action_control, action))
+                    )
+            if job.result_files:
+                out.append(("Save results CSV…", f"{name}: write its results to a file", jobs.action_save_results))
+            if job.fine_tuned_model:
+                out.append(("Chat with the fine-tuned model", job.fine_tuned_model, jobs.action_open_in_chat))
+        return out
+
+    def _chat_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        chat = self.app.chat_tab  # type: ignore[attr-defined]
+
+        def in_chat(action: Callable[[], object]) -> Callable[[], object]:
+            def run() -> None:
+                self.app.action_show_tab("chat")  # type: ignore[attr-defined]
+                action()
+
+            return run
+
+        out: list[tuple[str, str, Callable[[], object]]] = [
+            ("Chat: pick the model…", f"Now {chat.models[0]}", in_chat(partial(chat.action_pick_model, 0))),
+            (
+                "Chat: compare with another model…",
+                "Send each message to two models",
+                in_chat(partial(chat.action_pick_model, 1)),
+            ),
+            ("Chat: settings…", "System prompt, temperature, max tokens", in_chat(chat.action_settings)),
+        ]
+        if chat.exchanges:
+            out.append(("Chat: new conversation", "Start over (the models stay)", in_chat(chat.action_new_chat)))
+            if chat.check_action("save", ()):
+                out.append(
+                    (
+                        "Chat: keep the last exchange…",
+                        "Append it to a dataset as a training example",
+                        in_chat(chat.action_save),
+                    )
+                )
         return out
 
     async def discover(self) -> Hits:

@@ -70,17 +70,7 @@ def event_line(event: Any, point: MetricPoint | None = None, when: str | None = 
     if point is None:
         level = getattr(event, "level", "info") or "info"
         return f"{when} {level:<5} {event.message}"
-    parts = [f"step {point.step}" + (f"/{point.total_steps}" if point.total_steps else "")]
-    for label, value in (
-        ("loss", point.train_loss),
-        ("acc", point.train_mean_token_accuracy),
-        ("val_loss", point.valid_loss),
-        ("val_acc", point.valid_mean_token_accuracy),
-        ("full_val_loss", point.full_valid_loss),
-    ):
-        if value is not None:
-            parts.append(f"{label} {value:.4f}")
-    return f"{when} train " + " ".join(parts)
+    return f"{when} train " + point.summary()
 
 
 @dataclass

@@ -34,7 +34,9 @@ class Tmux:
     def keys(self, *keys: str) -> None:
         for key in keys:
             self.run("send-keys", "-t", self.name, key)
-            time.sleep(0.15)  # separate keys, so Escape+x is not read as Alt+x
+            # Separate keys. tmux joins Escape and a key that follows within its escape-time
+            # (500 ms by default) into Alt+key, as it would for a person typing that fast.
+            time.sleep(0.6 if key == "Escape" else 0.15)
 
     def wait_for(self, text: str, timeout: float = 20.0) -> str:
         deadline = time.monotonic() + timeout
@@ -119,7 +121,7 @@ def test_train_watch_then_chat_with_the_result(tmux: Tmux, tmp_path: Path) -> No
     for word in ("Will", "Space", "it", "Space", "snow", "Space", "in", "Space", "Denver?"):
         tmux.keys(word)
     tmux.keys("Enter")
-    screen = tmux.wait_for("first token", timeout=20)
+    screen = tmux.wait_for(" s · total ", timeout=20)  # the reply's numbers: it is complete
     assert "You: Will it snow in Denver?" in screen
     assert "snow" in screen.split("You: Will it snow in Denver?", 1)[1]  # the trained answer
     tmux.keys("Escape")

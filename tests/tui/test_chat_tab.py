@@ -7,6 +7,7 @@ from ftui.provider.files import upload_file
 from ftui.provider.jobs import JobRequest, create_job
 from ftui.tui.app import FtuiApp
 from ftui.tui.chat_dialogs import SaveExampleScreen
+from ftui.tui.commands import FtuiCommands
 from ftui.tui.model_picker import ModelPickerScreen
 from tests.tui.conftest import sandbox_settings, screen_text, wait_connected, wait_for, wait_validated
 
@@ -182,6 +183,7 @@ async def test_keep_refuses_a_file_of_another_format(sample_copy, tmp_path) -> N
         await wait_for(lambda: replies(app)[0].state == "done")
         await pilot.press("ctrl+s")
         await wait_for(lambda: isinstance(app.screen, SaveExampleScreen))
+        assert "Chat: keep the last exchange…" in [n for n, _, _ in FtuiCommands(app.screen)._commands()]
         app.screen.query_one("#save-path").value = str(dpo)
         await pilot.press("enter")
         await wait_for(lambda: "holds dpo examples" in screen_text(app))
@@ -216,3 +218,28 @@ async def test_settings_change_the_prompt_and_the_bar_and_replies_stick_to_the_b
         transcript = app.query_one("#transcript")
         assert transcript.max_scroll_y > 0 and transcript.scroll_y == transcript.max_scroll_y
         assert "question 3" in screen_text(app)
+
+
+async def test_azure_fine_tuned_model_without_deployment_says_so(sample_copy, monkeypatch) -> None:
+    from ftui.config import Profile, Settings
+
+    monkeypatch.setenv("AZ_TEST_KEY", "not-a-real-key")
+    profile = Profile(
+        name="az",
+        provider="azure",
+        base_url="https://ftui-test.invalid",  # never resolves; nothing here reaches a server
+        api_version="2025-04-01-preview",
+        api_key_env="AZ_TEST_KEY",
+        deployments={"gpt-4o-mini-2024-07-18.ft-abc": "weather-bot"},
+    )
+    app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=Settings(profiles={"az": profile}, default_profile="az"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        choices = app.chat_tab.choices()
+        assert choices["weather-bot"] == "deployment" and choices["gpt-4o-mini-2024-07-18.ft-abc"] == "fine-tuned"
+        app.chat_tab.open_model("gpt-4o-mini-2024-07-18.ft-def")
+        await send(pilot, "hi")
+        await wait_for(lambda: replies(app)[0].state == "failed")
+        await pilot.pause(0.2)
+        text = screen_text(app)
+        assert "has no deployment in profile 'az'" in text and "not-a-real-key" not in text

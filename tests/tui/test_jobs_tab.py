@@ -32,6 +32,14 @@ async def start_job_via_api(app: FtuiApp, path: Path, **kwargs) -> str:
     return job.id
 
 
+async def listed_job(app: FtuiApp, pilot) -> str:
+    """Start a job via the API, refresh the list (as the timer would) and wait until it shows."""
+    job_id = await start_job_via_api(app, app.data_tab.dataset.path)
+    await pilot.press("ctrl+r")
+    await wait_for(lambda: job_id in app.jobs_tab.jobs)
+    return job_id
+
+
 async def test_create_from_form_with_confirm_then_watch_to_success(sample_copy, tmp_path) -> None:
     app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path, speed=150))
     bells: list[int] = []
@@ -97,10 +105,8 @@ async def test_pause_resume_and_cancel_with_confirm(sample_copy, tmp_path) -> No
     app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path, speed=4))
     async with app.run_test(size=(80, 24)) as pilot:
         await open_jobs(app, pilot)
-        job_id = await start_job_via_api(app, app.data_tab.dataset.path)
+        job_id = await listed_job(app, pilot)
         tab = app.jobs_tab
-        await pilot.press("ctrl+r")
-        await wait_for(lambda: job_id in tab.jobs)
         await pilot.pause(0.2)
         await pilot.press("enter")
         await wait_for(lambda: tab.current == job_id)
@@ -184,10 +190,8 @@ async def test_save_results_csv_atomically(sample_copy, tmp_path) -> None:
     app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path, speed=300))
     async with app.run_test(size=(80, 24)) as pilot:
         await open_jobs(app, pilot)
-        job_id = await start_job_via_api(app, app.data_tab.dataset.path)
+        job_id = await listed_job(app, pilot)
         tab = app.jobs_tab
-        await pilot.press("ctrl+r")
-        await wait_for(lambda: job_id in tab.jobs)
         tab.open_job(job_id)
         await wait_for(lambda: tab.jobs[job_id].status == "succeeded" and tab.jobs[job_id].result_files, timeout=30)
         await pilot.pause(0.2)
@@ -207,15 +211,18 @@ async def test_open_fine_tuned_model_in_chat(sample_copy, tmp_path, key) -> None
     app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path, speed=300))
     async with app.run_test(size=(80, 24)) as pilot:
         await open_jobs(app, pilot)
-        job_id = await start_job_via_api(app, app.data_tab.dataset.path)
+        job_id = await listed_job(app, pilot)
         tab = app.jobs_tab
-        await pilot.press("ctrl+r")
-        await wait_for(lambda: job_id in tab.jobs)
         tab.open_job(job_id)
         await wait_for(lambda: tab.traces[job_id].complete and tab.jobs[job_id].fine_tuned_model, timeout=30)
         await pilot.press("c")
         await wait_for(lambda: len(tab.traces[job_id].checkpoints) == 3)
         await pilot.pause(0.2)
+        from ftui.tui.commands import FtuiCommands
+
+        names = [name for name, _, _ in FtuiCommands(app.screen)._commands()]
+        assert "Save results CSV…" in names and "Chat with the fine-tuned model" in names
+        assert not [n for n in names if n.startswith(("Cancel job", "Pause job", "Resume job"))]  # it ended
         await pilot.press(key)
         await pilot.pause(0.2)
         chat = app.chat_tab

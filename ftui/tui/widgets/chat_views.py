@@ -48,12 +48,19 @@ class ReplyPane(Vertical):
         self.text = ""
         self.state = "waiting"  # waiting | streaming | done | stopped | failed
         self._shown = ""
+        self._numbers = "waiting for the reply…"
 
     def compose(self) -> ComposeResult:
         label = "A" if self.slot == 0 else "B"
         yield Static(f"{label} · {self.model}", classes="reply-model", markup=False)
-        yield Markdown("", classes="reply-body")
-        yield Static("waiting for the first token…", classes="reply-numbers", markup=False)
+        yield Markdown(self.text, classes="reply-body")
+        yield Static(self._numbers, classes="reply-numbers", markup=False)
+
+    def _set_numbers(self, text: str) -> None:
+        """The line under the reply; kept for compose when the reply ends before the pane is built."""
+        self._numbers = text
+        for numbers in self.query(".reply-numbers").results(Static):
+            numbers.update(text)
 
     def add(self, piece: str) -> None:
         self.text += piece
@@ -61,25 +68,27 @@ class ReplyPane(Vertical):
 
     def flush(self) -> None:
         """Redraw the body if text arrived since the last call (called a few times a second)."""
-        if self.text != self._shown:
+        bodies = list(self.query(Markdown).results(Markdown))
+        if self.text != self._shown and bodies:
             self._shown = self.text
-            self.query_one(Markdown).update(self.text)
+            bodies[0].update(self.text)
             if self.state == "streaming":
-                self.query_one(".reply-numbers", Static).update("streaming…")
+                self._set_numbers("streaming…")
 
     def finish(self, result: ChatResult, stopped: bool) -> None:
         self.text = result.text or self.text
         self.state = "stopped" if stopped else "done"
         self.flush()
         if not self.text:
-            self.query_one(Markdown).update("*(no text)*")
-        self.query_one(".reply-numbers", Static).update(reply_numbers(result, stopped))
+            for body in self.query(Markdown).results(Markdown):
+                body.update("*(no text)*")  # shown only; the reply itself stays empty
+        self._set_numbers(reply_numbers(result, stopped))
 
     def fail(self, message: str) -> None:
         self.state = "failed"
         self.add_class("failed")
         self.flush()
-        self.query_one(".reply-numbers", Static).update(f"✗ {message}")
+        self._set_numbers(f"✗ {message}")
 
 
 class ExchangeView(Vertical):
