@@ -740,12 +740,14 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
 
         data = self.ftui.data_tab
         path = data.dataset.path if data.dataset is not None else None
+        report = data.dataset.report if data.dataset is not None else None
+        method = "dpo" if report is not None and report.format == "dpo" else "supervised"
 
         def submitted(request: Any) -> None:
             if request is not None:
                 self.ftui.start_job(request)
 
-        self.app.push_screen(NewJobScreen(path, data.model), submitted)
+        self.app.push_screen(NewJobScreen(path, data.model, method=method), submitted)
 
     def job_created(self, job: Any) -> None:
         """A job started from the form: list it, open it, watch it."""

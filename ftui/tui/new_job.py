@@ -95,8 +95,11 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
 `ctrl+s` checks the files locally and shows the cost; nothing is spent before you confirm.
 """
 
-    def __init__(self, training: Path | None, model: str, catalog: Catalog | None = None) -> None:
+    def __init__(
+        self, training: Path | None, model: str, catalog: Catalog | None = None, *, method: str = "supervised"
+    ) -> None:
         super().__init__()
+        self.method = method
         self.catalog = catalog or load_catalog()
         self.training = training
         self.model = self.catalog.lookup(model).name if model else self.catalog.default_model
@@ -122,7 +125,7 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
                 yield Label("Method")
                 yield Select(
                     [("supervised (SFT)", "supervised"), ("DPO (preference pairs)", "dpo")],
-                    value="supervised",
+                    value=self.method,
                     allow_blank=False,
                     id="method",
                     compact=True,
