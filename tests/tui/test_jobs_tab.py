@@ -40,7 +40,17 @@ async def listed_job(app: FtuiApp, pilot) -> str:
     return job_id
 
 
-async def test_create_from_form_with_confirm_then_watch_to_success(sample_copy, tmp_path) -> None:
+async def test_create_from_form_with_confirm_then_watch_to_success(sample_copy, tmp_path, monkeypatch) -> None:
+    from ftui.tui import start_job
+
+    steps: list[tuple[str, int | None, int | None]] = []
+
+    class Recorded(start_job.StartProgress):  # what the progress screen was told, step by step
+        def __init__(self, text: str, done: int | None = None, total: int | None = None) -> None:
+            super().__init__(text, done, total)
+            steps.append((text, done, total))
+
+    monkeypatch.setattr(start_job, "StartProgress", Recorded)
     app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path, speed=150))
     bells: list[int] = []
     app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
@@ -59,6 +69,9 @@ async def test_create_from_form_with_confirm_then_watch_to_success(sample_copy, 
         tab = app.jobs_tab
         await wait_for(lambda: tab.current is not None, timeout=20)
         job_id = tab.current
+        size = app.data_tab.dataset.path.stat().st_size
+        assert steps[0][1:] == (0, size) and any(done == total == size for _, done, total in steps)  # the bar filled
+        assert "Uploading the training file" in steps[0][0] and steps[-1][0] == "Creating the job…"
         await wait_for(lambda: tab.jobs[job_id].status == "succeeded" and tab.traces[job_id].complete, timeout=30)
         await pilot.pause(0.5)
         trace = tab.traces[job_id]
