@@ -50,6 +50,7 @@ REFRESH_SECONDS = 10.0
 REDRAW_SECONDS = 0.25
 CHART_SECONDS = 1.0  # while points stream in, the chart (the costly part) redraws at most this often
 WIDE = 110
+PROBLEM_QUIET_SECONDS = 60.0
 MORE_ROW = "__more__"
 VIEW_LABELS = (("loss", "l Loss"), ("accuracy", "a Accuracy"), ("events", "e Events"), ("checkpoints", "c Checkpoints"))
 VIEWS = {"loss": "chart", "accuracy": "chart", "events": "events", "checkpoints": "checkpoints"}
@@ -166,6 +167,7 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
         self._list_dirty = False
         self._detail_dirty = False
         self._ended_notified: set[str] = set()
+        self._last_problem: tuple[str, float] = ("", 0.0)
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -454,6 +456,10 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
     @on(JobsProblem)
     def _problem(self, message: JobsProblem) -> None:
         saved = message.title == "Saved"
+        now = time.monotonic()
+        if not saved and self._last_problem[0] == message.text and now - self._last_problem[1] < PROBLEM_QUIET_SECONDS:
+            return  # the same failure again (say, the list refresh during an outage): once is enough
+        self._last_problem = (message.text, now)
         self.ftui.notify(message.text, title=message.title, severity="information" if saved else "error", timeout=8)
         if not self.loaded and not saved:
             self._set_status(message.text)
