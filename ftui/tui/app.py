@@ -169,6 +169,8 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
 
     @on(DatasetStatus)
     def _dataset_status(self, message: DatasetStatus) -> None:
+        if not self.is_running or not self.screen_stack:
+            return  # a late message while closing
         if message.path is not None:
             self._file_label = message.path.name
         tabs, chats = self.screen.query(DataTab), self.screen.query(ChatTab)
@@ -191,7 +193,7 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
             self.data_tab.check_file()
 
     def _refresh_topbar(self) -> None:
-        if not self.is_running or not self.screen.query("#topbar"):
+        if not self.is_running or not self.screen_stack or not self.screen.query("#topbar"):
             return  # a late message while closing
         parts = ["[b]ftui[/b]", self.provider_label, self._file_label]
         if self._counts:
