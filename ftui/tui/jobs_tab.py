@@ -355,7 +355,8 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
         self.loaded = True
         if message.first:
             fresh = [j.id for j in message.jobs]
-            older = [i for i in self.order if i not in set(fresh)]
+            listed = set(fresh)
+            older = [i for i in self.order if i not in listed]
             # Keep older pages we already loaded, behind the fresh first page.
             self.order = fresh + (older if len(fresh) >= PAGE_SIZE or self.more else [])
             if not self.more:
