@@ -21,13 +21,13 @@ from ftui.data.catalog import load_catalog
 from ftui.provider.chat import ChatResult
 from ftui.tui.chat_dialogs import ChatSettings, ChatSettingsScreen, SaveExampleScreen
 from ftui.tui.chat_messages import ModelsKnown, ReplyChunk, ReplyDone, ReplyFailed
+from ftui.tui.layout import set_width_classes
 from ftui.tui.model_picker import OFF, ModelPickerScreen
 from ftui.tui.widgets.chat_views import ExchangeView, PromptBox, ReplyPane
 
 if TYPE_CHECKING:
     from ftui.tui.app import FtuiApp
 
-WIDE = 110
 FLUSH_SECONDS = 0.05
 
 
@@ -91,9 +91,7 @@ training example in a dataset, `ctrl+n` starts a new conversation.
         self._draw_bar()
 
     def on_resize(self, event: Resize) -> None:
-        wide = event.size.width >= WIDE
-        self.set_class(wide, "wide")
-        self.set_class(not wide, "narrow")
+        wide = set_width_classes(self, event.size.width)
         for view in self.exchanges:
             view.set_class(wide and len(view.panes) > 1, "side")
 

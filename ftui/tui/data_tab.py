@@ -33,6 +33,7 @@ from ftui.data.validate import (
     worker_scan,
 )
 from ftui.tui.dataset import Dataset
+from ftui.tui.layout import set_width_classes
 from ftui.tui.messages import (
     DatasetStatus,
     FilterReady,
@@ -45,7 +46,6 @@ from ftui.tui.widgets.example_view import ExampleView, render_example, render_ra
 from ftui.tui.widgets.lists import ExampleList, FindingsList
 from ftui.tui.widgets.stats_view import StatsView
 
-WIDE = 110
 RANGE_BYTES = 1 << 20
 SHOW_DELAY = 0.06  # seconds the example view waits for the cursor to settle
 PROCESS_THRESHOLD = 8 << 20  # files above this are validated by worker processes
@@ -137,9 +137,7 @@ Browse the open file, see every problem and what training would cost.
             self._status()
 
     def on_resize(self, event: Resize) -> None:
-        wide = event.size.width >= WIDE
-        self.set_class(wide, "wide")
-        self.set_class(not wide, "narrow")
+        set_width_classes(self, event.size.width)
 
     # -- loading -----------------------------------------------------------------------
     def open(self, path: Path, keep_line: int | None = None) -> None:

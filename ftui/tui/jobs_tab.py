@@ -36,6 +36,7 @@ from ftui.tui.job_messages import (
     WatchEnded,
 )
 from ftui.tui.job_trace import JobTrace, clock
+from ftui.tui.layout import set_width_classes
 from ftui.tui.widgets.event_log import EventLog
 from ftui.tui.widgets.job_header import render_header, status_text
 from ftui.tui.widgets.loss_chart import LossChart
@@ -49,7 +50,6 @@ PAGE_SIZE = 50
 REFRESH_SECONDS = 10.0
 REDRAW_SECONDS = 0.25
 CHART_SECONDS = 1.0  # while points stream in, the chart (the costly part) redraws at most this often
-WIDE = 110
 PROBLEM_QUIET_SECONDS = 60.0
 MORE_ROW = "__more__"
 VIEW_LABELS = (("loss", "l Loss"), ("accuracy", "a Accuracy"), ("events", "e Events"), ("checkpoints", "c Checkpoints"))
@@ -219,9 +219,7 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
         self.set_class(not on, "view-mode")
 
     def on_resize(self, event: Resize) -> None:
-        wide = event.size.width >= WIDE
-        self.set_class(wide, "wide")
-        self.set_class(not wide, "narrow")
+        set_width_classes(self, event.size.width)
 
     # -- provider -----------------------------------------------------------------------------
     def provider_ready(self) -> None:
