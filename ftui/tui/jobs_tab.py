@@ -204,7 +204,7 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
             "Train loss",
             "Valid loss",
             "Full valid acc",
-            "Model (Enter or o opens it in Chat)",
+            "Model (Enter or o: Chat)",
         ):
             ck.add_column(label)
         self.set_list_mode(True)
