@@ -100,11 +100,11 @@ async def key_latencies(app, tab, frames: list[float], rounds: int) -> list[floa
 
 
 async def measure(n: int, sample: Path) -> dict[str, float]:
+    from ftui.session.trace import JobTrace
     from ftui.tui.app import FtuiApp
-    from ftui.tui.job_messages import JobEvents, JobsListed
-    from ftui.tui.job_trace import JobTrace
-    from ftui.tui.widgets.event_log import EventLog
-    from ftui.tui.widgets.loss_chart import LossChart, _Plot
+    from ftui.tui.jobs.event_log import EventLog
+    from ftui.tui.jobs.loss_chart import LossChart, _Plot
+    from ftui.tui.jobs.messages import JobEvents, JobsListed
 
     app = FtuiApp(sample, connect=False)
     frames = record_frames(app)

@@ -48,7 +48,7 @@ async def key_latencies(app, examples, frames: list[float], key: str, n: int = 2
 async def measure(path: Path) -> dict[str, float]:
     t0 = time.perf_counter()  # "launch": before ftui's UI modules are imported
     from ftui.tui.app import FtuiApp
-    from ftui.tui.widgets.lists import ExampleList
+    from ftui.tui.data.lists import ExampleList
 
     app = FtuiApp(path, connect=False)
     out: dict[str, float] = {}

@@ -13,18 +13,18 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane, Tabs
 
 from ftui.config import ConfigError, Settings, load_settings
 from ftui.data.catalog import load_catalog
-from ftui.tui.chat_tab import ChatTab
+from ftui.state import recent_files, remember_file
+from ftui.tui.chat.tab import ChatTab
 from ftui.tui.commands import FtuiCommands
-from ftui.tui.data_tab import DataTab
-from ftui.tui.job_messages import OpenInChat
-from ftui.tui.jobs_tab import JobsTab
-from ftui.tui.messages import DatasetStatus
-from ftui.tui.open_file import OpenFileScreen
-from ftui.tui.state import recent_files, remember_file
+from ftui.tui.data.messages import DatasetStatus
+from ftui.tui.data.open_file import OpenFileScreen
+from ftui.tui.data.tab import DataTab
+from ftui.tui.jobs.messages import OpenInChat
+from ftui.tui.jobs.tab import JobsTab
 
 if TYPE_CHECKING:
     from ftui.provider.client import Provider
-    from ftui.tui.new_job import NewJob
+    from ftui.tui.jobs.new_job import NewJob
 
 PLACEHOLDERS = {
     "files": "Files: the uploaded-file browser is coming.\nMeanwhile: `ftui files list`, `ftui files upload FILE`.",
@@ -159,7 +159,7 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
                 self.jobs_tab.job_created(job)
                 self.notify(f"Started {job.id}.", title="Jobs", timeout=5)  # type: ignore[attr-defined]
 
-        from ftui.tui.start_job import StartJobScreen
+        from ftui.tui.jobs.start_job import StartJobScreen
 
         self.push_screen(StartJobScreen(self.provider, plan), started)
 

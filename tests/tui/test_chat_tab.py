@@ -6,9 +6,9 @@ from ftui.data.validate import validate_file
 from ftui.provider.files import upload_file
 from ftui.provider.jobs import JobRequest, create_job
 from ftui.tui.app import FtuiApp
-from ftui.tui.chat_dialogs import SaveExampleScreen
+from ftui.tui.chat.dialogs import SaveExampleScreen
+from ftui.tui.chat.model_picker import ModelPickerScreen
 from ftui.tui.commands import FtuiCommands
-from ftui.tui.model_picker import ModelPickerScreen
 from tests.tui.conftest import sandbox_settings, screen_text, wait_connected, wait_for, wait_validated
 
 
@@ -191,7 +191,7 @@ async def test_keep_refuses_a_file_of_another_format(sample_copy, tmp_path) -> N
 
 
 async def test_settings_change_the_prompt_and_the_bar_and_replies_stick_to_the_bottom(sample_copy, tmp_path) -> None:
-    from ftui.tui.chat_dialogs import ChatSettingsScreen
+    from ftui.tui.chat.dialogs import ChatSettingsScreen
 
     app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path, speed=1000))
     async with app.run_test(size=(80, 24)) as pilot:

@@ -11,8 +11,8 @@ from rich.text import Text
 from textual.widgets import ContentSwitcher, Select, Static
 
 from ftui.tui.app import FtuiApp
-from ftui.tui.widgets.example_view import ExampleView
-from ftui.tui.widgets.lists import ExampleList, FindingsList
+from ftui.tui.data.example_view import ExampleView
+from ftui.tui.data.lists import ExampleList, FindingsList
 from tests.tui.conftest import wait_for, wait_validated
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from openai.types.fine_tuning import FineTuningJobEvent
 
-from ftui.tui.job_trace import JobTrace, Series
-from ftui.tui.new_job import FormError, parse_hyper
+from ftui.session.trace import JobTrace, Series
+from ftui.tui.jobs.new_job import FormError, parse_hyper
 
 
 def metric_event(step: int, **data) -> FineTuningJobEvent:

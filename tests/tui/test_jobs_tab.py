@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from ftui import state
 from ftui.provider.jobs import JobRequest, create_job
-from ftui.tui import state
 from ftui.tui.app import FtuiApp
-from ftui.tui.dialogs import AskScreen, ConfirmScreen
-from ftui.tui.new_job import NewJobScreen
+from ftui.tui.jobs.new_job import NewJobScreen
+from ftui.tui.widgets.dialogs import AskScreen, ConfirmScreen
 from tests.tui.conftest import sandbox_settings, screen_text, wait_connected, wait_for, wait_validated
 
 
@@ -41,7 +41,7 @@ async def listed_job(app: FtuiApp, pilot) -> str:
 
 
 async def test_create_from_form_with_confirm_then_watch_to_success(sample_copy, tmp_path, monkeypatch) -> None:
-    from ftui.tui import start_job
+    from ftui.tui.jobs import start_job
 
     steps: list[tuple[str, int | None, int | None]] = []
 
@@ -252,7 +252,7 @@ async def test_event_log_filters_with_slash_and_esc_clears(sample_copy, tmp_path
         await wait_validated(app)
         await pilot.press("2")
         tab = app.jobs_tab
-        from ftui.tui.job_messages import JobEvents, JobsListed
+        from ftui.tui.jobs.messages import JobEvents, JobsListed
 
         tab.post_message(JobsListed(JOBS, more=False, first=True))
         await pilot.pause(0.1)
@@ -280,7 +280,7 @@ async def test_event_log_filters_with_slash_and_esc_clears(sample_copy, tmp_path
 
 async def test_job_list_pages_and_keeps_the_selection_on_refresh(sample_copy, tmp_path) -> None:
     from ftui.provider.files import upload_file
-    from ftui.tui.jobs_tab import MORE_ROW, PAGE_SIZE
+    from ftui.tui.jobs.tab import MORE_ROW, PAGE_SIZE
 
     app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path, speed=0.01))
     async with app.run_test(size=(80, 24)) as pilot:

@@ -12,7 +12,7 @@ from openai._models import construct_type
 from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
 
 from ftui.tui.app import FtuiApp
-from ftui.tui.job_messages import JobEvents, JobsListed
+from ftui.tui.jobs.messages import JobEvents, JobsListed
 from tests.tui.conftest import sandbox_settings, wait_connected, wait_for, wait_validated
 
 T0 = 1767261600  # 2026-01-01 10:00 UTC

@@ -8,7 +8,7 @@ from typing import Any
 from rich.text import Text
 
 from ftui.data.catalog import Catalog
-from ftui.tui.job_trace import JobTrace, clock
+from ftui.session.trace import JobTrace, clock
 
 STATUS_STYLES = {
     "validating_files": "cyan",

@@ -8,7 +8,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 from textual_plot import HiResMode, PlotWidget
 
-from ftui.tui.job_trace import ACCURACY_SERIES, LOSS_SERIES, JobTrace
+from ftui.session.trace import ACCURACY_SERIES, LOSS_SERIES, JobTrace
 
 COLOURS = {"train": "#5fafff", "valid": "#ffaf00", "full valid": "#ff5f87"}
 

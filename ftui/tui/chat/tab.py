@@ -19,11 +19,11 @@ from textual.widgets import Static
 
 from ftui.data.catalog import load_catalog
 from ftui.provider.chat import ChatResult
-from ftui.tui.chat_dialogs import ChatSettings, ChatSettingsScreen, SaveExampleScreen
-from ftui.tui.chat_messages import ModelsKnown, ReplyChunk, ReplyDone, ReplyFailed
+from ftui.tui.chat.dialogs import ChatSettings, ChatSettingsScreen, SaveExampleScreen
+from ftui.tui.chat.messages import ModelsKnown, ReplyChunk, ReplyDone, ReplyFailed
+from ftui.tui.chat.model_picker import OFF, ModelPickerScreen
+from ftui.tui.chat.views import ExchangeView, PromptBox, ReplyPane
 from ftui.tui.layout import set_width_classes
-from ftui.tui.model_picker import OFF, ModelPickerScreen
-from ftui.tui.widgets.chat_views import ExchangeView, PromptBox, ReplyPane
 
 if TYPE_CHECKING:
     from ftui.tui.app import FtuiApp

@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Label, ProgressBar, Static
 
-from ftui.tui.new_job import NewJob, describe_upload
+from ftui.tui.jobs.new_job import NewJob, describe_upload
 
 if TYPE_CHECKING:
     from ftui.provider.client import Provider

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 
 from ftui.data.findings import Finding, Severity
-from ftui.tui.dataset import Dataset
+from ftui.tui.data.dataset import Dataset
 from ftui.tui.widgets.virtual_list import VirtualList
 
 MARKS = {Severity.ERROR: ("✗", "bold red"), Severity.WARNING: ("⚠", "yellow"), None: ("✓", "green")}

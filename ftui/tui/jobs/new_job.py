@@ -21,7 +21,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from ftui.data.catalog import Catalog, load_catalog
 from ftui.data.validate import DatasetReadError, Report, validate_file
 from ftui.provider.jobs import JobRequest
-from ftui.tui.dialogs import ConfirmScreen
+from ftui.tui.widgets.dialogs import ConfirmScreen
 
 SUFFIX_MAX = 64
 

@@ -13,7 +13,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from ftui.tui.state import recent_files
+from ftui.state import recent_files
 
 
 def candidate_files(root: Path, limit: int = 200) -> list[str]:

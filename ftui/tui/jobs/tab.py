@@ -20,11 +20,14 @@ from textual.events import Resize
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, DataTable, Static
 
+from ftui import state
 from ftui.data.atomic import write_atomic
 from ftui.data.catalog import load_catalog
-from ftui.tui import state
-from ftui.tui.dialogs import AskScreen, ConfirmScreen
-from ftui.tui.job_messages import (
+from ftui.session.trace import JobTrace, clock
+from ftui.tui.jobs.event_log import EventLog
+from ftui.tui.jobs.header import render_header, status_text
+from ftui.tui.jobs.loss_chart import LossChart
+from ftui.tui.jobs.messages import (
     CheckpointsListed,
     JobChanged,
     JobEvents,
@@ -35,11 +38,8 @@ from ftui.tui.job_messages import (
     ResultsFetched,
     WatchEnded,
 )
-from ftui.tui.job_trace import JobTrace, clock
 from ftui.tui.layout import set_width_classes
-from ftui.tui.widgets.event_log import EventLog
-from ftui.tui.widgets.job_header import render_header, status_text
-from ftui.tui.widgets.loss_chart import LossChart
+from ftui.tui.widgets.dialogs import AskScreen, ConfirmScreen
 from ftui.tui.widgets.tail_view import TailView
 
 if TYPE_CHECKING:
@@ -741,7 +741,7 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
             self.post_message(OpenInChat(str(event.row_key.value), base=job.model if job else None))
 
     def action_new_job(self) -> None:
-        from ftui.tui.new_job import NewJobScreen
+        from ftui.tui.jobs.new_job import NewJobScreen
 
         data = self.ftui.data_tab
         path = data.dataset.path if data.dataset is not None else None

@@ -32,9 +32,10 @@ from ftui.data.validate import (
     worker_init_niced,
     worker_scan,
 )
-from ftui.tui.dataset import Dataset
-from ftui.tui.layout import set_width_classes
-from ftui.tui.messages import (
+from ftui.tui.data.dataset import Dataset
+from ftui.tui.data.example_view import ExampleView, render_example, render_raw
+from ftui.tui.data.lists import ExampleList, FindingsList
+from ftui.tui.data.messages import (
     DatasetStatus,
     FilterReady,
     IndexReady,
@@ -42,9 +43,8 @@ from ftui.tui.messages import (
     ValidationDone,
     ValidationProgress,
 )
-from ftui.tui.widgets.example_view import ExampleView, render_example, render_raw
-from ftui.tui.widgets.lists import ExampleList, FindingsList
-from ftui.tui.widgets.stats_view import StatsView
+from ftui.tui.data.stats_view import StatsView
+from ftui.tui.layout import set_width_classes
 
 RANGE_BYTES = 1 << 20
 SHOW_DELAY = 0.06  # seconds the example view waits for the cursor to settle

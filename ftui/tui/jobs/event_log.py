@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input
 
-from ftui.tui.job_trace import JobTrace
+from ftui.session.trace import JobTrace
 from ftui.tui.widgets.tail_view import TailView
 
 

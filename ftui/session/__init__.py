@@ -1,0 +1,81 @@
+"""What the app knows now, in plain Python (no Textual): the provider, the open dataset and
+its report, the provider's jobs and models. The app owns one ``Session``; tabs read it and
+react to messages, so no tab reaches into another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ftui.session.jobs import JobsModel
+
+if TYPE_CHECKING:
+    from ftui.data.validate import Report
+    from ftui.provider.client import Provider
+
+
+@dataclass
+class Session:
+    """The state every tab may read; only the app's handlers change it."""
+
+    model: str  # the base model the open dataset is checked against
+    provider: Provider | None = None
+    provider_error: str | None = None  # why connecting failed, once it has
+    dataset_path: Path | None = None
+    report: Report | None = None  # the open dataset's full report, once checked
+    jobs: JobsModel = field(default_factory=JobsModel)
+    provider_models: list[str] = field(default_factory=list)  # ids from GET /models
+    models_error: str | None = None  # why the models list failed (an auth error, say)
+
+    @property
+    def connected(self) -> bool:
+        return self.provider is not None
+
+    @property
+    def connection_label(self) -> str:
+        """How the top bar names the provider now."""
+        if self.provider is not None:
+            return self.provider.label
+        if self.provider_error is not None:
+            return "not connected"
+        return "connecting…"
+
+    @property
+    def dataset_format(self) -> str | None:
+        return self.report.format if self.report is not None else None
+
+    @property
+    def dataset_system_message(self) -> str | None:
+        return self.report.most_common_system_message if self.report is not None else None
+
+    def open_dataset(self, path: Path) -> None:
+        """A new file is open: its report is not known yet."""
+        if self.dataset_path != path:
+            self.report = None
+        self.dataset_path = path
+
+    def chat_choices(self, catalog_models: list[str], known: set[str]) -> dict[str, str]:
+        """Every model the chat picker offers, with its group: fine-tuned, checkpoint, deployment,
+        provider or base. ``catalog_models`` are the base models ftui knows; ``known`` tells a
+        provider model that is a known base model."""
+        out = self.jobs.trained_models()
+        if self.provider is not None:
+            for model, deployment in self.provider.profile.deployments.items():
+                out.setdefault(deployment, "deployment")
+                out.setdefault(model, "fine-tuned")
+        for model in self.provider_models:
+            if ":ckpt-step-" in model:
+                group = "checkpoint"
+            elif model.startswith("ft:"):
+                group = "fine-tuned"
+            else:
+                group = "base" if model in known else "provider"
+            out.setdefault(model, group)
+        for name in catalog_models:
+            out.setdefault(name, "base")
+        return out
+
+
+__all__ = ["JobsModel", "Session"]

@@ -1,0 +1,1 @@
+"""The Chat tab: its widget, messages, dialogs and own widgets."""

@@ -1,0 +1,1 @@
+"""The Data tab: its widget, messages, dialogs and own widgets."""

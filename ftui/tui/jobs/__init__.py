@@ -1,0 +1,1 @@
+"""The Jobs tab: its widget, messages, dialogs and own widgets."""
