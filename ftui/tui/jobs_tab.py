@@ -175,6 +175,7 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
 `n` starts a new job from the open dataset (checked and priced before anything is spent).
 `x` cancels, `p` pauses, `r` resumes (each asks first). `s` saves the results CSV.
 `w` stops or starts watching: watched jobs notify you when they end, even after a restart.
+`ctrl+r` asks for the list now, and a watch that failed tries again now.
 """
 
     BINDINGS: ClassVar[list[BindingType]] = [
