@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ftui.provider.events import MetricPoint, metric_point
+from ftui.textsafe import safe
 
 # Series drawn on the two chart views: (key in MetricPoint / CSV, legend label).
 LOSS_SERIES = (("train_loss", "train"), ("valid_loss", "valid"), ("full_valid_loss", "full valid"))
@@ -62,14 +63,17 @@ class _Clock:
 
 
 def event_line(event: Any, point: MetricPoint | None = None, when: str | None = None) -> str:
-    """One log line for an event: time, level, message (metrics compact)."""
+    """One log line for an event: time, level, message (metrics compact).
+
+    The message is the server's text: control characters are escaped (``safe``) so it can
+    neither drive the terminal nor break out of its line."""
     if point is None:
         point = metric_point(event)
     if when is None:
         when = clock(event.created_at)
     if point is None:
-        level = getattr(event, "level", "info") or "info"
-        return f"{when} {level:<5} {event.message}"
+        level = safe(getattr(event, "level", "info") or "info", one_line=True)
+        return f"{when} {level:<5} {safe(event.message or '', one_line=True)}"
     return f"{when} train " + point.summary()
 
 
@@ -115,6 +119,9 @@ class JobTrace:
     checkpoints: list[Any] = field(default_factory=list)
     reconnecting: str | None = None
     reconnects: int = 0  # times the connection was lost while watching (each recovered or still trying)
+    retry_at: float | None = None  # wall time of the next try after watching failed (None: not waiting)
+    retry_attempt: int = 0  # how many times watching failed in a row
+    retry_reason: str = ""  # why the last try failed (one sentence, already safe)
     from_csv: bool = False
     complete: bool = False  # every event of a finished job is here; no need to follow again
     event_ids: set[str] = field(default_factory=set)

@@ -137,14 +137,17 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
             self.provider = await open_provider(self.profile_name, self.base_url, self.settings)
         except ConfigError as exc:
             self.provider_label = "not connected"
-            self.notify(str(exc), title="Provider", severity="error", timeout=10)
+            self.notify(reason := str(exc), title="Provider", severity="error", timeout=10, markup=False)
         except Exception as exc:
             self.provider_label = "not connected"
-            self.notify(describe(exc, "Connecting to the provider"), title="Provider", severity="error", timeout=10)
+            reason = describe(exc, "Connecting to the provider")
+            self.notify(reason, title="Provider", severity="error", timeout=10, markup=False)
         else:
             self.provider_label = self.provider.label
             self.jobs_tab.provider_ready()
             self.chat_tab.provider_ready()
+        for tab in (self.jobs_tab, self.chat_tab) if self.provider is None else ():
+            tab.provider_failed(reason)  # hook: the tabs say why, never "Connecting…" forever
         self._refresh_topbar()
 
     def start_job(self, plan: NewJob) -> None:

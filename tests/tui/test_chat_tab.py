@@ -183,7 +183,7 @@ async def test_keep_refuses_a_file_of_another_format(sample_copy, tmp_path) -> N
         await wait_for(lambda: replies(app)[0].state == "done")
         await pilot.press("ctrl+s")
         await wait_for(lambda: isinstance(app.screen, SaveExampleScreen))
-        assert "Chat: keep the last exchange…" in [n for n, _, _ in FtuiCommands(app.screen)._commands()]
+        assert "Chat: save the last exchange as an example…" in [n for n, _, _ in FtuiCommands(app.screen)._commands()]
         app.screen.query_one("#save-path").value = str(dpo)
         await pilot.press("enter")
         await wait_for(lambda: "holds dpo examples" in screen_text(app))
@@ -243,3 +243,42 @@ async def test_azure_fine_tuned_model_without_deployment_says_so(sample_copy, mo
         await pilot.pause(0.2)
         text = screen_text(app)
         assert "has no deployment in profile 'az'" in text and "not-a-real-key" not in text
+
+
+async def test_picker_enter_picks_the_highlighted_match_not_the_filter_text(sample_copy, tmp_path) -> None:
+    from textual.widgets import OptionList
+
+    app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        await wait_for(lambda: app.chat_tab.provider_models)
+        await pilot.press("ctrl+l")
+        await wait_for(lambda: isinstance(app.screen, ModelPickerScreen))
+        picker = app.screen
+        options = picker.query_one(OptionList)
+        for ch in "mini":
+            await pilot.press(ch)
+        matches = [o.id for o in options._options if o.id and not o.disabled and o.id != "__typed__"]
+        assert len(matches) >= 2 and all("mini" in m for m in matches)
+        assert options.get_option_at_index(options.highlighted).id == matches[0]  # the first match, as you type
+        await pilot.press("down")  # the highlight moves; the typing stays
+        assert picker.query_one("#picker-input").has_focus
+        await pilot.press("enter")
+        await wait_for(lambda: not isinstance(app.screen, ModelPickerScreen))
+        assert app.chat_tab.models[0] == matches[1]
+        assert "A gpt" in screen_text(app) and f"A {matches[1]}" in screen_text(app)
+        # A name no list holds is still usable: it is the line above the matches.
+        await pilot.press("ctrl+l")
+        await wait_for(lambda: isinstance(app.screen, ModelPickerScreen))
+        for ch in "mini":
+            await pilot.press(ch)
+        await pilot.press("up", "enter")
+        await wait_for(lambda: not isinstance(app.screen, ModelPickerScreen))
+        assert app.chat_tab.models[0] == "mini"
+        await pilot.press("ctrl+l")
+        await wait_for(lambda: isinstance(app.screen, ModelPickerScreen))
+        for ch in "my-deployment":
+            await pilot.press(ch)
+        await pilot.press("enter")  # nothing matches: Enter uses it as typed
+        await wait_for(lambda: not isinstance(app.screen, ModelPickerScreen))
+        assert app.chat_tab.models[0] == "my-deployment"

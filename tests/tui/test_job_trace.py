@@ -1,13 +1,11 @@
-"""The Jobs tab's data: log lines, metric series, downsampling, the results CSV, form checks."""
+"""The Jobs tab's data: log lines, metric series, downsampling, the results CSV."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from openai.types.fine_tuning import FineTuningJobEvent
 
 from ftui.session.trace import JobTrace, Series
-from ftui.tui.jobs.new_job import FormError, parse_hyper
 
 
 def metric_event(step: int, **data) -> FineTuningJobEvent:
@@ -53,30 +51,3 @@ def test_results_csv_fills_the_chart_when_it_knows_more() -> None:
     assert len(trace.series["full_valid_loss"]) == 2  # only events have these; kept
     before = trace.version
     assert trace.fill_from_csv("step,train_loss\n1,2.0\n") == 1 and trace.version == before  # fewer: ignored
-
-
-@pytest.mark.parametrize(
-    ("raw", "kwargs", "expected"),
-    [
-        ("", {"integer": True, "lo": 1, "hi": 50}, "auto"),
-        ("Auto", {"integer": True, "lo": 1, "hi": 50}, "auto"),
-        ("3", {"integer": True, "lo": 1, "hi": 50}, 3),
-        ("0.5", {"integer": False, "lo": 0, "hi": 2, "lo_open": True}, 0.5),
-    ],
-)
-def test_hyperparameters_accept_auto_or_numbers_in_range(raw, kwargs, expected) -> None:
-    assert parse_hyper(raw, "Field", **kwargs) == expected
-
-
-@pytest.mark.parametrize(
-    ("raw", "kwargs", "message"),
-    [
-        ("0", {"integer": True, "lo": 1, "hi": 50}, "Epochs: 0 is out of range"),
-        ("2.5", {"integer": True, "lo": 1, "hi": 50}, "not a whole number"),
-        ("0", {"integer": False, "lo": 0, "hi": 2, "lo_open": True}, "above 0"),
-        ("fast", {"integer": False, "lo": 0, "hi": 2, "lo_open": True}, "not a number"),
-    ],
-)
-def test_hyperparameters_out_of_range_name_the_field(raw, kwargs, message) -> None:
-    with pytest.raises(FormError, match=message):
-        parse_hyper(raw, "Epochs", **kwargs)

@@ -210,7 +210,16 @@ async def test_save_results_csv_atomically(sample_copy, tmp_path) -> None:
         await pilot.pause(0.2)
         await pilot.press("s")
         await wait_for(lambda: isinstance(app.screen, AskScreen))
+        missing = tmp_path / "missing" / "dir" / "results.csv"
+        app.screen.query_one("#ask-value").value = str(missing)
+        await pilot.press("enter")
+        said = f"Cannot save the results CSV: the folder {missing.parent} does not exist"
+        await wait_for(lambda: any(said in n.message for n in app._notifications))
+        assert not (tmp_path / "missing").exists()  # no folder is made on the way
+        await pilot.press("s")
+        await wait_for(lambda: isinstance(app.screen, AskScreen))
         target = tmp_path / "out" / "results.csv"
+        target.parent.mkdir()
         app.screen.query_one("#ask-value").value = str(target)
         await pilot.press("enter")
         await wait_for(lambda: target.exists())

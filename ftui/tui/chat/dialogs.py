@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from ftui.data.keep import KeepError, append_example
+from ftui.textsafe import safe
 
 
 @dataclass
@@ -27,11 +29,13 @@ class ChatSettings:
 
 
 class ChatSettingsScreen(ModalScreen[ChatSettings | None]):
-    """Edit the system prompt, temperature and max tokens; ctrl+s keeps, Esc drops."""
+    """Edit the system prompt, temperature and max tokens; ctrl+s applies, Esc drops.
+
+    ("Apply", not "Keep" nor "Save": in the Chat tab ctrl+s *saves* an exchange to a dataset.)"""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="chatsettings.cancel"),
-        Binding("ctrl+s", "keep", "Keep", id="chatsettings.keep"),
+        Binding("ctrl+s", "apply", "Apply", id="chatsettings.keep"),  # id kept: keymaps name it
     ]
 
     def __init__(self, settings: ChatSettings) -> None:
@@ -41,7 +45,7 @@ class ChatSettingsScreen(ModalScreen[ChatSettings | None]):
     def compose(self) -> ComposeResult:
         s = self.settings
         with Vertical(classes="dialog", id="chat-settings"):
-            yield Label("[b]Conversation settings[/b]  ·  ctrl+s keep  ·  Esc cancel")
+            yield Label("[b]Conversation settings[/b]  ·  ctrl+s apply  ·  Esc cancel")
             yield Label("System prompt (applies to the next message)")
             yield TextArea(s.system, id="system", soft_wrap=True, compact=True)
             with Grid(id="chat-settings-grid"):
@@ -58,7 +62,7 @@ class ChatSettingsScreen(ModalScreen[ChatSettings | None]):
                 )
             yield Static("", id="chat-settings-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Keep (ctrl+s)", variant="primary", id="keep", compact=True)
+                yield Button("Apply (ctrl+s)", variant="primary", id="apply", compact=True)
                 yield Button("Cancel (Esc)", id="cancel", compact=True)
 
     def on_mount(self) -> None:
@@ -84,14 +88,14 @@ class ChatSettingsScreen(ModalScreen[ChatSettings | None]):
                 raise ValueError("Max tokens: it must be at least 1.")
         return ChatSettings(self.query_one("#system", TextArea).text, temperature, max_tokens)
 
-    def action_keep(self) -> None:
+    def action_apply(self) -> None:
         try:
             self.dismiss(self._read())
         except ValueError as exc:
-            self.query_one("#chat-settings-error", Static).update(f"[red]✗ {exc}[/red]")
+            self.query_one("#chat-settings-error", Static).update(Text(f"✗ {safe(exc)}", style="red"))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_keep() if event.button.id == "keep" else self.action_cancel()
+        self.action_apply() if event.button.id == "apply" else self.action_cancel()
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -114,11 +118,13 @@ class SaveExampleScreen(ModalScreen[tuple[Path, int] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="save-dialog"):
-            yield Label("[b]Keep this exchange as a training example[/b]")
+            yield Label("[b]Save this exchange as a training example[/b]")
             yield Static(self._preview(0), id="save-preview", markup=False)
             if len(self.replies) > 1:
-                yield Label("Reply to keep")
-                options = [(f"{'AB'[i]} · {model}", i) for i, (model, _) in enumerate(self.replies)]
+                yield Label("Reply to save")
+                options = [
+                    (Text(f"{'AB'[i]} · {safe(model, one_line=True)}"), i) for i, (model, _) in enumerate(self.replies)
+                ]
                 yield Select(options, value=0, allow_blank=False, id="save-choice", compact=True)
             yield Label("Append to (checked first, written atomically)")
             yield Input(str(self.path or ""), placeholder="dataset.jsonl", id="save-path")
@@ -146,7 +152,7 @@ class SaveExampleScreen(ModalScreen[tuple[Path, int] | None]):
             lines.append(f"system: {short(self.system, 80)}")
         lines.append(f"user: {short(self.user)}")
         lines.append(f"assistant: {short(self.replies[choice][1])}")
-        return "\n".join(lines)
+        return safe("\n".join(lines))
 
     @on(Select.Changed, "#save-choice")
     def _choice_changed(self) -> None:
@@ -161,7 +167,7 @@ class SaveExampleScreen(ModalScreen[tuple[Path, int] | None]):
     def _save(self) -> None:
         text = self.query_one("#save-path", Input).value.strip()
         if not text:
-            self.query_one("#save-error", Static).update("[red]✗ Give the file to append to.[/red]")
+            self.query_one("#save-error", Static).update(Text("✗ Give the file to append to.", style="red"))
             return
         from ftui.data.keep import exchange_example
 
@@ -180,7 +186,7 @@ class SaveExampleScreen(ModalScreen[tuple[Path, int] | None]):
     @on(Saved)
     def _saved(self, message: Saved) -> None:
         if message.error:
-            self.query_one("#save-error", Static).update(f"[red]✗ {message.error}[/red]")
+            self.query_one("#save-error", Static).update(Text(f"✗ {safe(message.error)}", style="red"))
             return
         assert message.path is not None and message.line is not None
         self.dismiss((message.path, message.line))

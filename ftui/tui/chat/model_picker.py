@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,7 +14,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from ftui.textsafe import safe
+
 OFF = "__off__"
+TYPED = "__typed__"
 GROUP_ORDER = ("fine-tuned", "checkpoint", "deployment", "provider", "base")
 GROUP_TITLES = {
     "fine-tuned": "Fine-tuned models",
@@ -25,67 +29,112 @@ GROUP_TITLES = {
 
 
 class ModelPickerScreen(ModalScreen[str | None]):
-    """Type to filter; Enter in the box uses exactly what is typed; Down then Enter picks from the list."""
+    """Type to filter; ↑/↓ move the highlight while typing; Enter picks the highlighted model.
+
+    The best match is highlighted as you type (an exact name, then a name that starts with
+    what is typed, then the first that holds it). A name no list holds
+    (an Azure deployment, a model the provider does not list) is the first line,
+    "use … as typed": ↑ reaches it, and it is the only line when nothing matches."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="picker.cancel"),
-        Binding("down", "to_list", "List", show=False, id="picker.list"),
+        Binding("down", "move(1)", "Down", show=False, id="picker.down"),
+        Binding("up", "move(-1)", "Up", show=False, id="picker.up"),
+        Binding("pagedown", "move(8)", "Page down", show=False, id="picker.page_down"),
+        Binding("pageup", "move(-8)", "Page up", show=False, id="picker.page_up"),
     ]
-    HELP = "## Pick a model\nType to filter. `Enter` in the box uses the typed name; `↓` then `Enter` picks one."
+    HELP = (
+        "## Pick a model\nType to filter; `↑`/`↓` move the highlight, `Enter` picks it. "
+        "The line *use … as typed* takes exactly what you typed (a deployment, a model the list lacks)."
+    )
 
     def __init__(self, title: str, choices: dict[str, str], current: str | None, allow_off: bool = False) -> None:
         super().__init__()
         self.title_text, self.choices, self.current, self.allow_off = title, choices, current, allow_off
+        self.typed = ""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-dialog", classes="dialog"):
-            yield Label(f"[b]{self.title_text}[/b]")
-            yield Input(placeholder="type a model or deployment name, or filter", id="picker-input")
+            yield Label(Text(self.title_text, style="bold"))
+            yield Input(placeholder="type to filter, or a model or deployment name", id="picker-input")
             yield OptionList(id="picker-options")
 
     def on_mount(self) -> None:
         self._fill("")
         self.query_one("#picker-input", Input).focus()
 
+    @property
+    def options(self) -> OptionList:
+        return self.query_one(OptionList)
+
     def _fill(self, text: str) -> None:
-        options = self.query_one(OptionList)
+        """List the matches of ``text``, grouped; highlight an exact match, else the first one."""
+        options = self.options
         options.clear_options()
-        needle = text.lower().strip()
+        self.typed = text.strip()
+        needle = self.typed.lower()
         if self.allow_off and not needle:
             options.add_option(Option("compare off (one model)", id=OFF))
+        if self.typed and self.typed not in self.choices:
+            shown = safe(self.typed, one_line=True)
+            options.add_option(Option(Text.assemble("use ", (shown, "bold"), " as typed"), id=TYPED))
+        listed: list[str] = []
         for group in GROUP_ORDER:
             names = [m for m, g in self.choices.items() if g == group and needle in m.lower()]
             if not names:
                 continue
-            options.add_option(Option(f"── {GROUP_TITLES[group]}", disabled=True))
+            options.add_option(Option(Text(f"── {GROUP_TITLES[group]}", style="dim"), disabled=True))
             for name in names:
                 mark = "● " if name == self.current else "  "
-                options.add_option(Option(mark + name, id=name))
-        if options.option_count == 0:
-            options.add_option(Option(f"no match: Enter uses {text.strip()!r} as typed", disabled=True))
+                options.add_option(Option(Text(mark + safe(name, one_line=True)), id=name))
+            listed += names
+        # The line Enter would pick: the exact name, else the current model (nothing typed),
+        # else the first name that starts with what is typed, else the first that holds it.
+        prefixed = [m for m in listed if m.lower().startswith(needle)]
+        if self.typed in listed:
+            best: str | None = self.typed
+        elif not needle and self.current in listed:
+            best = self.current
+        else:
+            best = (prefixed or listed or [None])[0]
+        if best is not None:
+            options.highlighted = options.get_option_index(best)
+        elif options.option_count:
+            options.action_first()
 
     @on(Input.Changed, "#picker-input")
     def _changed(self, event: Input.Changed) -> None:
         self._fill(event.value)
 
+    def action_move(self, step: int) -> None:
+        """↑/↓ while typing move the list's highlight; the typing stays where it is."""
+        options = self.options
+        action = options.action_cursor_down if step > 0 else options.action_cursor_up
+        for _ in range(abs(step)):
+            action()
+
+    def _pick(self, option_id: str | None) -> None:
+        if option_id == TYPED:
+            self.dismiss(self.typed)
+        elif option_id is not None:
+            self.dismiss(option_id)
+
     @on(Input.Submitted, "#picker-input")
-    def _typed(self, event: Input.Submitted) -> None:
-        value = event.value.strip()
-        if value:
-            self.dismiss(value)
-        else:
-            self.action_to_list()
+    def _submitted(self, event: Input.Submitted) -> None:
+        """Enter picks the highlighted line (never the filter text, unless that line says so)."""
+        options = self.options
+        index = options.highlighted
+        if index is not None:
+            option = options.get_option_at_index(index)
+            if not option.disabled:
+                self._pick(option.id)
+                return
+        if self.typed:
+            self.dismiss(self.typed)
 
     @on(OptionList.OptionSelected)
     def _picked(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id is not None:
-            self.dismiss(event.option.id)
-
-    def action_to_list(self) -> None:
-        options = self.query_one(OptionList)
-        options.focus()
-        if options.highlighted is None:
-            options.action_first()
+        self._pick(event.option.id)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -19,6 +20,7 @@ from textual.widgets import Static
 
 from ftui.data.catalog import load_catalog
 from ftui.provider.chat import ChatResult
+from ftui.textsafe import safe
 from ftui.tui.chat.dialogs import ChatSettings, ChatSettingsScreen, SaveExampleScreen
 from ftui.tui.chat.messages import ModelsKnown, ReplyChunk, ReplyDone, ReplyFailed
 from ftui.tui.chat.model_picker import OFF, ModelPickerScreen
@@ -29,6 +31,10 @@ if TYPE_CHECKING:
     from ftui.tui.app import FtuiApp
 
 FLUSH_SECONDS = 0.05
+PLACEHOLDER = "Message · Enter sends · ↑ history · ctrl+t multi-line"
+PLACEHOLDER_MULTILINE = "Message · ctrl+j sends · Enter: new line · ctrl+t single-line"
+HINT = "Type a message below and press Enter. ctrl+l picks the model, ctrl+b compares two."
+HINT_MULTILINE = "Type a message below and press ctrl+j. ctrl+l picks the model, ctrl+b compares two."
 
 
 class ChatTab(Widget, can_focus=False):
@@ -36,21 +42,24 @@ class ChatTab(Widget, can_focus=False):
 
     HELP = """
 ## Chat
-Type a message; `Enter` sends (`ctrl+t` switches to multi-line, where `ctrl+j` sends).
-`↑`/`↓` in the box walk through what you sent. `Esc` stops a reply; with no reply
-streaming it leaves the box so `1`–`4` and `q` work again (`i` or `Enter` goes back).
+Type a message; `Enter` sends (`ctrl+t` switches to multi-line, where `Enter` starts a new line
+and `ctrl+j` sends). `↑`/`↓` in the box walk through what you sent. `Esc` stops a reply; with no
+reply streaming it leaves the box so `1`–`4` and `q` work again (`i` or `Enter` goes back).
 
 `ctrl+l` picks the model, `ctrl+b` picks a second model to compare with (or turns compare off),
-`ctrl+g` edits the system prompt, temperature and max tokens, `ctrl+s` keeps the last exchange as a
-training example in a dataset, `ctrl+n` starts a new conversation.
+`ctrl+g` edits the system prompt, temperature and max tokens (`ctrl+s` applies them there),
+`ctrl+s` saves the last exchange as a training example in a dataset, `ctrl+n` starts a new
+conversation.
 """
 
+    # The footer must fit 80 columns in every state (with f1/q, ?, ^o and the palette key):
+    # settings and new chat are show=False; the F1 help and the palette have them.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+l", "pick_model(0)", "Model", id="chat.model"),
         Binding("ctrl+b", "pick_model(1)", "Compare", id="chat.compare"),
-        Binding("ctrl+g", "settings", "Settings", id="chat.settings"),
-        Binding("ctrl+s", "save", "Keep", id="chat.save"),
-        Binding("ctrl+n", "new_chat", "New chat", id="chat.new"),
+        Binding("ctrl+g", "settings", "Settings", show=False, id="chat.settings"),
+        Binding("ctrl+s", "save", "Save", tooltip="Save the last exchange as a training example", id="chat.save"),
+        Binding("ctrl+n", "new_chat", "New chat", show=False, id="chat.new"),
         Binding("ctrl+t", "toggle_multiline", "Multi-line", show=False, id="chat.multiline"),
         Binding("escape", "stop", "Stop", id="chat.stop"),
         Binding("i,enter", "write", "Write", id="chat.write"),
@@ -66,16 +75,14 @@ training example in a dataset, `ctrl+n` starts a new conversation.
         self.exchanges: list[ExchangeView] = []
         self.provider_models: list[str] = []
         self.chose_model = False
+        self.provider_error: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="chat-bar")
         with VerticalScroll(id="transcript"):
             yield Static("", id="chat-system")
-            yield Static(
-                "Type a message below and press Enter. ctrl+l picks the model, ctrl+b compares two.",
-                id="chat-hint",
-            )
-        yield PromptBox(id="prompt", placeholder="Message · Enter sends · ↑ history · ctrl+t multi-line")
+            yield Static(HINT, id="chat-hint")
+        yield PromptBox(id="prompt", placeholder=PLACEHOLDER)
 
     @property
     def ftui(self) -> FtuiApp:
@@ -97,25 +104,35 @@ training example in a dataset, `ctrl+n` starts a new conversation.
 
     # -- what the bar shows ----------------------------------------------------------------------
     def _draw_bar(self) -> None:
+        """The models and knobs, and the system prompt: model names and the prompt are data
+        (from the provider, a dataset): shown made safe, never read as markup."""
         s = self.settings
-        parts = [f"[b]A[/b] {self.models[0]}"]
-        if len(self.models) > 1:
-            parts.append(f"[b]B[/b] {self.models[1]}")
-        knobs = []
+        bar = Text()
+        for slot, model in enumerate(self.models):
+            if slot:
+                bar.append("  vs  ")
+            bar.append("AB"[slot], style="bold")
+            bar.append(f" {safe(model, one_line=True)}")
+        knobs = ["multi-line: ctrl+j sends"] if self.prompt.multiline else []  # first: it must show at 80 columns
         knobs.append(f"temp {s.temperature:g}" if s.temperature is not None else "temp default")
         knobs.append(f"max {s.max_tokens}" if s.max_tokens is not None else "max default")
-        if self.prompt.multiline:
-            knobs.append("multi-line: ctrl+j sends")
-        bar = "  vs  ".join(parts) + "  │ " + " · ".join(knobs)
+        bar.append("  │ " + " · ".join(knobs))
         self.query_one("#chat-bar", Static).update(bar)
         system = s.system.strip()
-        first = " ".join(system.split())[:200] if system else "(none)"
+        first = safe(" ".join(system.split())[:200], one_line=True) if system else "(none)"
         source = " (the open dataset's most common)" if system and self.system_from_dataset else ""
-        self.query_one("#chat-system", Static).update(f"[dim]system{source}: {first}  · ctrl+g edits[/dim]")
+        self.query_one("#chat-system", Static).update(Text(f"system{source}: {first}  · ctrl+g edits", style="dim"))
 
     # -- inputs from the rest of the app ---------------------------------------------------------------
     def provider_ready(self) -> None:
+        self.provider_error = None
         self._list_models()
+
+    def provider_failed(self, reason: str) -> None:
+        """Called by the app when connecting failed: the chat says why instead of waiting."""
+        self.provider_error = reason
+        hint = self.query_one("#chat-hint", Static)
+        hint.update(Text.assemble(("Not connected to a provider: ", "bold"), safe(reason)))
 
     def dataset_system(self, message: str | None) -> None:
         """The open dataset's most common system message; used until the user edits the prompt."""
@@ -197,6 +214,7 @@ training example in a dataset, `ctrl+n` starts a new conversation.
             self.tracks[slot].append({"role": "user", "content": message.text})
             messages = [{"role": "system", "content": self.settings.system}] if self.settings.system.strip() else []
             self._reply(index, slot, model, messages + list(self.tracks[slot]))
+        self.refresh_bindings()  # Stop shows, Save hides
 
     @work(group="chat-reply")
     async def _reply(self, exchange: int, slot: int, model: str, messages: list[dict[str, Any]]) -> None:
@@ -207,7 +225,10 @@ training example in a dataset, `ctrl+n` starts a new conversation.
         provider = self.ftui.provider
         result = ChatResult(model=model)
         if provider is None:
-            self.post_message(ReplyFailed(exchange, slot, "Not connected to a provider yet; try again in a moment."))
+            why = f"Not connected to a provider: {self.provider_error}" if self.provider_error else None
+            self.post_message(
+                ReplyFailed(exchange, slot, why or "Not connected to a provider yet; try again in a moment.")
+            )
             return
         try:
             name = provider.chat_model(model)
@@ -249,6 +270,7 @@ training example in a dataset, `ctrl+n` starts a new conversation.
             self.tracks[message.slot].append({"role": "assistant", "content": pane.text})
         else:
             self._drop_last_user(message.slot)
+        self.refresh_bindings()  # Stop hides, Save shows
 
     @on(ReplyFailed)
     def _failed(self, message: ReplyFailed) -> None:
@@ -257,6 +279,7 @@ training example in a dataset, `ctrl+n` starts a new conversation.
             return
         pane.fail(message.text)
         self._drop_last_user(message.slot)
+        self.refresh_bindings()
 
     def _drop_last_user(self, slot: int) -> None:
         """A turn that got no reply is left out of what the next request sends."""
@@ -280,6 +303,11 @@ training example in a dataset, `ctrl+n` starts a new conversation.
     @property
     def busy(self) -> bool:
         return any(view.busy for view in self.exchanges[-1:])
+
+    def refresh_bindings(self) -> None:
+        """The footer follows the conversation: Stop while a reply streams, Save once one is done."""
+        self.prompt.replying = self.busy
+        super().refresh_bindings()
 
     def action_write(self) -> None:
         self.prompt.focus()
@@ -336,12 +364,16 @@ training example in a dataset, `ctrl+n` starts a new conversation.
             view.remove()
         self.exchanges.clear()
         self.tracks = [[], []]
+        self.refresh_bindings()
         self.query_one("#chat-hint").display = True
         self.prompt.focus()
 
     def action_toggle_multiline(self) -> None:
-        self.prompt.multiline = not self.prompt.multiline
-        self.set_class(self.prompt.multiline, "multiline")
+        multiline = self.prompt.multiline = not self.prompt.multiline
+        self.set_class(multiline, "multiline")
+        self.prompt.placeholder = PLACEHOLDER_MULTILINE if multiline else PLACEHOLDER
+        if self.provider_error is None:
+            self.query_one("#chat-hint", Static).update(HINT_MULTILINE if multiline else HINT)
         self._draw_bar()
 
     def action_save(self) -> None:
@@ -350,7 +382,7 @@ training example in a dataset, `ctrl+n` starts a new conversation.
         view = self.exchanges[-1]
         replies = [(p.model, p.text) for p in view.panes if p.text and p.state in ("done", "stopped")]
         if not replies:
-            self.ftui.notify("The last exchange has no reply to keep.", severity="warning", timeout=4)
+            self.ftui.notify("The last exchange has no reply to save.", severity="warning", timeout=4)
             return
         data = self.ftui.data_tab
         path = data.dataset.path if data.dataset is not None else None
@@ -358,7 +390,9 @@ training example in a dataset, `ctrl+n` starts a new conversation.
         def saved(result: Any) -> None:
             if result is not None:
                 where, line = result
-                self.ftui.notify(f"Kept as line {line:,} of {where}.", title="Saved", timeout=6)
+                self.ftui.notify(
+                    f"Saved as line {line:,} of {safe(where, one_line=True)}.", title="Saved", timeout=6, markup=False
+                )
                 self.ftui.dataset_appended(where)
             self.prompt.focus()
 

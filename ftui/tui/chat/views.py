@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import Markdown, Static, TextArea
 
 from ftui.provider.chat import ChatResult
+from ftui.textsafe import safe
 
 
 def reply_numbers(result: ChatResult, stopped: bool = False) -> str:
@@ -31,7 +32,11 @@ def reply_numbers(result: ChatResult, stopped: bool = False) -> str:
 
 
 class ReplyPane(Vertical):
-    """One model's reply: its name, the Markdown body as it streams, then tokens and latency."""
+    """One model's reply: its name, the Markdown body as it streams, then tokens and latency.
+
+    ``text`` is the reply as the model sent it (what the conversation and a saved example
+    hold); the Markdown widget only ever gets ``shown``: each piece with its control
+    characters escaped (``safe``) before it is added, so a reply cannot drive the terminal."""
 
     DEFAULT_CSS = """
     ReplyPane { height: auto; padding: 0 1; }
@@ -46,14 +51,15 @@ class ReplyPane(Vertical):
         super().__init__(classes=f"slot-{slot}")
         self.model, self.slot = model, slot
         self.text = ""
+        self.shown = ""  # ``text`` made safe, piece by piece
         self.state = "waiting"  # waiting | streaming | done | stopped | failed
-        self._shown = ""
+        self._shown = ""  # what the Markdown widget holds now
         self._numbers = "waiting for the reply…"
 
     def compose(self) -> ComposeResult:
         label = "A" if self.slot == 0 else "B"
-        yield Static(f"{label} · {self.model}", classes="reply-model", markup=False)
-        yield Markdown(self.text, classes="reply-body")
+        yield Static(f"{label} · {safe(self.model, one_line=True)}", classes="reply-model", markup=False)
+        yield Markdown(self.shown, classes="reply-body")
         yield Static(self._numbers, classes="reply-numbers", markup=False)
 
     def _set_numbers(self, text: str) -> None:
@@ -64,19 +70,21 @@ class ReplyPane(Vertical):
 
     def add(self, piece: str) -> None:
         self.text += piece
+        self.shown += safe(piece)
         self.state = "streaming"
 
     def flush(self) -> None:
         """Redraw the body if text arrived since the last call (called a few times a second)."""
         bodies = list(self.query(Markdown).results(Markdown))
-        if self.text != self._shown and bodies:
-            self._shown = self.text
-            bodies[0].update(self.text)
+        if self.shown != self._shown and bodies:
+            self._shown = self.shown
+            bodies[0].update(self.shown)
             if self.state == "streaming":
                 self._set_numbers("streaming…")
 
     def finish(self, result: ChatResult, stopped: bool) -> None:
-        self.text = result.text or self.text
+        if result.text and result.text != self.text:
+            self.text, self.shown = result.text, safe(result.text)
         self.state = "stopped" if stopped else "done"
         self.flush()
         if not self.text:
@@ -88,7 +96,7 @@ class ReplyPane(Vertical):
         self.state = "failed"
         self.add_class("failed")
         self.flush()
-        self._set_numbers(f"✗ {message}")
+        self._set_numbers(f"✗ {safe(message)}")
 
 
 class ExchangeView(Vertical):
@@ -109,7 +117,7 @@ class ExchangeView(Vertical):
         self.panes = [ReplyPane(model, slot) for slot, model in enumerate(models)]
 
     def compose(self) -> ComposeResult:
-        yield Static(f"You: {self.user}", classes="user-turn", markup=False)
+        yield Static(f"You: {safe(self.user)}", classes="user-turn", markup=False)
         with Vertical(classes="replies"):
             yield from self.panes
 
@@ -137,9 +145,15 @@ class PromptBox(TextArea):
     def __init__(self, **kwargs) -> None:
         super().__init__(soft_wrap=True, show_line_numbers=False, compact=True, **kwargs)
         self.multiline = False
+        self.replying = False  # set by the Chat tab: then Esc is its "Stop" (and the footer says so)
         self.sent: list[str] = []
         self._history_at: int | None = None
         self._draft = ""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "escape":
+            return not self.replying  # disabled: the key goes on to the tab's shown "Stop"
+        return True
 
     def action_escape(self) -> None:
         self.post_message(PromptBox.Escape())

@@ -30,7 +30,7 @@ class EventLog(Vertical):
         self._scanned = 0  # lines already tested against the filter
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter events (Enter keeps, Esc clears)", id="log-filter", compact=True)
+        yield Input(placeholder="filter events (Enter applies, Esc clears)", id="log-filter", compact=True)
         yield TailView(id="log")
 
     @property

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
 from rich.text import Text
 
+from ftui.api_facts import RESUMABLE_STATUSES, TERMINAL_STATUSES, epochs_word
 from ftui.data.catalog import Catalog
 from ftui.session.trace import JobTrace, clock
+from ftui.textsafe import safe
 
 STATUS_STYLES = {
     "validating_files": "cyan",
@@ -27,7 +30,7 @@ def status_text(status: str | None) -> Text:
     """A status word in its colour; statuses ftui does not know are shown as they come."""
     word = status or "unknown"
     mark = STATUS_MARKS.get(word, "●")
-    return Text(f"{mark} {word}", style=STATUS_STYLES.get(word, "italic"))
+    return Text(f"{mark} {safe(word, one_line=True)}", style=STATUS_STYLES.get(word, "italic"))
 
 
 def duration(seconds: float) -> str:
@@ -40,11 +43,19 @@ def duration(seconds: float) -> str:
 
 
 def _hp(value: Any) -> str:
+    """A hyperparameter as the server gave it: 'auto', a number, or its text (made safe)."""
     if value is None:
         return "auto"
     if isinstance(value, float):
         return f"{value:g}"
-    return str(value)
+    return safe(value, one_line=True)
+
+
+def _epochs_part(value: Any) -> str:
+    """'3 epochs', '1 epoch', or 'epochs auto'."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return epochs_word(value)
+    return f"epochs {_hp(value)}"
 
 
 def _bar(fraction: float, width: int = 16) -> str:
@@ -76,7 +87,9 @@ def progress_line(trace: JobTrace, now: float) -> Text:
     end = job.finished_at or now
     if start:
         line.append(f" · elapsed {duration(end - start)}")
-    if job.status not in ("succeeded", "failed", "cancelled"):
+    if job.status in RESUMABLE_STATUSES:
+        line.append(" · paused: no ETA", style="magenta")  # the clock runs on, the job does not
+    elif job.status not in TERMINAL_STATUSES:
         eta = _eta(trace, now)
         if eta is not None:
             line.append(f" · ETA {duration(eta - now)} ({clock(eta, now)})")
@@ -108,50 +121,63 @@ def _eta(trace: JobTrace, now: float) -> float | None:
     return now + spent * (point.total_steps - point.step) / point.step
 
 
+def retry_note(trace: JobTrace, now: float) -> str | None:
+    """'reconnecting in 25 s (attempt 3)' while the watcher waits to try again, else its own word."""
+    if trace.retry_at is not None:
+        left = max(0, math.ceil(trace.retry_at - now))
+        when = f"in {left} s" if left else "now"
+        return f"reconnecting {when} (attempt {trace.retry_attempt + 1})"
+    return trace.reconnecting
+
+
 def render_header(trace: JobTrace, catalog: Catalog, now: float | None = None) -> Text:
-    """Four lines about the job (five when it failed or its model has a shutdown date); one line each."""
+    """Four lines about the job (five or six when it failed, its model has a shutdown date, or
+    watching it failed); one line each. Everything from the server is shown made ``safe``."""
     now = time.time() if now is None else now
     job = trace.job
     if job is None:
-        return Text(f"{trace.job_id}: loading…", style="dim")
+        return Text(f"{safe(trace.job_id, one_line=True)}: loading…", style="dim")
     lines: list[Text] = []
     first = status_text(job.status)
-    first.append(f"  {job.id}", style="bold")
-    if trace.reconnecting:
-        first.append(f"  ⟳ {trace.reconnecting}", style="bold red")
+    first.append(f"  {safe(job.id, one_line=True)}", style="bold")
+    note = retry_note(trace, now)
+    if note:
+        first.append(f"  ⟳ {note}", style="bold red")
     lines.append(first)
-    models = Text(job.model)
+    models = Text(safe(job.model, one_line=True))
     if job.fine_tuned_model:
         models.append(" → ")
-        models.append(job.fine_tuned_model, style="green")
+        models.append(safe(job.fine_tuned_model, one_line=True), style="green")
     lines.append(models)
     lines.append(progress_line(trace, now))
     hp = _hyperparameters(job)
     method = job.method.type if getattr(job, "method", None) and job.method.type else "supervised"
-    parts = [method]
+    parts = [safe(method, one_line=True)]
     if hp is not None:
         parts += [
-            f"epochs {_hp(getattr(hp, 'n_epochs', None))}",
+            _epochs_part(getattr(hp, "n_epochs", None)),
             f"batch {_hp(getattr(hp, 'batch_size', None))}",
             f"lr ×{_hp(getattr(hp, 'learning_rate_multiplier', None))}",
         ]
         if method == "dpo":
             parts.append(f"beta {_hp(getattr(hp, 'beta', None))}")
     if job.seed is not None:
-        parts.append(f"seed {job.seed}")
+        parts.append(f"seed {_hp(job.seed)}")
     if job.trained_tokens:
         parts.append(f"{job.trained_tokens:,} tokens")
-    parts.append(f"train {job.training_file}")
-    parts.append(f"valid {job.validation_file or '—'}")
+    parts.append(f"train {safe(job.training_file, one_line=True)}")
+    parts.append(f"valid {safe(job.validation_file or '—', one_line=True)}")
     lines.append(Text(" · ".join(parts), style="dim"))
     if job.status == "failed":
         error = getattr(job, "error", None)
         message = (getattr(error, "message", None) if error else None) or "the provider gave no reason"
-        lines.append(Text(f"Failed: {message}", style="bold red"))
+        lines.append(Text(f"Failed: {safe(message, one_line=True)}", style="bold red"))
     else:
         info = catalog.lookup(job.model)
         if info.shutdown_date:
-            lines.append(Text(f"{info.name} shuts down on {info.shutdown_date}", style="yellow"))
+            lines.append(Text(f"{safe(info.name, one_line=True)} shuts down on {info.shutdown_date}", style="yellow"))
+    if trace.retry_at is not None and trace.retry_reason:
+        lines.append(Text(f"Watching stopped: {trace.retry_reason}", style="yellow"))
     out = Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
     out.no_wrap, out.overflow = True, "ellipsis"
     return out

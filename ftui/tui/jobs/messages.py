@@ -29,6 +29,15 @@ class JobReconnecting(Message):
         self.job_id, self.reconnecting = job_id, reconnecting
 
 
+class JobRetrying(Message):
+    """Watching a job failed; the watcher tries again in ``delay`` seconds (``delay`` None: it is
+    trying again now, or watching works again)."""
+
+    def __init__(self, job_id: str, reason: str, attempt: int, delay: float | None) -> None:
+        super().__init__()
+        self.job_id, self.reason, self.attempt, self.delay = job_id, reason, attempt, delay
+
+
 class JobEvents(Message):
     """New events of a job, oldest first, each delivered once."""
 
@@ -55,6 +64,14 @@ class ResultsFetched(Message):
     def __init__(self, job_id: str, text: str) -> None:
         super().__init__()
         self.job_id, self.text = job_id, text
+
+
+class JobsListFailed(Message):
+    """Listing jobs failed; ``text`` is one clear sentence (no secrets)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
 
 
 class JobsProblem(Message):

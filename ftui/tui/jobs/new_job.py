@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -18,35 +19,58 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from ftui.api_facts import (
+    AZURE_SUFFIX_MAX,
+    HYPERPARAMETERS,
+    SUFFIX_MAX,
+    HyperparameterError,
+    check_seed,
+    check_suffix,
+    epochs_word,
+)
 from ftui.data.catalog import Catalog, load_catalog
 from ftui.data.validate import DatasetReadError, Report, validate_file
 from ftui.provider.jobs import JobRequest
+from ftui.textsafe import safe
 from ftui.tui.widgets.dialogs import ConfirmScreen
-
-SUFFIX_MAX = 64
 
 
 class FormError(ValueError):
     """A field holds a value the API would refuse; the message names the field."""
 
 
-def parse_hyper(
-    raw: str, name: str, *, integer: bool, lo: float, hi: float, lo_open: bool = False
-) -> int | float | str:
-    """'auto' (or empty) or a number in range; raises FormError naming the field."""
-    text = raw.strip().lower()
-    if text in ("", "auto"):
-        return "auto"
+# Which line formats each method trains on (REFERENCE section 3).
+METHOD_FORMATS = {"supervised": frozenset({"chat", "completion"}), "dpo": frozenset({"dpo"})}
+METHOD_NAMES = {"supervised": "supervised (SFT)", "dpo": "DPO"}
+FORMAT_NAMES = {
+    "chat": "chat examples (a messages list)",
+    "dpo": "DPO preference pairs (input, preferred_output, non_preferred_output)",
+    "rft": "reinforcement (RFT) examples",
+    "completion": "prompt/completion examples",
+}
+METHOD_NEEDS = {"supervised": "chat examples", "dpo": "DPO preference pairs"}
+
+
+def format_problem(kind: str, file_format: str | None, method: str) -> str | None:
+    """A sentence naming the file's format and the method when the method cannot train on it."""
+    allowed = METHOD_FORMATS.get(method)
+    if file_format is None or allowed is None or file_format in allowed:
+        return None
+    holds = FORMAT_NAMES.get(file_format, f"{file_format} examples")
+    needs = METHOD_NEEDS.get(method, "other examples")
+    name = METHOD_NAMES.get(method, method)
+    said = f"The {kind} file holds {holds}, but the method is {name}, which trains on {needs}."
+    better = next((m for m, formats in METHOD_FORMATS.items() if file_format in formats), None)
+    if better is not None:
+        return f"{said} Choose the {METHOD_NAMES[better]} method or a file of {needs}; nothing was uploaded."
+    return f"{said} This form starts supervised and DPO jobs only; nothing was uploaded."
+
+
+def _hyper(name: str, raw: str) -> int | float | str:
     try:
-        value: float = int(text) if integer else float(text)
-    except ValueError:
-        kind = "a whole number" if integer else "a number"
-        raise FormError(f"{name}: {raw.strip()!r} is not {kind}; use {kind} or auto.") from None
-    low_ok = value > lo if lo_open else value >= lo
-    if not low_ok or value > hi:
-        lower = f"above {lo:g}" if lo_open else f"at least {lo:g}"
-        raise FormError(f"{name}: {value:g} is out of range; it must be {lower} and at most {hi:g}, or auto.")
-    return value
+        return HYPERPARAMETERS[name].check(raw)
+    except HyperparameterError as exc:
+        raise FormError(str(exc)) from None
 
 
 @dataclass
@@ -96,10 +120,17 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
 """
 
     def __init__(
-        self, training: Path | None, model: str, catalog: Catalog | None = None, *, method: str = "supervised"
+        self,
+        training: Path | None,
+        model: str,
+        catalog: Catalog | None = None,
+        *,
+        method: str = "supervised",
+        azure: bool = False,
     ) -> None:
         super().__init__()
         self.method = method
+        self.azure = azure
         self.catalog = catalog or load_catalog()
         self.training = training
         self.model = self.catalog.lookup(model).name if model else self.catalog.default_model
@@ -113,6 +144,7 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
         return out
 
     def compose(self) -> ComposeResult:
+        limit = AZURE_SUFFIX_MAX if self.azure else SUFFIX_MAX
         with Vertical(id="newjob-dialog", classes="dialog"):
             yield Label("[b]New fine-tuning job[/b]  ·  ctrl+s check & start  ·  Esc cancel")
             with VerticalScroll(id="newjob-fields"), Grid(id="newjob-grid"):
@@ -139,9 +171,9 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
                 yield Label("LR multiplier")
                 yield Input("auto", placeholder="auto or a number > 0", id="lr", compact=True)
                 yield Label("Suffix")
-                yield Input(placeholder="optional, up to 64 characters", id="suffix", compact=True)
+                yield Input(placeholder=f"optional: up to {limit} letters, digits, . _ -", id="suffix", compact=True)
                 yield Label("Seed")
-                yield Input(placeholder="optional whole number", id="seed", compact=True)
+                yield Input(placeholder="optional: a whole number, 0–2147483647", id="seed", compact=True)
             yield Static("", id="newjob-summary")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Check & start (ctrl+s)", variant="primary", id="review", compact=True)
@@ -161,42 +193,35 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
         return self.query_one(f"#{field}", Input).value
 
     def read_form(self) -> tuple[Path | str, Path | str | None, JobRequest]:
-        """The form as a request (file ids not known yet); raises FormError naming the field."""
+        """The form as a request (file ids not known yet); raises FormError naming the field.
+
+        Every range is the API's (``ftui.api_facts``), so nothing the provider would refuse
+        gets as far as an upload."""
         training = _file_ref(self._value("training"), "Training file", required=True)
         validation = _file_ref(self._value("validation"), "Validation file", required=False)
         assert training is not None
         method = str(self.query_one("#method", Select).value)
-        suffix = self._value("suffix").strip() or None
-        if suffix is not None and len(suffix) > SUFFIX_MAX:
-            raise FormError(f"Suffix: {len(suffix)} characters; at most {SUFFIX_MAX} are allowed.")
-        seed_text = self._value("seed").strip()
-        seed = None
-        if seed_text:
-            try:
-                seed = int(seed_text)
-            except ValueError:
-                raise FormError(f"Seed: {seed_text!r} is not a whole number.") from None
-            if not 0 <= seed <= 2**31 - 1:
-                raise FormError("Seed: it must be between 0 and 2147483647.")
+        try:
+            suffix = check_suffix(self._value("suffix").strip(), azure=self.azure)
+            seed = check_seed(self._value("seed"))
+        except HyperparameterError as exc:
+            raise FormError(str(exc)) from None
         request = JobRequest(
             model=str(self.query_one("#model", Select).value),
             training_file="",
             method=method,
-            n_epochs=parse_hyper(self._value("epochs"), "Epochs", integer=True, lo=1, hi=50),
-            batch_size=parse_hyper(self._value("batch"), "Batch size", integer=True, lo=1, hi=256),
-            learning_rate_multiplier=parse_hyper(
-                self._value("lr"), "LR multiplier", integer=False, lo=0, hi=100, lo_open=True
-            ),
-            beta=parse_hyper(self._value("beta"), "DPO beta", integer=False, lo=0, hi=2, lo_open=True)
-            if method == "dpo"
-            else "auto",
+            n_epochs=_hyper("n_epochs", self._value("epochs")),
+            batch_size=_hyper("batch_size", self._value("batch")),
+            learning_rate_multiplier=_hyper("learning_rate_multiplier", self._value("lr")),
+            beta=_hyper("beta", self._value("beta")) if method == "dpo" else "auto",
             suffix=suffix,
             seed=seed,
         )
         return training, validation, request
 
     def _say(self, text: str, style: str = "") -> None:
-        self.query_one("#newjob-summary", Static).update(f"[{style}]{text}[/]" if style else text)
+        """Show a sentence under the form; file names and findings in it are data, never markup."""
+        self.query_one("#newjob-summary", Static).update(Text(safe(text), style=style))
 
     def action_review(self) -> None:
         try:
@@ -236,6 +261,10 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
                     "red",
                 )
                 return
+        for kind, report in message.reports.items():
+            if problem := format_problem(kind, report.format, request.method):
+                self._say(f"✗ {problem}", "red")
+                return
         lines = [self._describe_file("Training", training, message.reports.get("training"))]
         if validation is not None:
             lines.append(self._describe_file("Validation", validation, message.reports.get("validation")))
@@ -246,7 +275,7 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
         lines.append(f"Job: {request.method} on {request.model}; {hp}")
         if request.suffix or request.seed is not None:
             lines.append(f"Suffix {request.suffix or '—'} · seed {request.seed if request.seed is not None else '—'}")
-        summary = "\n".join(lines)
+        summary = safe("\n".join(lines))
         self._say(summary)
 
         def answered(ok: bool | None) -> None:
@@ -267,18 +296,21 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
         )
 
     def _cost_line(self, request: JobRequest, report: Report | None) -> str:
+        """Tokens and price for the epochs asked for ('auto' means the provider's rule of thumb)."""
         if report is None:
             return "Cost: unknown until the provider counts the tokens."
         est = report.estimate
+        asked = isinstance(request.n_epochs, int)
         epochs = request.n_epochs if isinstance(request.n_epochs, int) else est.epochs
         charged = est.billing_tokens * epochs
         info = self.catalog.lookup(request.model)
+        auto = "" if asked else " (auto)"
         if info.training_price is None:
-            return f"Cost: ~{charged:,} training tokens ({epochs} epochs); no price known for {request.model}."
+            words = f"{epochs_word(epochs)}{auto}"
+            return f"Cost: ~{charged:,} training tokens ({words}); no price known for {request.model}."
         cost = charged * info.training_price / 1_000_000
-        auto = " (auto)" if not isinstance(request.n_epochs, int) else ""
         return (
-            f"Cost: ~{charged:,} training tokens = {epochs} epochs{auto} × {est.billing_tokens:,} "
+            f"Cost: ~{charged:,} training tokens = {epochs_word(epochs)}{auto} × {est.billing_tokens:,} "
             f"≈ ${cost:,.2f} at ${info.training_price:g}/1M (prices of {self.catalog.prices_captured})"
         )
 

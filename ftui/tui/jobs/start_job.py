@@ -6,6 +6,8 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import openai
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -14,6 +16,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Label, ProgressBar, Static
 
+from ftui.textsafe import safe
 from ftui.tui.jobs.new_job import NewJob, describe_upload
 
 if TYPE_CHECKING:
@@ -30,6 +33,38 @@ class StartFailed(Message):
     def __init__(self, text: str) -> None:
         super().__init__()
         self.text = text
+
+
+class StartUnknown(Message):
+    """The create request's outcome is unknown: a job may exist. ``text`` says what failed."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+def outcome_unknown(exc: BaseException) -> bool:
+    """True when a failed create request may still have made a job.
+
+    The provider layer raises ``JobMayExist`` when it could not tell (looked up by name, so
+    this works before and after that exception exists); a dropped connection or a timeout
+    while creating means the same: the server may have acted on the request.
+    """
+    from ftui.provider import jobs as jobs_module
+
+    may_exist = getattr(jobs_module, "JobMayExist", ())
+    return isinstance(exc, (may_exist, openai.APIConnectionError))  # timeouts included
+
+
+def why_unknown(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
+    """What happened to the create request, without the usual "failed" or "try again"."""
+    from ftui.provider.errors import redact
+
+    if isinstance(exc, openai.APITimeoutError):
+        return "The provider did not answer the create request in time."
+    if isinstance(exc, openai.APIConnectionError):
+        return "The connection dropped while the create request was out."
+    return redact(str(exc), secrets) or "The provider could not say whether the job was created."
 
 
 class StartDone(Message):
@@ -90,13 +125,16 @@ class StartJobScreen(ModalScreen[Any]):
             )
             job = await create_job(client, request)
         except Exception as exc:
-            self.post_message(StartFailed(describe(exc, step, self.provider.secrets)))
+            if step == "Creating the job" and outcome_unknown(exc):
+                self.post_message(StartUnknown(why_unknown(exc, self.provider.secrets)))
+            else:
+                self.post_message(StartFailed(describe(exc, step, self.provider.secrets)))
             return
         self.post_message(StartDone(job))
 
     @on(StartProgress)
     def _progress(self, message: StartProgress) -> None:
-        self.query_one("#start-step", Static).update(message.text)
+        self.query_one("#start-step", Static).update(Text(safe(message.text, one_line=True)))  # holds file ids
         bar = self.query_one(ProgressBar)
         if message.total:
             bar.update(total=message.total, progress=message.done or 0)
@@ -104,9 +142,27 @@ class StartJobScreen(ModalScreen[Any]):
     @on(StartFailed)
     def _failed(self, message: StartFailed) -> None:
         self.failed = True
-        self.query_one("#start-error", Static).update(
-            f"[red]✗ {message.text}[/red]\nNo job was started. Press Esc to go back."
+        shown = Text()
+        shown.append(f"✗ {safe(message.text)}", style="red")
+        shown.append("\nNo job was started. Press Esc to go back.")
+        self.query_one("#start-error", Static).update(shown)
+
+    @on(StartUnknown)
+    def _unknown(self, message: StartUnknown) -> None:
+        """Never say "failed" here: the provider may have made the job (and may be billing it)."""
+        self.failed = True
+        self.query_one("#start-step", Static).update("Creating the job: no answer from the provider.")
+        shown = Text()
+        shown.append("? A job may have been created.", style="bold yellow")
+        shown.append(f" {safe(message.text)}\n")
+        shown.append(
+            "Check before you start it again: the Jobs list is refreshing now (or run `ftui jobs list`); "
+            "a new job there with this model and training file is the one. Press Esc to go back."
         )
+        self.query_one("#start-error", Static).update(shown)
+        jobs_tab = getattr(self.app, "jobs_tab", None)
+        if jobs_tab is not None:
+            jobs_tab.action_refresh()
 
     @on(StartDone)
     def _done(self, message: StartDone) -> None:

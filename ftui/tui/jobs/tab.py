@@ -6,7 +6,9 @@ Workers talk to the provider and post messages; the handlers here own the state
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -19,11 +21,14 @@ from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, DataTable, Static
+from textual.worker import Worker
 
 from ftui import state
+from ftui.api_facts import PAUSABLE_STATUSES, RESUMABLE_STATUSES, TERMINAL_STATUSES
 from ftui.data.atomic import write_atomic
 from ftui.data.catalog import load_catalog
 from ftui.session.trace import JobTrace, clock
+from ftui.textsafe import safe
 from ftui.tui.jobs.event_log import EventLog
 from ftui.tui.jobs.header import render_header, status_text
 from ftui.tui.jobs.loss_chart import LossChart
@@ -32,7 +37,9 @@ from ftui.tui.jobs.messages import (
     JobChanged,
     JobEvents,
     JobReconnecting,
+    JobRetrying,
     JobsListed,
+    JobsListFailed,
     JobsProblem,
     OpenInChat,
     ResultsFetched,
@@ -45,9 +52,11 @@ from ftui.tui.widgets.tail_view import TailView
 if TYPE_CHECKING:
     from ftui.tui.app import FtuiApp
 
-TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
 PAGE_SIZE = 50
 REFRESH_SECONDS = 10.0
+LIST_RETRY_MAX = 120.0  # during an outage the list is asked again after 10, 20, 40 … at most this many seconds
+WATCH_RETRY_FIRST = 5.0  # watching a job that failed for good is tried again after this, doubling …
+WATCH_RETRY_MAX = 60.0  # … up to this: slowly, for as long as the job is open or watched
 REDRAW_SECONDS = 0.25
 CHART_SECONDS = 1.0  # while points stream in, the chart (the costly part) redraws at most this often
 PROBLEM_QUIET_SECONDS = 60.0
@@ -113,9 +122,45 @@ class JobView(Vertical, can_focus=True):
             }[how]()
 
 
+def cannot_write(path: Path) -> str | None:
+    """Why ``path`` cannot be written (a missing folder is never created), or None."""
+    if path.is_dir():
+        return f"{path} is a folder; give a file name."
+    parent = path.parent
+    if not parent.is_dir():
+        return f"the folder {parent} does not exist. Create it first, or pick another place."
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"ftui may not write in {parent}."
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"{path} is read-only."
+    return None
+
+
 def _metric(metrics: Any, name: str) -> str:
     value = getattr(metrics, name, None) if metrics is not None else None
     return f"{value:.4f}" if isinstance(value, int | float) else "—"
+
+
+def _cell(value: object) -> Text:
+    """A table cell from server text: escaped, one line, never read as markup."""
+    return Text(safe(value, one_line=True)) if value else Text("—")
+
+
+def job_suffix(job: Any) -> str | None:
+    """The suffix the job was started with: the server's field, or the fine-tuned model's name."""
+    for name in ("user_provided_suffix", "suffix"):
+        value = getattr(job, name, None)
+        if isinstance(value, str) and value:
+            return value
+    parts = (job.fine_tuned_model or "").split(":")
+    return parts[3] if len(parts) >= 5 and parts[0] == "ft" and parts[3] else None
+
+
+def job_label(job: Any) -> str:
+    """What tells two jobs apart in a narrow list: the id's tail, then the suffix when there is one."""
+    tail = "…" + job.id[-8:] if len(job.id) > 9 else job.id
+    suffix = job_suffix(job)
+    return f"{tail} {suffix}" if suffix else tail
 
 
 class JobsTab(Widget, can_focus=False):
@@ -130,15 +175,18 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
 `n` starts a new job from the open dataset (checked and priced before anything is spent).
 `x` cancels, `p` pauses, `r` resumes (each asks first). `s` saves the results CSV.
 `w` stops or starts watching: watched jobs notify you when they end, even after a restart.
+`ctrl+r` asks for the list now, and a watch that failed tries again now.
 """
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # The footer must fit 80 columns in every state (with q, ?, ^o and the palette key):
+        # secondary keys are show=False; all of them are in the F1 help.
         Binding("n", "new_job", "New job", id="jobs.new"),
         Binding("l", "view('loss')", "Loss", show=False, id="jobs.view.loss"),
         Binding("a", "view('accuracy')", "Accuracy", show=False, id="jobs.view.accuracy"),
         Binding("e", "view('events')", "Events", show=False, id="jobs.view.events"),
         Binding("c", "view('checkpoints')", "Checkpoints", show=False, id="jobs.view.checkpoints"),
-        Binding("slash", "filter", "Filter", id="jobs.filter"),
+        Binding("slash", "filter", "Filter", show=False, id="jobs.filter"),
         Binding("x", "control('cancel')", "Cancel job", id="jobs.cancel"),
         Binding("p", "control('pause')", "Pause", id="jobs.pause"),
         Binding("r", "control('resume')", "Resume", id="jobs.resume"),
@@ -168,6 +216,12 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
         self._detail_dirty = False
         self._ended_notified: set[str] = set()
         self._last_problem: tuple[str, float] = ("", 0.0)
+        self.provider_error: str | None = None
+        self._list_worker: Worker[None] | None = None
+        self._list_failures = 0
+        self._list_retry_at = 0.0  # monotonic; the timer does not ask for the list before this
+        self._list_problem = ""
+        self._retry_now: dict[str, asyncio.Event] = {}  # ctrl+r wakes a watcher waiting to try again
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -192,12 +246,14 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
 
     def on_mount(self) -> None:
         table = self.table
-        table.add_column("Status", width=18, key="status")
+        # At 80 columns the first four show: status, what tells jobs apart, model, time.
+        table.add_column("Status", width=14, key="status")
+        table.add_column("Job", width=20, key="label")
         table.add_column("Base model", width=22, key="model")
         table.add_column("Created", width=12, key="created")
         table.add_column("Tokens", width=9, key="tokens")
         table.add_column("Fine-tuned model", key="ft")
-        table.add_column("Job", key="id")
+        table.add_column("Job id", key="id")
         ck = self.query_one(CheckpointTable)
         for label in (
             "Checkpoint",
@@ -209,7 +265,7 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
             ck.add_column(label)
         self.set_list_mode(True)
         self.set_interval(REDRAW_SECONDS, self._redraw)
-        self.set_interval(REFRESH_SECONDS, self._auto_refresh)
+        self.set_interval(REFRESH_SECONDS, self._refresh_tick)  # not _auto_refresh: Textual uses that name
         self.set_interval(1.0, self._tick)
         self._draw_viewbar()
 
@@ -224,8 +280,9 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
     # -- provider -----------------------------------------------------------------------------
     def provider_ready(self) -> None:
         """Called by the app once the provider is connected: list jobs, resume watched ones."""
+        self.provider_error = None
         self._set_status("Loading jobs…")
-        self._load_page(None)
+        self.refresh_list(by_user=True)
         with contextlib.suppress(OSError):
             for job_id in state.watched_jobs():
                 self.watched.add(job_id)
@@ -236,6 +293,18 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
                 self._trace(last)
                 self._follow_job(last)
                 self._detail_dirty = True
+
+    def provider_failed(self, reason: str) -> None:
+        """Called by the app when connecting failed: say why, instead of "Connecting…" forever."""
+        self.provider_error = reason
+        self._set_status(
+            Text.assemble(
+                ("Not connected to a provider. ", "bold"),
+                safe(reason),
+                "\nNothing here works until ftui starts with a profile that connects "
+                "(see `ftui --help` and the [profiles] of config.toml).",
+            )
+        )
 
     def _client(self) -> Any:
         provider = self.ftui.provider
@@ -249,10 +318,25 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
         provider = self.ftui.provider
         return describe(exc, action, provider.secrets if provider else ())
 
-    def _set_status(self, text: str) -> None:
+    def _set_status(self, text: str | Text, *, problem: bool = False) -> None:
+        """The line under the list; ``str`` is ftui's own words, server text comes as ``Text``."""
         status = self.query_one("#jobs-status", Static)
         status.update(text)
         status.display = bool(text)
+        status.set_class(problem, "problem")
+
+    def refresh_list(self, *, by_user: bool = False) -> None:
+        """Ask for the newest page of jobs, one request at a time.
+
+        A request still out is left to finish (never stacked, never restarted). During an
+        outage the timer backs off (10 s, 20 s, … 2 min); the user's ctrl+r asks at once."""
+        if self.ftui.provider is None:
+            return
+        if self._list_worker is not None and not self._list_worker.is_finished:
+            return
+        if not by_user and time.monotonic() < self._list_retry_at:
+            return
+        self._list_worker = self._load_page(None)
 
     # -- workers: they post messages, never touch widgets ----------------------------------------
     @work(group="jobs-list", exclusive=True)
@@ -260,7 +344,8 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
         try:
             page = await self._client().fine_tuning.jobs.list(limit=PAGE_SIZE, **({"after": after} if after else {}))
         except Exception as exc:
-            self.post_message(JobsProblem(self._describe(exc, "Listing jobs")))
+            text = self._describe(exc, "Listing jobs")
+            self.post_message(JobsListFailed(text) if after is None else JobsProblem(text))
             return
         self.post_message(JobsListed(list(page.data), bool(page.has_more), first=after is None))
 
@@ -273,9 +358,16 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
 
     @work(group="follow")
     async def _follow(self, job_id: str, seen: set[str]) -> None:
+        """Stream a job's events until it ends. When the stream fails for good (an error it
+        does not retry, a server that misbehaves, or one day its own give-up), wait and start
+        again, slowly (5 s, 10 s, … 1 min), saying so in the header: never silent, never spinning.
+        A job that does not exist (404) stops the watch."""
+        import openai
+
         from ftui.provider.events import EventStream, StreamState
 
         buffer: list[Any] = []
+        attempt = 0
 
         def flush() -> None:
             if buffer:
@@ -283,25 +375,50 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
                 buffer.clear()
 
         def on_state(st: StreamState) -> None:
+            nonlocal attempt
             flush()
             if st.job is not None and not st.reconnecting:
                 self.post_message(JobChanged(st.job))
+                if attempt:  # watching works again
+                    attempt = 0
+                    self.post_message(JobRetrying(job_id, "", 0, None))
             self.post_message(JobReconnecting(job_id, st.reconnecting))
 
-        try:
-            stream = EventStream(self._client(), job_id, seen=seen, on_state=on_state, max_interval=5.0)
-            async for event in stream:
-                buffer.append(event)
-                if len(buffer) >= 500:
-                    flush()
-            flush()
-            job = stream.state.job
-            if job is not None:
-                self.post_message(JobChanged(job))
-            self.post_message(WatchEnded(job_id, job.status if job else None))
-        except Exception as exc:
-            flush()
-            self.post_message(WatchEnded(job_id, None, self._describe(exc, f"Watching {job_id}")))
+        while True:
+            stream: EventStream | None = None
+            try:
+                # TODO(provider branch): pass give_up_after=None here once EventStream has it
+                # (the stream then retries transient errors forever; this loop still covers the rest).
+                stream = EventStream(self._client(), job_id, seen=seen, on_state=on_state, max_interval=5.0)
+                async for event in stream:
+                    buffer.append(event)
+                    if len(buffer) >= 500:
+                        flush()
+                flush()
+                job = stream.state.job
+                if job is not None:
+                    self.post_message(JobChanged(job))
+                self.post_message(WatchEnded(job_id, job.status if job else None))
+                return
+            except Exception as exc:
+                flush()
+                reason = self._describe(exc, f"Watching {job_id}")
+                if isinstance(exc, openai.NotFoundError) or self.ftui.provider is None:
+                    self.post_message(WatchEnded(job_id, None, reason))
+                    return
+                if job_id != self.current and job_id not in self.watched:
+                    self.post_message(WatchEnded(job_id, None))  # nobody looks at it any more: stop quietly
+                    return
+                if stream is not None:
+                    seen = set(stream.seen)
+                attempt += 1
+                delay = min(WATCH_RETRY_MAX, WATCH_RETRY_FIRST * 2 ** (attempt - 1))
+                self.post_message(JobRetrying(job_id, reason, attempt, delay))
+                wake = self._retry_now.setdefault(job_id, asyncio.Event())
+                wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), delay)
+                self.post_message(JobRetrying(job_id, reason, attempt, 0.0))
 
     @work(group="jobs-extra")
     async def _load_checkpoints(self, job_id: str) -> None:
@@ -352,6 +469,7 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
     def _jobs_listed(self, message: JobsListed) -> None:
         self.loaded = True
         if message.first:
+            self._list_failures, self._list_retry_at, self._list_problem = 0, 0.0, ""
             fresh = [j.id for j in message.jobs]
             listed = set(fresh)
             older = [i for i in self.order if i not in listed]
@@ -366,6 +484,42 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
             self._set_job(job)
         self._set_status("" if self.order else "No jobs yet. Press n to start one from the open dataset.")
         self._fill_table()
+
+    @on(JobsListFailed)
+    def _list_failed(self, message: JobsListFailed) -> None:
+        """The list could not be fetched: back off, and keep saying so (with a countdown) until it can."""
+        self._list_failures += 1
+        delay = min(LIST_RETRY_MAX, REFRESH_SECONDS * 2 ** (self._list_failures - 1))
+        self._list_retry_at = time.monotonic() + delay
+        self._list_problem = safe(message.text)
+        self._draw_list_problem()
+        self.post_message(JobsProblem(message.text))  # a notice too (once a minute at most)
+
+    def _draw_list_problem(self) -> None:
+        if not self._list_problem:
+            return
+        left = max(0, round(self._list_retry_at - time.monotonic()))
+        when = f"Asking again in {left} s" if left else "Asking again now"
+        self._set_status(
+            Text.assemble(
+                ("⚠ ", "bold yellow"),
+                self._list_problem,
+                f" {when} (attempt {self._list_failures + 1}); ctrl+r asks at once.",
+            ),
+            problem=True,
+        )
+
+    @on(JobRetrying)
+    def _retrying(self, message: JobRetrying) -> None:
+        trace = self._trace(message.job_id)
+        if message.delay is None:
+            trace.retry_at, trace.retry_attempt, trace.retry_reason = None, 0, ""
+        else:
+            trace.retry_at = time.time() + message.delay
+            trace.retry_attempt, trace.retry_reason = message.attempt, safe(message.reason, one_line=True)
+            if message.attempt == 1 and message.delay:
+                self.ftui.notify(safe(message.reason), title="Jobs", severity="warning", timeout=8, markup=False)
+        trace.version += 1
 
     def _set_job(self, job: Any) -> None:
         self.jobs[job.id] = job
@@ -385,7 +539,7 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
         if before is None or before.status != job.status or before.fine_tuned_model != job.fine_tuned_model:
             self._fill_table()
             self.refresh_bindings()
-            if job.status in TERMINAL and job.result_files and job.id == self.current:
+            if job.status in TERMINAL_STATUSES and job.result_files and job.id == self.current:
                 self._maybe_backfill(job.id)
         if job.id == self.current:
             self._detail_dirty = True
@@ -409,13 +563,14 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
     @on(WatchEnded)
     def _watch_ended(self, message: WatchEnded) -> None:
         self.following.discard(message.job_id)
-        if message.status in TERMINAL:
+        if message.status in TERMINAL_STATUSES:
             self._trace(message.job_id).complete = True
         if message.error:
             trace = self._trace(message.job_id)
             trace.reconnecting = "stopped watching"
+            trace.retry_at = None
             trace.version += 1
-            self.ftui.notify(message.error, title="Jobs", severity="error", timeout=10)
+            self.ftui.notify(safe(message.error), title="Jobs", severity="error", timeout=10, markup=False)
             return
         if message.job_id in self.watched:
             self.watched.discard(message.job_id)
@@ -432,11 +587,12 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
         status = job.status if job else "ended"
         detail = ""
         if job is not None and job.status == "succeeded" and job.fine_tuned_model:
-            detail = f"\n{job.fine_tuned_model}"
+            detail = f"\n{safe(job.fine_tuned_model, one_line=True)}"
         elif job is not None and job.status == "failed" and job.error and job.error.message:
-            detail = f"\n{job.error.message}"
+            detail = f"\n{safe(job.error.message)}"
         severity = "information" if status == "succeeded" else "warning" if status == "cancelled" else "error"
-        self.ftui.notify(f"Job {job_id} {status}.{detail}", title="Job ended", severity=severity, timeout=15)
+        text = f"Job {safe(job_id, one_line=True)} {safe(status, one_line=True)}.{detail}"
+        self.ftui.notify(text, title="Job ended", severity=severity, timeout=15, markup=False)
         if self.ftui.settings.bell:
             self.ftui.bell()
 
@@ -447,6 +603,7 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
         trace.version += 1
         if message.job_id == self.current:
             self._fill_checkpoints()
+            self.refresh_bindings()
 
     @on(ResultsFetched)
     def _results_fetched(self, message: ResultsFetched) -> None:
@@ -459,9 +616,10 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
         if not saved and self._last_problem[0] == message.text and now - self._last_problem[1] < PROBLEM_QUIET_SECONDS:
             return  # the same failure again (say, the list refresh during an outage): once is enough
         self._last_problem = (message.text, now)
-        self.ftui.notify(message.text, title=message.title, severity="information" if saved else "error", timeout=8)
-        if not self.loaded and not saved:
-            self._set_status(message.text)
+        severity = "information" if saved else "error"
+        self.ftui.notify(safe(message.text), title=message.title, severity=severity, timeout=8, markup=False)
+        if not self.loaded and not saved and not self._list_problem:
+            self._set_status(Text(safe(message.text)), problem=True)
 
     @on(EventLog.FilterChanged)
     def _filter_changed(self) -> None:
@@ -479,25 +637,26 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
             with contextlib.suppress(Exception):
                 keep = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
         table.clear()
-        if self.order:
+        if self.order and not self._list_problem:
             self._set_status("")
         now = time.time()
         for job_id in self.order:
             job = self.jobs.get(job_id)
             if job is None:
                 continue
-            table.add_row(
+            table.add_row(  # server text in Text cells: a str cell would be read as markup
                 status_text(job.status),
-                job.model,
+                _cell(job_label(job)),
+                _cell(job.model),
                 clock(job.created_at, now),
                 f"{job.trained_tokens:,}" if job.trained_tokens else "—",
-                job.fine_tuned_model or "—",
-                job.id,
+                _cell(job.fine_tuned_model),
+                _cell(job.id),
                 key=job.id,
             )
         if self.more:
             more = Text("… more", style="dim")
-            table.add_row(more, "older jobs load when you get here", "", "", "", "", key=MORE_ROW)
+            table.add_row(more, "older jobs load", "when you get here", "", "", "", "", key=MORE_ROW)
         if keep is not None and keep in self.jobs:
             with contextlib.suppress(Exception):
                 table.move_cursor(row=table.get_row_index(keep), animate=False)
@@ -515,7 +674,7 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
                 _metric(m, "train_loss"),
                 _metric(m, "valid_loss"),
                 _metric(m, "full_valid_mean_token_accuracy"),
-                c.fine_tuned_model_checkpoint,
+                _cell(c.fine_tuned_model_checkpoint),
                 key=c.fine_tuned_model_checkpoint,
             )
 
@@ -555,14 +714,16 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
             self.query_one(EventLog).sync(trace)
 
     def _tick(self) -> None:
-        """Elapsed time and ETA move on even when no event arrives."""
+        """Elapsed time, ETA and retry countdowns move on even when no event arrives."""
         job = self.jobs.get(self.current or "")
-        if job is not None and job.status not in TERMINAL:
+        trace = self.traces.get(self.current or "")
+        if (job is not None and job.status not in TERMINAL_STATUSES) or (trace is not None and trace.retry_at):
             self._detail_dirty = True
+        if self._list_problem and not (self._list_worker and not self._list_worker.is_finished):
+            self._draw_list_problem()
 
-    def _auto_refresh(self) -> None:
-        if self.ftui.provider is not None:
-            self._load_page(None)
+    def _refresh_tick(self) -> None:
+        self.refresh_list()
 
     # -- opening a job -----------------------------------------------------------------------------
     @on(DataTable.RowHighlighted, "#job-table")
@@ -584,11 +745,11 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
         self.current = job_id
         trace = self._trace(job_id)
         job = self.jobs.get(job_id)
-        if job is not None and job.status not in TERMINAL and job_id not in self.watched:
+        if job is not None and job.status not in TERMINAL_STATUSES and job_id not in self.watched:
             self.watched.add(job_id)
             self._save_watched()
         self._follow_job(job_id)
-        if job is not None and job.status in TERMINAL and self.ftui.provider is not None:
+        if job is not None and job.status in TERMINAL_STATUSES and self.ftui.provider is not None:
             self._load_checkpoints(job_id)
             if job.result_files and not trace.from_csv:
                 self._maybe_backfill(job_id)
@@ -634,10 +795,10 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
                 return False
             what = parameters[0]
             if what == "cancel":
-                return job.status not in TERMINAL
+                return job.status not in TERMINAL_STATUSES
             if what == "pause":
-                return job.status == "running"
-            return job.status in ("paused", "pausing")
+                return job.status in PAUSABLE_STATUSES
+            return job.status in RESUMABLE_STATUSES
         if action == "save_results":
             return bool(job is not None and job.result_files and open_)
         if action == "open_in_chat":
@@ -654,6 +815,7 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
         self._detail_dirty = True
         self._redraw()
         self._focus_view()
+        self.refresh_bindings()  # "o Chat" follows the checkpoint under the cursor
 
     def action_filter(self) -> None:
         if self.view != "events":
@@ -668,21 +830,25 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
         self.refresh_bindings()
 
     def action_refresh(self) -> None:
-        self._load_page(None)
+        """ctrl+r (and every visit to the tab): the list now, and a waiting watcher tries again now."""
+        self.refresh_list(by_user=True)
         if self.current:
             self._follow_job(self.current)
+            if (wake := self._retry_now.get(self.current)) is not None:
+                wake.set()
 
     def action_toggle_watch(self) -> None:
         job_id = self.current
         if job_id is None:
             return
+        shown = safe(job_id, one_line=True)
         if job_id in self.watched:
             self.watched.discard(job_id)
-            self.ftui.notify(f"Not watching {job_id} any more.", timeout=4)
+            self.ftui.notify(f"Not watching {shown} any more.", timeout=4, markup=False)
         else:
             self.watched.add(job_id)
             self._follow_job(job_id)
-            self.ftui.notify(f"Watching {job_id}: you will hear when it ends.", timeout=4)
+            self.ftui.notify(f"Watching {shown}: you will hear when it ends.", timeout=4, markup=False)
         self._save_watched()
 
     def action_control(self, action: str) -> None:
@@ -696,13 +862,14 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
             "resume": ("Resume this job?", "Resume", "Training carries on from where it paused."),
         }
         title, yes, body = words[action]
-        model = f" ({job.model})" if job is not None else ""
+        model = f" ({safe(job.model, one_line=True)})" if job is not None else ""
 
         def answered(ok: bool | None) -> None:
             if ok:
                 self._control(job_id, action)
 
-        self.app.push_screen(ConfirmScreen(title, f"{job_id}{model}\n{body}", yes, danger=action == "cancel"), answered)
+        shown = f"{safe(job_id, one_line=True)}{model}\n{body}"
+        self.app.push_screen(ConfirmScreen(title, shown, yes, danger=action == "cancel"), answered)
 
     def action_save_results(self) -> None:
         job = self.jobs.get(self.current or "")
@@ -711,8 +878,14 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
         default = str(Path.cwd() / f"{job.id}-results.csv")
 
         def chosen(value: str | None) -> None:
-            if value:
-                self._load_results(job.id, job.result_files[0], Path(value).expanduser())
+            if not value:
+                return
+            target = Path(value).expanduser()
+            problem = cannot_write(target)
+            if problem:  # said before anything is downloaded; no folder is made on the way
+                self.post_message(JobsProblem(f"Cannot save the results CSV: {problem}"))
+                return
+            self._load_results(job.id, job.result_files[0], target)
 
         self.app.push_screen(AskScreen("Save the results CSV", "Save to (written atomically):", default), chosen)
 
@@ -743,16 +916,21 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
     def action_new_job(self) -> None:
         from ftui.tui.jobs.new_job import NewJobScreen
 
+        if self.provider_error is not None:
+            self.post_message(JobsProblem(f"Not connected, so no job can start: {self.provider_error}"))
+            return
         data = self.ftui.data_tab
         path = data.dataset.path if data.dataset is not None else None
         report = data.dataset.report if data.dataset is not None else None
         method = "dpo" if report is not None and report.format == "dpo" else "supervised"
+        provider = self.ftui.provider
+        azure = provider is not None and provider.profile.provider == "azure"
 
         def submitted(request: Any) -> None:
             if request is not None:
                 self.ftui.start_job(request)
 
-        self.app.push_screen(NewJobScreen(path, data.model, method=method), submitted)
+        self.app.push_screen(NewJobScreen(path, data.model, method=method, azure=azure), submitted)
 
     def job_created(self, job: Any) -> None:
         """A job started from the form: list it, open it, watch it."""
