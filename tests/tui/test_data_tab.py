@@ -39,7 +39,7 @@ async def test_opens_file_shows_rows_counts_and_the_first_example(sample_copy) -
     app = FtuiApp(sample_copy(), connect=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_validated(app)
-        await pilot.pause(0.2)
+        await wait_for(lambda: "✗ 17" in shown(app, "#topbar"))
         top = shown(app, "#topbar")
         assert "mistakes.jsonl" in top and "✗ 17" in top and "⚠ 7" in top
         rows = list_rows(app)
