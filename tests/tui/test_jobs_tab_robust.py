@@ -330,7 +330,7 @@ async def test_footers_fit_80_columns_in_every_chat_state(sample_copy, tmp_path)
 
 
 async def test_a_watch_that_fails_for_good_retries_slowly_and_says_so(sample_copy, tmp_path, monkeypatch) -> None:
-    from ftui.tui import jobs_tab
+    from ftui.tui.jobs import tab as jobs_tab
 
     monkeypatch.setattr(jobs_tab, "WATCH_RETRY_FIRST", 0.4)
     app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path, speed=1))
@@ -429,7 +429,7 @@ async def test_a_dead_base_url_says_so_and_keeps_asking_slowly(sample_copy) -> N
 
 
 async def test_the_list_refreshes_by_itself(sample_copy, tmp_path, monkeypatch) -> None:
-    from ftui.tui import jobs_tab
+    from ftui.tui.jobs import tab as jobs_tab
 
     monkeypatch.setattr(jobs_tab, "REFRESH_SECONDS", 0.3)
     app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path, speed=1))
