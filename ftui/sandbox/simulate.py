@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,11 +115,12 @@ class JobPlan:
                 data["full_valid_mean_token_accuracy"] = round(max(0.0, acc - 0.025), 5)
         return data
 
-    def results_csv(self) -> str:
-        """The results file written when the job succeeds."""
+    def results_csv(self, known: Mapping[int, dict[str, Any]] | None = None) -> str:
+        """The results file written when the job succeeds (``known``: metrics already computed, by step)."""
         rows = ["step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy"]
+        known = known or {}
         for step in range(1, self.total_steps + 1):
-            m = self.metrics(step)
+            m = known.get(step) or self.metrics(step)
             rows.append(
                 f"{step},{m['train_loss']},{m['train_mean_token_accuracy']},"
                 f"{m.get('valid_loss', '')},{m.get('valid_mean_token_accuracy', '')}"
