@@ -15,6 +15,7 @@ touching the uploads of a process that is still running.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import math
@@ -30,6 +31,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
 
+from ftui.api_facts import TERMINAL_STATUSES
 from ftui.sandbox.simulate import JobPlan
 
 log = logging.getLogger("ftui.sandbox")
@@ -77,7 +79,7 @@ _ADDED_COLUMNS = (
     ("jobs", "metadata", "TEXT"),
 )
 
-TERMINAL = ("succeeded", "failed", "cancelled")
+TERMINAL = TERMINAL_STATUSES
 BUSY_TIMEOUT_MS = 5000
 PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
@@ -85,9 +87,9 @@ UPLOAD_SECONDS = 3600
 _IN = 500  # ids per "IN (...)" query (SQLite's variable limit is higher; keep statements small)
 _TMP_PID = re.compile(r"-(\d+)-[A-Za-z0-9]+\.tmp$")
 
-_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _ids = random.Random()  # ids only need to be unique, not secret; seeded from os.urandom
 os.register_at_fork(after_in_child=lambda: _ids.seed())
+_ALNUM = bytes.maketrans(b"+/", b"xZ")  # base64 without its two signs: letters and digits only
 
 
 class SandboxStateError(Exception):
@@ -96,7 +98,8 @@ class SandboxStateError(Exception):
 
 def new_id(prefix: str, n: int = 24) -> str:
     """An OpenAI-looking id such as ``file-3kLz...``."""
-    return prefix + "".join(_ids.choices(_ALPHABET, k=n))
+    raw = base64.b64encode(_ids.randbytes((n * 3 + 3) // 4)).translate(_ALNUM)
+    return prefix + raw[:n].decode()
 
 
 def _private_opener(path: str, flags: int) -> int:
@@ -469,12 +472,6 @@ class Store:
                         out[job_id] = self._safe_catch_up(db, row, now)
         return out
 
-    def advance_unsettled(self) -> None:
-        """Catch up every job that has not ended yet (a cheap query finds them)."""
-        ids = [r["id"] for r in self.db.execute("SELECT id FROM jobs WHERE settled=0")]
-        if ids:
-            self.jobs(ids)
-
     def list_jobs(
         self, after: str | None, limit: int, metadata: dict[str, str] | None = None
     ) -> tuple[list[dict], bool]:
@@ -727,9 +724,9 @@ class Store:
     def trained_models(self) -> list[tuple[str, int, str]]:
         """(model id, created, job id) of fine-tuned models and checkpoints that exist now.
 
-        Only jobs that have not ended are caught up; ended ones are a plain query.
+        Nothing is written and no job is advanced: ended jobs are a plain query, and for the
+        others (running, or finished but not read yet) the plan tells which models exist by now.
         """
-        self.advance_unsettled()
         deleted = {r["id"] for r in self.db.execute("SELECT id FROM deleted_models")}
         out: list[tuple[str, int, str]] = []
         rows = self.db.execute(
@@ -737,12 +734,42 @@ class Store:
             "ORDER BY created_real DESC, rowid DESC"
         )
         for r in rows:
-            if r["ft_model"] and r["ft_model"] not in deleted:
+            if r["ft_model"]:
                 out.append((r["ft_model"], r["finished_at"] or 0, r["id"]))
+        now = self.clock()
+        peeked: list[tuple[str, int, str]] = []
+        for row in self.db.execute("SELECT * FROM jobs WHERE settled=0 ORDER BY created_real DESC, rowid DESC"):
+            peeked += self._peek_models(row, now)
+        out += [m for m in peeked if ":ckpt-step-" not in m[0]]
         for r in self.db.execute("SELECT model, created_at, job_id FROM checkpoints ORDER BY created_at DESC"):
-            if r["model"] not in deleted:
-                out.append((r["model"], r["created_at"], r["job_id"]))
-        return out
+            out.append((r["model"], r["created_at"], r["job_id"]))
+        out += [m for m in peeked if ":ckpt-step-" in m[0]]
+        seen: set[str] = set()
+        unique = []
+        for model, created, job_id in out:
+            if model not in deleted and model not in seen:
+                seen.add(model)
+                unique.append((model, created, job_id))
+        return unique
+
+    def _peek_models(self, row: sqlite3.Row, now: float) -> list[tuple[str, int, str]]:
+        """The models a job that has not ended in the database has made by ``now`` (read-only)."""
+        try:
+            plan = JobPlan(**json.loads(row["plan"]))
+            t = self._sim_t(row, now)
+            out = [
+                (plan.checkpoint_model(step), self._real_time(row, plan.checkpoint_t(step)), row["id"])
+                for step in plan.checkpoint_steps()
+                if plan.checkpoint_t(step) <= t and not plan.invalid_reason
+            ]
+            if row["cancelled_t"] is None and plan.status_at(t) == "succeeded":
+                out.insert(0, (plan.fine_tuned_model, self._real_time(row, plan.end_t), row["id"]))
+            return out
+        except Exception:
+            if row["id"] not in self._broken:
+                self._broken.add(row["id"])
+                log.exception("job %s: its saved state cannot be read", row["id"])
+            return []
 
     def delete_model(self, model: str) -> None:
         self.db.execute("INSERT OR IGNORE INTO deleted_models VALUES (?)", (model,))
