@@ -229,6 +229,7 @@ class SandboxServer:
         self.store = Store(self.data_dir, clock=clock)
         self.catalog = load_catalog()
         self._pairs: dict[str, list[Pair]] = {}
+        self._shutdown: dict[str, str | None] = {}  # shutdown date by base model
         self._runner: web.AppRunner | None = None
         self._hosts: frozenset[str] | None = None  # Host headers accepted (None: any, for a wildcard bind)
         self.base_url = ""
@@ -771,13 +772,15 @@ class SandboxServer:
         for alias, target in self.catalog.aliases.items():
             out[alias] = ({**out[target][0], "id": alias}, None)
         for model, created, job_id in self.store.trained_models():
-            base = self.catalog.lookup(model)
+            base = model.split(":", 2)[1] if model.startswith("ft:") and model.count(":") >= 2 else model
+            if base not in self._shutdown:  # the catalogue lookup is the slow part: once per base model
+                self._shutdown[base] = self.catalog.lookup(model).shutdown_date
             obj = {
                 "id": model,
                 "object": "model",
                 "created": created,
                 "owned_by": "user-sandbox",
-                "shutdown_date": base.shutdown_date,
+                "shutdown_date": self._shutdown[base],
             }
             out[model] = (obj, job_id)
         return out
