@@ -36,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--speed", type=float, default=1.0, help="simulated time per real second")
     serve.add_argument("--faults", help="e.g. 429=0.2,500=0.1,drop=0.05,slow=0.1:2.0,seed=7")
     serve.add_argument("--api-key-env", help="require the key held in this environment variable")
+    serve.add_argument(
+        "--insecure",
+        action="store_true",
+        help="allow a non-loopback --host without --api-key-env (anyone who can reach it can use it)",
+    )
     from ftui.commands.api import add_parsers
 
     add_parsers(sub)
@@ -70,7 +75,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
     if args.command == "sandbox":
         from ftui.commands.sandbox import serve
 
-        return serve(args.host, args.port, args.data_dir, args.speed, args.faults, args.api_key_env)
+        return serve(args.host, args.port, args.data_dir, args.speed, args.faults, args.api_key_env, args.insecure)
     if hasattr(args, "handler"):
         from ftui.commands.api import run as run_api
 

@@ -22,10 +22,11 @@ OPENAI_API_VERSION select Azure; nothing selects the built-in sandbox.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -67,10 +68,14 @@ class Profile(BaseModel):
         return key
 
 
+Speed = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+"""Simulated seconds per real second: a finite number above 0."""
+
+
 class SandboxSettings(BaseModel):
     """How the embedded sandbox runs."""
 
-    speed: float = 1.0
+    speed: Speed = 1.0
     data_dir: str | None = None
 
 
@@ -104,22 +109,33 @@ def load_settings(path: Path | None = None) -> Settings:
         try:
             with open(path, "rb") as fh:
                 data = tomllib.load(fh)
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"{path} cannot be read: {exc}") from exc
-    for name, prof in (data.get("profiles") or {}).items():
-        if isinstance(prof, dict):
-            prof.setdefault("name", name)
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"{path} cannot be read: it is not UTF-8 text (byte {exc.start}); save it as UTF-8."
+            ) from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path} cannot be read: it is not valid TOML ({exc}).") from exc
+        except OSError as exc:
+            raise ConfigError(f"{path} cannot be read: {exc.strerror or exc}.") from exc
+    profiles = data.get("profiles")
+    if isinstance(profiles, dict):
+        for name, prof in profiles.items():
+            if isinstance(prof, dict):
+                prof.setdefault("name", name)
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{path}: {where}: {first['msg']}") from exc
-    if speed := os.environ.get("FTUI_SANDBOX_SPEED"):
+        where = ".".join(str(p) for p in first["loc"]) or "the file"
+        raise ConfigError(f"{path}: {where}: {first['msg']}.") from exc
+    if (speed := os.environ.get("FTUI_SANDBOX_SPEED")) is not None and speed.strip():
         try:
-            settings.sandbox.speed = float(speed)
-        except ValueError as exc:
-            raise ConfigError(f"FTUI_SANDBOX_SPEED must be a number, not {speed!r}.") from exc
+            value = float(speed)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and value > 0):
+            raise ConfigError(f"FTUI_SANDBOX_SPEED must be a finite number above 0, not {speed!r}.")
+        settings.sandbox.speed = value
     return settings
 
 

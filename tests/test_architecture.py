@@ -52,3 +52,11 @@ def test_the_provider_layer_does_not_know_the_sandbox() -> None:
 def test_a_tab_does_not_import_another_tab(feature: str) -> None:
     others = tuple(f"ftui.tui.{f}" for f in FEATURES if f != feature)
     assert _offenders(PACKAGE / "tui" / feature, others) == []
+
+
+def test_the_provider_layer_does_not_know_who_starts_it() -> None:
+    assert _offenders(PACKAGE / "provider", ("ftui.connect", "ftui.commands", "ftui.tui")) == []
+
+
+def test_the_sandbox_does_not_import_the_provider_layer() -> None:
+    assert _offenders(PACKAGE / "sandbox", ("ftui.provider", "ftui.connect")) == []

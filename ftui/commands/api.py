@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from ftui.config import ConfigError
+from ftui.connect import open_provider
 from ftui.data.validate import DatasetReadError, validate_file
 from ftui.provider.chat import ChatResult, stream_chat
-from ftui.provider.client import Provider, open_provider
+from ftui.provider.client import Provider
 from ftui.provider.errors import ProviderError, describe
 from ftui.provider.events import EventStream, metric_point
 from ftui.provider.files import upload_file
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         except ConfigError as exc:
             return fail(str(exc))
         try:
-            if provider.sandbox is not None and not getattr(args, "json", False):
+            if provider.local_server is not None and not getattr(args, "json", False):
                 print(Style(sys.stderr)("using the local sandbox (no credentials configured)", "dim"), file=sys.stderr)
             return await handler(provider, args)
         except (ProviderError, ConfigError) as exc:

@@ -3,43 +3,76 @@
 from __future__ import annotations
 
 import asyncio
+import math
+import os
 import signal
 from pathlib import Path
 
+from ftui.sandbox import logs
 from ftui.sandbox.faults import Faults, FaultSpecError
-from ftui.sandbox.server import SandboxServer
+from ftui.sandbox.server import SandboxServer, default_data_dir, is_loopback
+from ftui.sandbox.store import SandboxStateError, private_dir
 from ftui.term import fail
 
 
-def serve(host: str, port: int, data_dir: str | None, speed: float, faults: str | None, api_key_env: str | None) -> int:
-    import os
-
+def serve(
+    host: str,
+    port: int,
+    data_dir: str | None,
+    speed: float,
+    faults: str | None,
+    api_key_env: str | None,
+    insecure: bool = False,
+) -> int:
+    """Serve until a signal; every problem is one sentence on stderr and exit 2."""
     try:
-        fault_spec = Faults(faults) if faults is not None else None
+        fault_spec = Faults(faults) if faults is not None else Faults.from_env()
     except FaultSpecError as exc:
-        return fail(f"--faults: {exc}")
-    if speed <= 0:
-        return fail("--speed must be greater than 0.")
+        return fail(f"{'--faults: ' if faults is not None else ''}{exc}.")
+    if not (math.isfinite(speed) and speed > 0):
+        return fail(f"--speed must be a finite number above 0, not {speed:g}.")
+    if not 0 <= port <= 65535:
+        return fail(f"--port must be from 0 to 65535 (0 picks a free port), not {port}.")
     key = os.environ.get(api_key_env) if api_key_env else None
     if api_key_env and not key:
         return fail(f"--api-key-env names ${api_key_env}, which is not set.")
+    if not is_loopback(host) and not key and not insecure:
+        return fail(
+            f"--host {host} would let other machines use the sandbox: add --api-key-env VAR to require a key, "
+            "or --insecure to serve without one."
+        )
+    data = Path(data_dir).expanduser() if data_dir else default_data_dir()
+    try:
+        private_dir(data)
+    except SandboxStateError as exc:
+        return fail(str(exc))
+    detach = logs.attach(data, stderr=True)
 
     async def run() -> None:
         server = SandboxServer(
-            Path(data_dir) if data_dir else None, host=host, port=port, speed=speed, faults=fault_spec, api_key=key
+            data, host=host, port=port, speed=speed, faults=fault_spec, api_key=key, insecure=insecure
         )
-        url = await server.start()
-        print(f"ftui sandbox listening on {url}", flush=True)
-        print(f"state in {server.data_dir}; speed x{speed:g}; Ctrl+C stops it", flush=True)
+        try:
+            url = await server.start()
+        except BaseException:
+            server.store.close()
+            raise
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in (signal.SIGINT, signal.SIGTERM):  # before the address is out: a script may stop us at once
             loop.add_signal_handler(sig, stop.set)
+        print(f"ftui sandbox listening on {url}", flush=True)
+        print(f"state in {data}; log in {logs.log_path(data)}; speed x{speed:g}; Ctrl+C stops it", flush=True)
         await stop.wait()
         await server.stop()
 
     try:
         asyncio.run(run())
-    except OSError as exc:
-        return fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}.")
+    except SandboxStateError as exc:
+        return fail(str(exc))
+    except (OSError, OverflowError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return fail(f"cannot listen on {host}:{port}: {reason}.")
+    finally:
+        detach()
     return 0

@@ -1,24 +1,35 @@
-"""Build the async SDK client for a profile; start the embedded sandbox when it is the provider."""
+"""Build the async SDK client for a profile, and the Provider that holds it.
+
+This layer knows nothing of the built-in sandbox: ``ftui.connect.open_provider`` picks the
+provider and, when it is the sandbox, starts it and hands its server over as ``local_server``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Protocol
 
 import openai
 from openai import AsyncAzureOpenAI, AsyncOpenAI
 
-from ftui.config import ConfigError, Profile, Settings, load_settings, resolve_profile
-from ftui.sandbox.server import SandboxServer, default_data_dir
+from ftui.config import ConfigError, Profile
+
+
+class LocalServer(Protocol):
+    """A server ftui started for this connection (the sandbox); it stops when the provider closes."""
+
+    base_url: str
+
+    async def aclose(self) -> None: ...
 
 
 @dataclass
 class Provider:
-    """An open connection to one provider: the SDK client plus, for the sandbox, its server."""
+    """An open connection to one provider: the SDK client plus any local server it talks to."""
 
     profile: Profile
     client: AsyncOpenAI
-    sandbox: SandboxServer | None = None
+    local_server: LocalServer | None = None
     secrets: tuple[str, ...] = field(default=())
 
     @property
@@ -39,9 +50,12 @@ class Provider:
         return model
 
     async def close(self) -> None:
-        await self.client.close()
-        if self.sandbox is not None:
-            await self.sandbox.stop()
+        try:
+            await self.client.close()
+        finally:
+            if self.local_server is not None:
+                server, self.local_server = self.local_server, None
+                await server.aclose()
 
 
 def build_client(
@@ -72,21 +86,8 @@ def build_client(
     )
 
 
-async def open_provider(
-    profile_name: str | None = None,
-    base_url: str | None = None,
-    settings: Settings | None = None,
-    sandbox_dir: Path | None = None,
-) -> Provider:
-    """Resolve the profile and connect; with no credentials, start the sandbox in this loop."""
-    settings = settings or load_settings()
-    profile = resolve_profile(settings, profile_name, base_url)
-    if profile.provider == "sandbox":
-        data = sandbox_dir or (Path(settings.sandbox.data_dir) if settings.sandbox.data_dir else default_data_dir())
-        server = SandboxServer(data, speed=settings.sandbox.speed)
-        url = await server.start()
-        client = AsyncOpenAI(base_url=url, api_key="sandbox", max_retries=2)
-        return Provider(profile, client, server)
+def connect_profile(profile: Profile) -> Provider:
+    """A Provider for a profile that names a real (or compatible) server."""
     client = build_client(profile)
     key = profile.api_key()
     return Provider(profile, client, secrets=(key,) if key else ())

@@ -6,8 +6,12 @@ or a response delayed by the given seconds, each with its probability.
 
 from __future__ import annotations
 
+import math
+import os
 import random
 from dataclasses import dataclass
+
+ENV = "FTUI_SANDBOX_FAULTS"
 
 
 class FaultSpecError(ValueError):
@@ -22,6 +26,13 @@ class Draw:
     delay: float = 0.0
 
 
+def _probability(text: str) -> float:
+    value = float(text)
+    if not (math.isfinite(value) and 0 <= value <= 1):
+        raise ValueError(text)
+    return value
+
+
 class Faults:
     """Parses a spec and draws a fault per request from a seeded generator."""
 
@@ -33,15 +44,17 @@ class Faults:
             key, _, value = part.partition("=")
             try:
                 if key == "429":
-                    self.p429 = float(value)
+                    self.p429 = _probability(value)
                 elif key == "500":
-                    self.p500 = float(value)
+                    self.p500 = _probability(value)
                 elif key == "drop":
-                    self.pdrop = float(value)
+                    self.pdrop = _probability(value)
                 elif key == "slow":
                     prob, _, secs = value.partition(":")
-                    self.pslow = float(prob)
+                    self.pslow = _probability(prob)
                     self.slow_seconds = float(secs) if secs else 1.0
+                    if not 0 <= self.slow_seconds <= 600:
+                        raise ValueError(secs)
                 elif key == "seed":
                     seed = int(value)
                 else:
@@ -49,8 +62,19 @@ class Faults:
             except ValueError as exc:
                 if isinstance(exc, FaultSpecError):
                     raise
-                raise FaultSpecError(f"bad value in fault spec part {part!r}") from exc
+                raise FaultSpecError(
+                    f"bad value in fault spec part {part!r} (probabilities are numbers from 0 to 1, "
+                    "slow seconds from 0 to 600)"
+                ) from exc
         self.rng = random.Random(seed)
+
+    @classmethod
+    def from_env(cls) -> Faults:
+        """The faults ``$FTUI_SANDBOX_FAULTS`` asks for; FaultSpecError naming the variable if malformed."""
+        try:
+            return cls(os.environ.get(ENV))
+        except FaultSpecError as exc:
+            raise FaultSpecError(f"${ENV}: {exc}") from exc
 
     @property
     def active(self) -> bool:

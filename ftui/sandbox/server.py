@@ -1,11 +1,15 @@
 """The sandbox: an OpenAI-compatible HTTP server on loopback (aiohttp), state in SQLite.
 
-Runs standalone (``ftui sandbox serve``) or inside another asyncio program on a free port.
+Runs standalone (``ftui sandbox serve``) or embedded on a thread of its own
+(``ftui.sandbox.embedded``), on a free port. It trusts nothing it is sent: bodies of the
+wrong shape get a 400 with OpenAI's error body, requests addressed to another host
+(DNS rebinding) or sent by a web page (an ``Origin`` header) get a 403.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import math
@@ -18,13 +22,14 @@ from typing import Any
 
 from aiohttp import web
 
+from ftui.api_facts import HYPERPARAMETERS, SEED_MAX, HyperparameterError, check_suffix
 from ftui.data.catalog import load_catalog
 from ftui.data.tokens import TokenCounter
 from ftui.data.validate import validate_file
 from ftui.sandbox.faults import Faults
 from ftui.sandbox.replies import Pair, best_reply, generic_reply, load_pairs
 from ftui.sandbox.simulate import JobPlan
-from ftui.sandbox.store import Store, new_id
+from ftui.sandbox.store import Store, new_id, private_open
 
 log = logging.getLogger("ftui.sandbox")
 
@@ -67,23 +72,134 @@ def _auto_batch_size(n: int) -> int:
     return max(1, min(256, math.ceil(n * 0.002)))
 
 
-def _hp_value(value: Any, name: str, lo: float, hi: float, integer: bool) -> Any:
-    if value is None or value == "auto":
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 and ``localhost``: addresses only this machine can reach."""
+    h = host.strip().strip("[]").lower()
+    if h == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(h).is_loopback
+    except ValueError:
+        return False
+
+
+def _finite_positive(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+
+
+# -- checking what a request sends (wrong types are a 400, never a 500) ---------------------
+def _kind(value: Any) -> str:
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "an object",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
+
+
+def _expect(value: Any, types: type | tuple[type, ...], param: str, what: str) -> Any:
+    """``value`` if it has one of ``types`` (booleans are never numbers), else a 400 naming ``param``."""
+    ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in _as_tuple(types))
+    if not ok:
+        raise ApiError(400, f"Invalid type for '{param}': expected {what}, but got {_kind(value)}.", param=param)
+    return value
+
+
+def _as_tuple(types: type | tuple[type, ...]) -> tuple[type, ...]:
+    return types if isinstance(types, tuple) else (types,)
+
+
+def _opt(body: dict, key: str, types: type | tuple[type, ...], what: str, param: str | None = None) -> Any:
+    value = body.get(key)
+    return None if value is None else _expect(value, types, param or key, what)
+
+
+def _required_str(body: dict, key: str, param: str | None = None) -> str:
+    value = body.get(key)
+    if value is None or value == "":
+        raise ApiError(
+            400, f"Missing required parameter: '{param or key}'.", param=param or key, code="missing_required_parameter"
+        )
+    return _expect(value, str, param or key, "a string")
+
+
+def _opt_number(body: dict, key: str, lo: float, hi: float) -> float | None:
+    value = _opt(body, key, (int, float), "a number")
+    if value is not None and not (math.isfinite(value) and lo <= value <= hi):
+        raise ApiError(400, f"'{key}' must be a number from {lo:g} to {hi:g}.", param=key)
+    return value
+
+
+def _opt_count(body: dict, key: str) -> int | None:
+    value = _opt(body, key, int, "an integer")
+    if value is not None and value < 1:
+        raise ApiError(400, f"'{key}' must be at least 1.", param=key)
+    return value
+
+
+def _hyperparameter(hp: dict, name: str) -> Any:
+    """'auto' or the value in range (the ranges live in ftui.api_facts); a 400 otherwise."""
+    raw = hp.get(name)
+    rule = HYPERPARAMETERS[name]
+    if raw is None or raw == "auto":
         return "auto"
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and (not integer or float(value).is_integer())
-    if not ok or not lo <= value <= hi:
-        kind = "an integer" if integer else "a number"
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
         raise ApiError(
             400,
-            f"{name} must be {kind} between {lo:g} and {hi:g}, or 'auto'.",
+            f"{name} must be {rule.describe()} or 'auto', not {_kind(raw)}.",
             param=name,
             code="invalid_hyperparameters",
         )
-    return int(value) if integer else float(value)
+    try:
+        return rule.check(raw)
+    except HyperparameterError:
+        shown = f"{raw:g}" if isinstance(raw, float) else (str(raw) if abs(raw) < 10**12 else "a huge number")
+        raise ApiError(
+            400,
+            f"{name} must be {rule.describe()} or 'auto' (got {shown}).",
+            param=name,
+            code="invalid_hyperparameters",
+        ) from None
+
+
+def _check_messages(messages: Any) -> list[dict]:
+    if not isinstance(messages, list) or not messages:
+        raise ApiError(400, "'messages' must be a non-empty array.", param="messages")
+    for i, m in enumerate(messages):
+        where = f"messages[{i}]"
+        _expect(m, dict, where, "an object")
+        _expect(m.get("role"), str, f"{where}.role", "a string")
+        content = m.get("content")
+        if content is None or isinstance(content, str):
+            continue
+        _expect(content, list, f"{where}.content", "a string or an array of content parts")
+        for j, part in enumerate(content):
+            _expect(part, dict, f"{where}.content[{j}]", "an object")
+            _expect(part.get("type"), str, f"{where}.content[{j}].type", "a string")
+            if part["type"] == "text":
+                _expect(part.get("text"), str, f"{where}.content[{j}].text", "a string")
+    return messages
+
+
+def _last_user_text(messages: list[dict]) -> str:
+    for m in reversed(messages):
+        if m.get("role") == "user":
+            c = m.get("content")
+            if isinstance(c, str):
+                return c
+            return " ".join(p.get("text", "") for p in c or [] if p.get("type") == "text")
+    return ""
 
 
 class SandboxServer:
-    """The embedded provider. ``await start()`` returns the base URL (ending in /v1)."""
+    """The provider ftui starts when nothing else is configured. ``await start()`` returns the base URL.
+
+    ``start`` serves in the running event loop: embedded in ftui that is the sandbox's own
+    thread (see ``ftui.sandbox.embedded``), never the UI's loop.
+    """
 
     def __init__(
         self,
@@ -94,24 +210,34 @@ class SandboxServer:
         faults: Faults | str | None = None,
         api_key: str | None = None,
         clock: Callable[[], float] = time.time,
+        insecure: bool = False,
     ) -> None:
+        if not _finite_positive(speed):
+            raise ValueError(f"The sandbox speed must be a finite number above 0, not {speed!r}.")
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise ValueError(f"The sandbox port must be from 0 to 65535, not {port!r}.")
+        if not is_loopback(host) and not api_key and not insecure:
+            raise ValueError(
+                f"The sandbox listens on {host} (not loopback) only with an API key or when told it is insecure."
+            )
         self.data_dir = Path(data_dir) if data_dir else default_data_dir()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.host, self.port, self.speed = host, port, speed
-        if faults is None:
-            faults = os.environ.get("FTUI_SANDBOX_FAULTS")
-        self.faults = faults if isinstance(faults, Faults) else Faults(faults)
+        self.host, self.port, self.speed = host, port, float(speed)
+        if not isinstance(faults, Faults):
+            faults = Faults(faults) if faults is not None else Faults.from_env()
+        self.faults = faults
         self.api_key = api_key
         self.store = Store(self.data_dir, clock=clock)
         self.catalog = load_catalog()
         self._pairs: dict[str, list[Pair]] = {}
+        self._shutdown: dict[str, str | None] = {}  # shutdown date by base model
         self._runner: web.AppRunner | None = None
+        self._hosts: frozenset[str] | None = None  # Host headers accepted (None: any, for a wildcard bind)
         self.base_url = ""
         self.requests = 0
 
     # -- lifecycle -------------------------------------------------------------------------
     def app(self) -> web.Application:
-        app = web.Application(middlewares=[self._errors, self._auth, self._fault])
+        app = web.Application(middlewares=[self._errors, self._guard, self._auth, self._fault])
         r = app.router
         r.add_post("/v1/files", self.create_file)
         r.add_get("/v1/files", self.list_files)
@@ -137,14 +263,24 @@ class SandboxServer:
     async def start(self) -> str:
         """Bind (port 0 picks a free one) and serve in the running event loop."""
         sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self.port))
+        except BaseException:
+            sock.close()
+            raise
         self.port = sock.getsockname()[1]
         self._runner = web.AppRunner(self.app(), access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await self._runner.setup()
         await web.SockSite(self._runner, sock).start()
         host = f"[{self.host}]" if ":" in self.host else self.host
         self.base_url = f"http://{host}:{self.port}/v1"
+        if self.host.strip("[]") in ("0.0.0.0", "::", ""):
+            self._hosts = None  # every interface: any Host (the key, or --insecure, was asked for)
+        else:
+            names = {f"127.0.0.1:{self.port}", f"localhost:{self.port}", f"[::1]:{self.port}", f"{host}:{self.port}"}
+            self._hosts = frozenset(n.lower() for n in names)
+        log.info("sandbox listening on %s (data in %s)", self.base_url, self.data_dir)
         return self.base_url
 
     async def stop(self) -> None:
@@ -183,6 +319,29 @@ class SandboxServer:
         except Exception:
             log.exception("sandbox handler failed")
             return error_response(500, "The sandbox hit an internal error.", "server_error", None, None)
+
+    @web.middleware
+    async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Refuse requests a web page could make: another Host (DNS rebinding), or any Origin."""
+        host = request.headers.get("Host")
+        if host is not None and self._hosts is not None and host.strip().lower() not in self._hosts:
+            return error_response(
+                403,
+                "The sandbox only answers requests addressed to its own address (the Host header names another).",
+                "invalid_request_error",
+                None,
+                "forbidden_host",
+            )
+        origin = request.headers.get("Origin")
+        if origin is not None and origin.strip().lower() not in ("", "null"):
+            return error_response(
+                403,
+                "The sandbox does not answer requests from web pages (the request has an Origin header).",
+                "invalid_request_error",
+                None,
+                "forbidden_origin",
+            )
+        return await handler(request)
 
     @web.middleware
     async def _auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -238,21 +397,29 @@ class SandboxServer:
     async def _json(request: web.Request) -> dict[str, Any]:
         try:
             body = await request.json()
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise ApiError(400, "We could not parse the JSON body of your request.") from exc
         if not isinstance(body, dict):
             raise ApiError(400, "The request body must be a JSON object.")
         return body
 
     @staticmethod
-    def _page(items: list[dict], request: web.Request, default_limit: int) -> dict:
-        after = request.query.get("after")
+    def _limit(request: web.Request, default: int) -> int:
+        raw = request.query.get("limit")
+        if raw is None:
+            return default
         try:
-            limit = int(request.query.get("limit", default_limit))
+            limit = int(raw)
         except ValueError as exc:
             raise ApiError(400, "limit must be an integer.", param="limit") from exc
         if not 1 <= limit <= 10_000:
             raise ApiError(400, "limit must be between 1 and 10000.", param="limit")
+        return limit
+
+    @classmethod
+    def _page(cls, items: list[dict], request: web.Request, default_limit: int) -> dict:
+        after = request.query.get("after")
+        limit = cls._limit(request, default_limit)
         if after:
             ids = [i["id"] for i in items]
             items = items[ids.index(after) + 1 :] if after in ids else []
@@ -264,7 +431,7 @@ class SandboxServer:
             reader = await request.multipart()
         except (AssertionError, ValueError) as exc:
             raise ApiError(400, "Expected a multipart/form-data body.") from exc
-        tmp = self.store.files_dir / (new_id("incoming-") + ".tmp")
+        tmp = self.store.temp_path("incoming")
         filename, fields, got_file = "upload.jsonl", {}, False
         try:
             while (part := await reader.next()) is not None:
@@ -272,7 +439,7 @@ class SandboxServer:
                     got_file = True
                     filename = part.filename or filename
                     size = 0
-                    with open(tmp, "wb") as fh:
+                    with private_open(tmp) as fh:
                         while chunk := await part.read_chunk(1 << 20):
                             size += len(chunk)
                             if size > limit:
@@ -280,10 +447,14 @@ class SandboxServer:
                             fh.write(chunk)
                 elif part.name:
                     fields[part.name] = (await part.text()).strip()
+        except (AssertionError, ValueError, UnicodeDecodeError) as exc:  # a malformed multipart body
+            tmp.unlink(missing_ok=True)
+            raise ApiError(400, "The multipart/form-data body is malformed.") from exc
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
         if not got_file:
+            tmp.unlink(missing_ok=True)
             raise ApiError(400, "The request has no file.", param="file")
         return tmp, filename, fields
 
@@ -334,10 +505,13 @@ class SandboxServer:
                 raise ApiError(
                     400, f"Missing required parameter: '{key}'.", param=key, code="missing_required_parameter"
                 )
-        size = body["bytes"]
-        if not isinstance(size, int) or size < 0 or size > 8 * 1024**3:
+        filename = _required_str(body, "filename")
+        purpose = _required_str(body, "purpose")
+        mime_type = _opt(body, "mime_type", str, "a string")
+        size = _expect(body["bytes"], int, "bytes", "an integer")
+        if size < 0 or size > 8 * 1024**3:
             raise ApiError(400, "bytes must be between 0 and 8 GB.", param="bytes")
-        return web.json_response(self.store.create_upload(body["filename"], body["purpose"], size, body["mime_type"]))
+        return web.json_response(self.store.create_upload(filename, purpose, size, mime_type))
 
     def _pending_upload(self, upload_id: str) -> dict:
         upload = self.store.get_upload(upload_id)
@@ -345,7 +519,7 @@ class SandboxServer:
             raise ApiError(404, f"No such Upload object: {upload_id}", param="upload_id")
         if upload["status"] != "pending":
             raise ApiError(400, f"Upload {upload_id} is already {upload['status']}.", param="upload_id")
-        if upload["expires_at"] < time.time():
+        if upload["expires_at"] < self.store.clock():
             raise ApiError(400, f"Upload {upload_id} has expired.", param="upload_id")
         return upload
 
@@ -353,10 +527,7 @@ class SandboxServer:
         upload_id = request.match_info["id"]
         self._pending_upload(upload_id)
         tmp, _, _ = await self._save_multipart_file(request, MAX_PART_BYTES)
-        try:
-            return web.json_response(self.store.add_part(upload_id, tmp.read_bytes()))
-        finally:
-            tmp.unlink(missing_ok=True)
+        return web.json_response(self.store.add_part(upload_id, tmp))
 
     async def complete_upload(self, request: web.Request) -> web.Response:
         upload_id = request.match_info["id"]
@@ -364,19 +535,35 @@ class SandboxServer:
         body = await self._json(request)
         part_ids = body.get("part_ids")
         parts = self.store.part_sizes(upload_id)
-        if not isinstance(part_ids, list) or any(p not in parts for p in part_ids):
+        if (
+            not isinstance(part_ids, list)
+            or not all(isinstance(p, str) for p in part_ids)
+            or any(p not in parts for p in part_ids)
+        ):
             raise ApiError(400, "part_ids must list the parts of this upload.", param="part_ids")
+        _opt(body, "md5", str, "a string")
         total = sum(parts[p][1] for p in part_ids)
         if total != upload["bytes"]:
             raise ApiError(
                 400, f"The parts add up to {total} bytes, but the upload expected {upload['bytes']}.", param="part_ids"
             )
-        tmp = self.store.files_dir / (new_id("assemble-") + ".tmp")
-        with open(tmp, "wb") as out:
-            for p in part_ids:
-                with open(parts[p][0], "rb") as src:
-                    while chunk := src.read(1 << 20):
-                        out.write(chunk)
+        tmp = self.store.temp_path("assemble")
+
+        def assemble() -> None:  # up to 8 GB of copying: not on the server's loop
+            with private_open(tmp) as out:
+                for p in part_ids:
+                    with open(parts[p][0], "rb") as src:
+                        while chunk := src.read(1 << 20):
+                            out.write(chunk)
+
+        try:
+            await asyncio.to_thread(assemble)
+        except FileNotFoundError as exc:
+            tmp.unlink(missing_ok=True)
+            raise ApiError(400, "A part of this upload is gone from the sandbox; upload the file again.") from exc
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         file_obj = self.store.add_file(upload["filename"], upload["purpose"], src=tmp)
         self.store.finish_upload(upload_id, "completed", file_obj["id"])
         return web.json_response(self.store.get_upload(upload_id))
@@ -395,10 +582,11 @@ class SandboxServer:
         return job
 
     def _base_model(self, model: Any) -> str:
-        if not isinstance(model, str) or not model:
+        if model is None or model == "":
             raise ApiError(
                 400, "Missing required parameter: 'model'.", param="model", code="missing_required_parameter"
             )
+        _expect(model, str, "model", "a string")
         if model.startswith("ft:"):
             if any(m == model for m, _, _ in self.store.trained_models()):
                 return model
@@ -413,11 +601,8 @@ class SandboxServer:
             code="model_not_available",
         )
 
-    def _training_file(self, file_id: Any, param: str) -> Path:
-        if not isinstance(file_id, str) or not file_id:
-            raise ApiError(
-                400, f"Missing required parameter: '{param}'.", param=param, code="missing_required_parameter"
-            )
+    def _training_file(self, body: dict, param: str) -> Path:
+        file_id = _required_str(body, param)
         obj = self.store.get_file(file_id)
         if obj is None:
             raise ApiError(
@@ -434,50 +619,50 @@ class SandboxServer:
         assert path is not None
         return path
 
+    @staticmethod
+    def _metadata(body: dict) -> dict[str, str]:
+        metadata = _opt(body, "metadata", dict, "an object") or {}
+        if len(metadata) > 16:
+            raise ApiError(400, "metadata must be an object with at most 16 keys.", param="metadata")
+        for key, value in metadata.items():
+            if len(key) > 64 or not isinstance(value, str) or len(value) > 512:
+                raise ApiError(
+                    400,
+                    "metadata keys must be at most 64 characters and its values strings of at most 512.",
+                    param="metadata",
+                )
+        return metadata
+
     async def create_job(self, request: web.Request) -> web.Response:
         body = await self._json(request)
         model = self._base_model(body.get("model"))
-        train_path = self._training_file(body.get("training_file"), "training_file")
+        train_path = self._training_file(body, "training_file")
         validation_file = body.get("validation_file")
         if validation_file is not None:
-            self._training_file(validation_file, "validation_file")
-        suffix = body.get("suffix")
-        if suffix is not None and (not isinstance(suffix, str) or len(suffix) > 64):
-            raise ApiError(400, "suffix must be a string of at most 64 characters.", param="suffix")
-        seed = body.get("seed")
-        if seed is not None and (not isinstance(seed, int) or not 0 <= seed <= 2147483647):
-            raise ApiError(400, "seed must be an integer between 0 and 2147483647.", param="seed")
-        metadata = body.get("metadata") or {}
-        if not isinstance(metadata, dict) or len(metadata) > 16:
-            raise ApiError(400, "metadata must be an object with at most 16 keys.", param="metadata")
-        method = body.get("method") or {"type": "supervised"}
-        mtype = method.get("type") if isinstance(method, dict) else None
+            self._training_file(body, "validation_file")
+        suffix = _opt(body, "suffix", str, "a string")
+        try:
+            suffix = check_suffix(suffix)
+        except HyperparameterError as exc:
+            raise ApiError(400, str(exc), param="suffix") from None
+        seed = _opt(body, "seed", int, "an integer")
+        if seed is not None and not 0 <= seed <= SEED_MAX:
+            raise ApiError(400, f"seed must be an integer between 0 and {SEED_MAX}.", param="seed")
+        metadata = self._metadata(body)
+        _opt(body, "integrations", list, "an array")
+        method = _opt(body, "method", dict, "an object") or {"type": "supervised"}
+        mtype = method.get("type")
         if mtype not in ("supervised", "dpo", "reinforcement"):
             raise ApiError(400, "method.type must be supervised, dpo or reinforcement.", param="method.type")
-        hp_in = dict(body.get("hyperparameters") or {})
-        hp_in.update((method.get(mtype) or {}).get("hyperparameters") or {})
-        n_epochs = _hp_value(hp_in.get("n_epochs"), "n_epochs", 1, 50, True)
-        batch_size = _hp_value(hp_in.get("batch_size"), "batch_size", 1, 256, True)
-        lrm = hp_in.get("learning_rate_multiplier")
-        if lrm not in (None, "auto") and (not isinstance(lrm, int | float) or isinstance(lrm, bool) or lrm <= 0):
-            raise ApiError(
-                400,
-                "learning_rate_multiplier must be a positive number or 'auto'.",
-                param="learning_rate_multiplier",
-                code="invalid_hyperparameters",
-            )
-        requested: dict[str, Any] = {
-            "n_epochs": n_epochs,
-            "batch_size": batch_size,
-            "learning_rate_multiplier": lrm if lrm is not None else "auto",
-        }
+        hp_in = dict(_opt(body, "hyperparameters", dict, "an object") or {})
+        settings = _opt(method, mtype, dict, "an object", param=f"method.{mtype}") or {}
+        hp_in.update(_opt(settings, "hyperparameters", dict, "an object", f"method.{mtype}.hyperparameters") or {})
+        n_epochs = _hyperparameter(hp_in, "n_epochs")
+        batch_size = _hyperparameter(hp_in, "batch_size")
+        lrm = _hyperparameter(hp_in, "learning_rate_multiplier")
+        requested: dict[str, Any] = {"n_epochs": n_epochs, "batch_size": batch_size, "learning_rate_multiplier": lrm}
         if mtype == "dpo":
-            beta = hp_in.get("beta", "auto")
-            if beta != "auto" and (not isinstance(beta, int | float) or not 0 < beta <= 2):
-                raise ApiError(
-                    400, "beta must be a number in (0, 2] or 'auto'.", param="beta", code="invalid_hyperparameters"
-                )
-            requested["beta"] = beta
+            requested["beta"] = _hyperparameter(hp_in, "beta")
 
         report = await asyncio.to_thread(validate_file, train_path, self.catalog.base_model_name(model), processes=1)
         invalid = report.error_summary()
@@ -492,12 +677,12 @@ class SandboxServer:
         resolved: dict[str, Any] = {
             "n_epochs": epochs,
             "batch_size": bs,
-            "learning_rate_multiplier": lrm if isinstance(lrm, int | float) else 1.8,
+            "learning_rate_multiplier": lrm if lrm != "auto" else 1.8,
         }
         if mtype == "dpo":
             resolved["beta"] = requested["beta"] if requested["beta"] != "auto" else 0.1
         job_id = new_id("ftjob-")
-        seed = seed if seed is not None else int.from_bytes(os.urandom(4), "big") % 2147483647
+        seed = seed if seed is not None else int.from_bytes(os.urandom(4), "big") % SEED_MAX
         base = self.catalog.base_model_name(model)
         if self.catalog.lookup(base).known:
             base = self.catalog.lookup(base).name
@@ -535,19 +720,19 @@ class SandboxServer:
         return web.json_response(self._job_or_404(job_id))
 
     async def list_jobs(self, request: web.Request) -> web.Response:
-        jobs = [j for j in (self.store.advance(i) for i in self.store.job_ids()) if j]
+        limit = self._limit(request, 20)
         wanted = {k[9:-1]: v for k, v in request.query.items() if k.startswith("metadata[") and k.endswith("]")}
-        if wanted:
-            jobs = [j for j in jobs if all((j.get("metadata") or {}).get(k) == v for k, v in wanted.items())]
-        return web.json_response(self._page(jobs, request, 20))
+        jobs, more = self.store.list_jobs(request.query.get("after"), limit, wanted or None)
+        return web.json_response({"object": "list", "data": jobs, "has_more": more})
 
     async def get_job(self, request: web.Request) -> web.Response:
         return web.json_response(self._job_or_404(request.match_info["id"]))
 
     async def control_job(self, request: web.Request) -> web.Response:
         job_id, action = request.match_info["id"], request.match_info["action"]
-        self._job_or_404(job_id)
         job, problem = self.store.control(job_id, action)
+        if job is None:
+            raise ApiError(404, f"Could not find fine-tune: {job_id}", param="fine_tune_id", code="fine_tune_not_found")
         if problem:
             raise ApiError(400, problem, param="fine_tune_id", code="invalid_job_state")
         return web.json_response(job)
@@ -556,10 +741,10 @@ class SandboxServer:
         job_id = request.match_info["id"]
         self._job_or_404(job_id)
         try:
-            limit = int(request.query.get("limit", 20))
+            limit = max(1, min(int(request.query.get("limit", 20)), 10_000))
         except ValueError as exc:
             raise ApiError(400, "limit must be an integer.", param="limit") from exc
-        events, more = self.store.events(job_id, request.query.get("after"), max(1, min(limit, 10_000)))
+        events, more = self.store.events(job_id, request.query.get("after"), limit)
         return web.json_response({"object": "list", "data": events, "has_more": more})
 
     async def list_checkpoints(self, request: web.Request) -> web.Response:
@@ -587,13 +772,15 @@ class SandboxServer:
         for alias, target in self.catalog.aliases.items():
             out[alias] = ({**out[target][0], "id": alias}, None)
         for model, created, job_id in self.store.trained_models():
-            base = self.catalog.lookup(model)
+            base = model.split(":", 2)[1] if model.startswith("ft:") and model.count(":") >= 2 else model
+            if base not in self._shutdown:  # the catalogue lookup is the slow part: once per base model
+                self._shutdown[base] = self.catalog.lookup(model).shutdown_date
             obj = {
                 "id": model,
                 "object": "model",
                 "created": created,
                 "owned_by": "user-sandbox",
-                "shutdown_date": base.shutdown_date,
+                "shutdown_date": self._shutdown[base],
             }
             out[model] = (obj, job_id)
         return out
@@ -641,35 +828,27 @@ class SandboxServer:
 
     async def chat(self, request: web.Request) -> web.StreamResponse:
         body = await self._json(request)
-        model = body.get("model")
-        if not isinstance(model, str) or not model:
-            raise ApiError(
-                400, "Missing required parameter: 'model'.", param="model", code="missing_required_parameter"
-            )
-        messages = body.get("messages")
-        if not isinstance(messages, list) or not messages:
-            raise ApiError(400, "'messages' must be a non-empty array.", param="messages")
+        model = _required_str(body, "model")
+        messages = _check_messages(body.get("messages"))
+        stream = bool(_opt(body, "stream", bool, "a boolean"))
+        stream_options = _opt(body, "stream_options", dict, "an object") or {}
+        include_usage = bool(_opt(stream_options, "include_usage", bool, "a boolean", "stream_options.include_usage"))
+        max_tokens = _opt_count(body, "max_completion_tokens") or _opt_count(body, "max_tokens")
+        _opt_number(body, "temperature", 0, 2)
+        _opt_number(body, "top_p", 0, 1)
         _, job_id = self._model_or_404(model)
-        prompt = ""
-        for m in reversed(messages):
-            if isinstance(m, dict) and m.get("role") == "user":
-                c = m.get("content")
-                prompt = (
-                    c if isinstance(c, str) else " ".join(p.get("text", "") for p in c or [] if isinstance(p, dict))
-                )
-                break
+        prompt = _last_user_text(messages)
         reply = await self._reply_for(model, job_id, prompt)
         encoding = self.catalog.lookup(model).encoding
-        max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
         finish = "stop"
-        if isinstance(max_tokens, int) and max_tokens > 0:
+        if max_tokens is not None:
             reply, cut = await asyncio.to_thread(TokenCounter(encoding).truncate, reply, max_tokens)
             if cut:
                 finish = "length"
 
         def usage() -> dict[str, int]:  # tokenizing is blocking work: callers run it in a thread
             counter = TokenCounter(encoding)
-            prompt_tokens = counter.count_messages([m for m in messages if isinstance(m, dict)])[0]
+            prompt_tokens = counter.count_messages(messages)[0]
             completion = counter.count(reply)
             return {
                 "prompt_tokens": prompt_tokens,
@@ -679,7 +858,7 @@ class SandboxServer:
 
         cid = new_id("chatcmpl-")
         created = int(time.time())
-        if not body.get("stream"):
+        if not stream:
             return web.json_response(
                 {
                     "id": cid,
@@ -698,7 +877,6 @@ class SandboxServer:
                     "system_fingerprint": "fp_sandbox",
                 }
             )
-        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         return await self._stream(request, cid, created, model, reply, finish, usage if include_usage else None)
 
     async def _stream(

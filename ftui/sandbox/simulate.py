@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,6 +88,14 @@ class JobPlan:
     def checkpoint_model(self, step: int) -> str:
         return f"{self.fine_tuned_model}:ckpt-step-{step}"
 
+    def checkpoint_steps(self) -> list[int]:
+        """The steps that leave a checkpoint: the ends of the last epochs kept."""
+        spe = self.steps_per_epoch
+        return [e * spe for e in range(max(1, self.epochs - KEPT_CHECKPOINT_EPOCHS + 1), self.epochs + 1)]
+
+    def checkpoint_t(self, step: int) -> float:
+        return self.start_t + step * STEP_SECONDS
+
     def is_checkpoint_step(self, step: int) -> bool:
         spe = self.steps_per_epoch
         return step % spe == 0 and step // spe > self.epochs - KEPT_CHECKPOINT_EPOCHS
@@ -94,14 +103,15 @@ class JobPlan:
     # -- metrics -----------------------------------------------------------------------
     def metrics(self, step: int) -> dict[str, float | int]:
         """Training metrics at a step: a seeded, noisy, decaying loss curve."""
-        p = step / self.total_steps
+        total = self.total_steps
+        p = step / total
         rng = random.Random(f"{self.seed}:{step}")
         base = 0.25 + 2.2 * math.exp(-4.5 * p)
         loss = max(0.01, base + rng.gauss(0, 0.05 + 0.04 * base))
         acc = min(0.999, max(0.0, 0.35 + 0.6 * (1 - math.exp(-4 * p)) + rng.gauss(0, 0.02)))
         data: dict[str, float | int] = {
             "step": step,
-            "total_steps": self.total_steps,
+            "total_steps": total,
             "train_loss": round(loss, 5),
             "train_mean_token_accuracy": round(acc, 5),
         }
@@ -114,11 +124,12 @@ class JobPlan:
                 data["full_valid_mean_token_accuracy"] = round(max(0.0, acc - 0.025), 5)
         return data
 
-    def results_csv(self) -> str:
-        """The results file written when the job succeeds."""
+    def results_csv(self, known: Mapping[int, dict[str, Any]] | None = None) -> str:
+        """The results file written when the job succeeds (``known``: metrics already computed, by step)."""
         rows = ["step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy"]
+        known = known or {}
         for step in range(1, self.total_steps + 1):
-            m = self.metrics(step)
+            m = known.get(step) or self.metrics(step)
             rows.append(
                 f"{step},{m['train_loss']},{m['train_mean_token_accuracy']},"
                 f"{m.get('valid_loss', '')},{m.get('valid_mean_token_accuracy', '')}"
@@ -157,23 +168,19 @@ class JobPlan:
             return out
         fixed(VALIDATE_SECONDS, TimelineEvent(VALIDATE_SECONDS, "Files validated, moving job to queued state"))
         fixed(self.start_t, TimelineEvent(self.start_t, "Fine-tuning job started"))
-        first = max(1, math.floor((max(t0, self.start_t) - self.start_t) / STEP_SECONDS) + 1)
-        last = min(self.total_steps, math.floor((t1 - self.start_t) / STEP_SECONDS)) if t1 > self.start_t else 0
+        start, total, every = self.start_t, self.total_steps, self.metric_every
+        first = max(1, math.floor((max(t0, start) - start) / STEP_SECONDS) + 1)
+        last = min(total, math.floor((t1 - start) / STEP_SECONDS)) if t1 > start else 0
         for step in range(first, last + 1):
-            t = self.start_t + step * STEP_SECONDS
+            t = start + step * STEP_SECONDS
             if not t0 < t <= t1:
                 continue
-            if step % self.metric_every == 0 or step == self.total_steps or self.is_checkpoint_step(step):
+            checkpoint = self.is_checkpoint_step(step)
+            if step % every == 0 or step == total or checkpoint:
                 m = self.metrics(step)
-                out.append(
-                    TimelineEvent(
-                        t,
-                        f"Step {step}/{self.total_steps}: training loss={m['train_loss']:.2f}",
-                        type="metrics",
-                        data=m,
-                    )
-                )
-            if self.is_checkpoint_step(step):
+                message = f"Step {step}/{total}: training loss={m['train_loss']:.2f}"
+                out.append(TimelineEvent(t, message, type="metrics", data=m))
+            if checkpoint:
                 out.append(
                     TimelineEvent(
                         t,

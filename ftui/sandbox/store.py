@@ -4,21 +4,37 @@ Jobs advance with the wall clock: whenever a job is read, the events its timelin
 reached since the last read are written down (inside one IMMEDIATE transaction, so two
 processes sharing a data dir never write an event twice). After a restart every job is
 where it would have been.
+
+Catching up costs O(new events): once a job has ended ("settled") its final object is kept
+in the row and read back as it is, with no plan to decode and nothing to compute.
+
+Everything on disk is private to the user: directories 0700, files 0600. Temporary files
+carry the writer's pid, so a later start removes what a killed process left behind without
+touching the uploads of a process that is still running.
 """
 
 from __future__ import annotations
 
+import base64
 import json
-import secrets
+import logging
+import math
+import os
+import random
+import re
 import sqlite3
+import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from ftui.api_facts import TERMINAL_STATUSES
 from ftui.sandbox.simulate import JobPlan
+
+log = logging.getLogger("ftui.sandbox")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -28,7 +44,7 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE TABLE IF NOT EXISTS uploads (
     id TEXT PRIMARY KEY, filename TEXT NOT NULL, purpose TEXT NOT NULL, bytes INTEGER NOT NULL,
     mime_type TEXT, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, status TEXT NOT NULL,
-    file_id TEXT
+    file_id TEXT, owner_pid INTEGER
 );
 CREATE TABLE IF NOT EXISTS upload_parts (
     id TEXT PRIMARY KEY, upload_id TEXT NOT NULL, created_at INTEGER NOT NULL, path TEXT NOT NULL,
@@ -37,8 +53,10 @@ CREATE TABLE IF NOT EXISTS upload_parts (
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY, created_real REAL NOT NULL, speed REAL NOT NULL, plan TEXT NOT NULL,
     static TEXT NOT NULL, paused_at REAL, paused_total REAL NOT NULL DEFAULT 0,
-    cancelled_t REAL, emitted_t REAL NOT NULL DEFAULT -1, finished_at INTEGER, result_file TEXT
+    cancelled_t REAL, emitted_t REAL NOT NULL DEFAULT -1, finished_at INTEGER, result_file TEXT,
+    settled INTEGER NOT NULL DEFAULT 0, obj TEXT, status TEXT, ft_model TEXT, metadata TEXT
 );
+CREATE INDEX IF NOT EXISTS jobs_order ON jobs (created_real);
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, job_id TEXT NOT NULL,
     created_at INTEGER NOT NULL, level TEXT NOT NULL, message TEXT NOT NULL, type TEXT, data TEXT
@@ -51,13 +69,92 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 CREATE TABLE IF NOT EXISTS deleted_models (id TEXT PRIMARY KEY);
 """
 
-TERMINAL = ("succeeded", "failed", "cancelled")
+# Columns added after the first release: (table, column, declaration), added to older databases.
+_ADDED_COLUMNS = (
+    ("uploads", "owner_pid", "INTEGER"),
+    ("jobs", "settled", "INTEGER NOT NULL DEFAULT 0"),
+    ("jobs", "obj", "TEXT"),
+    ("jobs", "status", "TEXT"),
+    ("jobs", "ft_model", "TEXT"),
+    ("jobs", "metadata", "TEXT"),
+)
+
+TERMINAL = TERMINAL_STATUSES
+BUSY_TIMEOUT_MS = 5000
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+UPLOAD_SECONDS = 3600
+_IN = 500  # ids per "IN (...)" query (SQLite's variable limit is higher; keep statements small)
+_TMP_PID = re.compile(r"-(\d+)-[A-Za-z0-9]+\.tmp$")
+
+_ids = random.Random()  # ids only need to be unique, not secret; seeded from os.urandom
+os.register_at_fork(after_in_child=lambda: _ids.seed())
+_ALNUM = bytes.maketrans(b"+/", b"xZ")  # base64 without its two signs: letters and digits only
+
+
+class SandboxStateError(Exception):
+    """The data dir or the database cannot be used; the message names the path and what to do."""
 
 
 def new_id(prefix: str, n: int = 24) -> str:
     """An OpenAI-looking id such as ``file-3kLz...``."""
-    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-    return prefix + "".join(secrets.choice(alphabet) for _ in range(n))
+    raw = base64.b64encode(_ids.randbytes((n * 3 + 3) // 4)).translate(_ALNUM)
+    return prefix + raw[:n].decode()
+
+
+def _private_opener(path: str, flags: int) -> int:
+    return os.open(path, flags, PRIVATE_FILE)
+
+
+def private_open(path: Path, mode: str = "wb") -> IO[Any]:
+    """Open a file for writing that only its owner can read (0600 when it is created here)."""
+    return open(path, mode, opener=_private_opener)
+
+
+def make_private(path: Path, mode: int = PRIVATE_FILE) -> None:
+    """Take group and other permissions away from an existing path (no error if it is not ours)."""
+    try:
+        if stat.S_IMODE(path.stat().st_mode) & 0o077:
+            os.chmod(path, mode)
+    except OSError:
+        pass
+
+
+def private_dir(path: Path, what: str = "The sandbox data dir") -> None:
+    """Create ``path`` (0700) or check that it is a writable directory; SandboxStateError if not."""
+    try:
+        path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise SandboxStateError(
+            f"{what} {path} is not a directory ({exc.filename} is a file): move that file away or choose another dir."
+        ) from exc
+    except PermissionError as exc:
+        raise SandboxStateError(
+            f"{what} {path} cannot be created (permission denied on {exc.filename}): choose a writable dir."
+        ) from exc
+    except OSError as exc:
+        raise SandboxStateError(f"{what} {path} cannot be created ({exc.strerror or exc}).") from exc
+    make_private(path, PRIVATE_DIR)
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise SandboxStateError(f"{what} {path} is read-only for you: fix its permissions or choose another dir.")
+
+
+def _pid_alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill(pid, 0) would end the process there: assume it lives
+        return True
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. someone else's process: it exists
+        return True
+    return True
+
+
+def _finite_positive(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0
 
 
 class Store:
@@ -66,14 +163,119 @@ class Store:
     def __init__(self, data_dir: Path, clock: Callable[[], float] = time.time) -> None:
         self.data_dir = Path(data_dir)
         self.files_dir = self.data_dir / "files"
-        self.files_dir.mkdir(parents=True, exist_ok=True)
+        self.db_path = self.data_dir / "sandbox.sqlite3"
         self.clock = clock
-        self.db = sqlite3.connect(self.data_dir / "sandbox.sqlite3", isolation_level=None, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA busy_timeout=5000")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
+        private_dir(self.data_dir)
+        private_dir(self.files_dir, "The sandbox files dir")
+        self.db = self._open_db()
+        self._broken: set[str] = set()  # jobs whose saved state cannot be read (logged once)
+        try:
+            self._tidy()
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise SandboxStateError(self._db_problem(exc)) from exc
+
+    # -- opening -----------------------------------------------------------------------
+    def _open_db(self) -> sqlite3.Connection:
+        path = self.db_path
+        try:
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE))
+        except IsADirectoryError as exc:
+            raise SandboxStateError(f"The sandbox database {path} is a directory: move it away and try again.") from exc
+        except PermissionError as exc:
+            raise SandboxStateError(
+                f"The sandbox database {path} cannot be opened for writing (permission denied): "
+                "fix its permissions or choose another data dir."
+            ) from exc
+        except OSError as exc:
+            raise SandboxStateError(f"The sandbox database {path} cannot be opened ({exc.strerror or exc}).") from exc
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            db.row_factory = sqlite3.Row
+            db.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(SCHEMA)
+            self._migrate(db)
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise SandboxStateError(self._db_problem(exc)) from exc
+        for suffix in ("", "-wal", "-shm"):
+            make_private(Path(f"{path}{suffix}"))
+        return db
+
+    def _db_problem(self, exc: sqlite3.DatabaseError) -> str:
+        text = str(exc)
+        path = self.db_path
+        if "locked" in text or "busy" in text:
+            return (
+                f"The sandbox database {path} is locked by another program: close it (or the other ftui) and try again."
+            )
+        if "readonly" in text or "unable to open" in text or "permission" in text:
+            return (
+                f"The sandbox database {path} cannot be written ({text}): check the permissions of "
+                f"{self.data_dir} or choose another data dir."
+            )
+        return (
+            f"The sandbox database {path} is damaged ({text}): move it away (ftui then starts a fresh sandbox) "
+            "and try again."
+        )
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection) -> None:
+        """Add the columns newer versions use to a database an older version created."""
+
+        def missing() -> list[tuple[str, str, str]]:
+            have: dict[str, set[str]] = {}
+            for table, _, _ in _ADDED_COLUMNS:
+                if table not in have:
+                    have[table] = {r["name"] for r in db.execute(f"PRAGMA table_info({table})")}
+            return [c for c in _ADDED_COLUMNS if c[1] not in have[c[0]]]
+
+        if not missing():
+            return
+        db.execute("BEGIN IMMEDIATE")  # another process may be migrating right now
+        try:
+            added = missing()
+            for table, column, decl in added:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+            if any(c[1] == "metadata" for c in added):
+                for r in db.execute("SELECT id, static FROM jobs").fetchall():
+                    try:
+                        meta = json.loads(r["static"]).get("metadata")
+                    except (ValueError, AttributeError):
+                        meta = None
+                    if meta:
+                        db.execute("UPDATE jobs SET metadata=? WHERE id=?", (json.dumps(meta), r["id"]))
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def _tidy(self) -> None:
+        """Remove what killed processes left: temp files, parts of uploads that can never finish."""
+        for path in self.files_dir.glob("*.tmp"):
+            m = _TMP_PID.search(path.name)
+            if m is None or not _pid_alive(int(m.group(1))):
+                path.unlink(missing_ok=True)
+        now = self.clock()
+        with self.tx() as db:
+            pending = db.execute("SELECT id, expires_at, owner_pid FROM uploads WHERE status='pending'").fetchall()
+            for r in pending:
+                if r["expires_at"] < now:
+                    self.finish_upload(r["id"], "expired")
+                elif r["owner_pid"] is not None and not _pid_alive(r["owner_pid"]):
+                    self.finish_upload(r["id"], "cancelled")
+            rows = db.execute("SELECT path FROM files UNION ALL SELECT path FROM upload_parts")
+            known = {Path(r["path"]).name for r in rows}
+            for path in self.files_dir.iterdir():
+                name = path.name
+                if name.endswith(".tmp"):
+                    continue
+                if name not in known and name.startswith(("file-", "part_")):
+                    path.unlink(missing_ok=True)  # written, but its row never was (the writer died)
+                else:
+                    make_private(path)
 
     def close(self) -> None:
         self.db.close()
@@ -90,21 +292,35 @@ class Store:
         else:
             self.db.execute("COMMIT")
 
+    def temp_path(self, kind: str) -> Path:
+        """A temp file name in the files dir that says which process writes it."""
+        return self.files_dir / f"{kind}-{os.getpid()}-{new_id('', 12)}.tmp"
+
+    def _local(self, stored: str) -> Path:
+        """A stored path, resolved in this data dir (so a moved data dir keeps working)."""
+        return self.files_dir / Path(stored).name
+
     # -- files -------------------------------------------------------------------------
     def add_file(self, filename: str, purpose: str, data: bytes | None = None, src: Path | None = None) -> dict:
+        """Store a file: from bytes, or by moving ``src`` (a temp file in the files dir) into place."""
         file_id = new_id("file-")
         path = self.files_dir / file_id
-        if src is not None:
-            src.replace(path)
-        else:
-            tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(data or b"")
-            tmp.replace(path)
-        size = path.stat().st_size
-        now = int(self.clock())
-        self.db.execute(
-            "INSERT INTO files VALUES (?,?,?,?,?,?,?)", (file_id, filename, purpose, size, now, "processed", str(path))
-        )
+        if src is None:
+            src = self.temp_path("write")
+            with private_open(src) as fh:
+                fh.write(data or b"")
+        try:
+            size = src.stat().st_size
+            now = int(self.clock())
+            with self.tx() as db:  # the row and the file appear together (see _tidy)
+                db.execute(
+                    "INSERT INTO files VALUES (?,?,?,?,?,?,?)",
+                    (file_id, filename, purpose, size, now, "processed", str(path)),
+                )
+                src.replace(path)
+        finally:
+            src.unlink(missing_ok=True)
+        make_private(path)
         return self.get_file(file_id) or {}
 
     def get_file(self, file_id: str) -> dict | None:
@@ -113,7 +329,7 @@ class Store:
 
     def file_path(self, file_id: str) -> Path | None:
         row = self.db.execute("SELECT path FROM files WHERE id=?", (file_id,)).fetchone()
-        return Path(row["path"]) if row else None
+        return self._local(row["path"]) if row else None
 
     def list_files(self, purpose: str | None = None) -> list[dict]:
         if purpose:
@@ -137,8 +353,8 @@ class Store:
         upload_id = new_id("upload_")
         now = int(self.clock())
         self.db.execute(
-            "INSERT INTO uploads VALUES (?,?,?,?,?,?,?,?,?)",
-            (upload_id, filename, purpose, size, mime_type, now, now + 3600, "pending", None),
+            "INSERT INTO uploads VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (upload_id, filename, purpose, size, mime_type, now, now + UPLOAD_SECONDS, "pending", None, os.getpid()),
         )
         return self.get_upload(upload_id) or {}
 
@@ -159,17 +375,23 @@ class Store:
         }
         return obj
 
-    def add_part(self, upload_id: str, data: bytes) -> dict:
+    def add_part(self, upload_id: str, src: Path) -> dict:
+        """Keep a part: ``src`` (a temp file in the files dir) moves into place with its row."""
         part_id = new_id("part_")
         path = self.files_dir / part_id
-        path.write_bytes(data)
-        now = int(self.clock())
-        self.db.execute("INSERT INTO upload_parts VALUES (?,?,?,?,?)", (part_id, upload_id, now, str(path), len(data)))
+        try:
+            size = src.stat().st_size
+            now = int(self.clock())
+            with self.tx() as db:
+                db.execute("INSERT INTO upload_parts VALUES (?,?,?,?,?)", (part_id, upload_id, now, str(path), size))
+                src.replace(path)
+        finally:
+            src.unlink(missing_ok=True)
         return {"id": part_id, "object": "upload.part", "created_at": now, "upload_id": upload_id}
 
     def part_sizes(self, upload_id: str) -> dict[str, tuple[Path, int]]:
         rows = self.db.execute("SELECT id, path, size FROM upload_parts WHERE upload_id=?", (upload_id,))
-        return {r["id"]: (Path(r["path"]), r["size"]) for r in rows}
+        return {r["id"]: (self._local(r["path"]), r["size"]) for r in rows}
 
     def finish_upload(self, upload_id: str, status: str, file_id: str | None = None) -> None:
         self.db.execute("UPDATE uploads SET status=?, file_id=? WHERE id=?", (status, file_id, upload_id))
@@ -178,27 +400,39 @@ class Store:
 
     # -- jobs --------------------------------------------------------------------------
     def add_job(self, plan: JobPlan, static: dict[str, Any], speed: float) -> None:
+        if not _finite_positive(speed):
+            raise ValueError(f"speed must be a finite number above 0, not {speed!r}")
+        meta = static.get("metadata")
         self.db.execute(
-            "INSERT INTO jobs (id, created_real, speed, plan, static) VALUES (?,?,?,?,?)",
-            (plan.job_id, self.clock(), speed, json.dumps(asdict(plan)), json.dumps(static)),
+            "INSERT INTO jobs (id, created_real, speed, plan, static, metadata) VALUES (?,?,?,?,?,?)",
+            (
+                plan.job_id,
+                self.clock(),
+                speed,
+                json.dumps(asdict(plan)),
+                json.dumps(static),
+                json.dumps(meta) if meta else None,
+            ),
         )
 
     def job_ids(self) -> list[str]:
         return [r["id"] for r in self.db.execute("SELECT id FROM jobs ORDER BY created_real DESC, rowid DESC")]
 
-    def _row(self, job_id: str) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
-
     @staticmethod
-    def _sim_t(row: sqlite3.Row, now: float) -> float:
+    def _speed(row: sqlite3.Row) -> float:
+        """The row's speed; a value no sandbox should have written (inf, 0, text) counts as 1."""
+        speed = row["speed"]
+        return float(speed) if _finite_positive(speed) else 1.0
+
+    def _sim_t(self, row: sqlite3.Row, now: float) -> float:
         paused_extra = (now - row["paused_at"]) if row["paused_at"] is not None else 0.0
-        t = (now - row["created_real"] - row["paused_total"] - paused_extra) * row["speed"]
+        t = (now - row["created_real"] - row["paused_total"] - paused_extra) * self._speed(row)
         if row["cancelled_t"] is not None:
             t = min(t, row["cancelled_t"])
         return t
 
     def _real_time(self, row: sqlite3.Row, t: float) -> int:
-        return int(row["created_real"] + row["paused_total"] + t / row["speed"])
+        return int(row["created_real"] + row["paused_total"] + t / self._speed(row))
 
     @staticmethod
     def _settled(row: sqlite3.Row) -> bool:
@@ -209,30 +443,100 @@ class Store:
 
     def advance(self, job_id: str) -> dict | None:
         """Write down what the job's timeline reached by now; return the job object."""
-        row = self._row(job_id)
-        if row is None:
-            return None
-        if self._settled(row):  # ended jobs need no write lock
-            plan = JobPlan(**json.loads(row["plan"]))
-            now = self.clock()
-            return self._job_obj(row, plan, self._sim_t(row, now), now)
-        with self.tx() as db:
+        return self.jobs([job_id]).get(job_id)
+
+    def jobs(self, ids: list[str]) -> dict[str, dict]:
+        """The job objects of ``ids`` (unknown ids left out), caught up in one transaction.
+
+        Settled jobs are read back as they were kept; only the others are advanced.
+        """
+        out: dict[str, dict] = {}
+        pending: list[str] = []
+        for i in range(0, len(ids), _IN):
+            chunk = ids[i : i + _IN]
+            marks = ",".join("?" * len(chunk))
+            for r in self.db.execute(f"SELECT id, settled, obj FROM jobs WHERE id IN ({marks})", chunk):
+                if r["settled"] and r["obj"]:
+                    try:
+                        out[r["id"]] = json.loads(r["obj"])
+                        continue
+                    except ValueError:
+                        pass
+                pending.append(r["id"])
+        if pending:
+            with self.tx() as db:
+                now = self.clock()
+                for job_id in pending:
+                    row = db.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
+                    if row is not None:
+                        out[job_id] = self._safe_catch_up(db, row, now)
+        return out
+
+    def list_jobs(
+        self, after: str | None, limit: int, metadata: dict[str, str] | None = None
+    ) -> tuple[list[dict], bool]:
+        """One page of jobs, newest first; only the jobs on the page are read (and caught up)."""
+        order = "ORDER BY created_real DESC, rowid DESC"
+        if metadata:
+            rows = self.db.execute(f"SELECT id, metadata FROM jobs WHERE metadata IS NOT NULL {order}")
+            ids = [r["id"] for r in rows if _metadata_matches(r["metadata"], metadata)]
+            if after:
+                ids = ids[ids.index(after) + 1 :] if after in ids else []
+            ids = ids[: limit + 1]
+        elif after:
+            anchor = self.db.execute("SELECT created_real, rowid FROM jobs WHERE id=?", (after,)).fetchone()
+            if anchor is None:
+                return [], False
+            rows = self.db.execute(
+                f"SELECT id FROM jobs WHERE created_real < ? OR (created_real = ? AND rowid < ?) {order} LIMIT ?",
+                (anchor[0], anchor[0], anchor[1], limit + 1),
+            )
+            ids = [r["id"] for r in rows]
+        else:
+            ids = [r["id"] for r in self.db.execute(f"SELECT id FROM jobs {order} LIMIT ?", (limit + 1,))]
+        page = ids[:limit]
+        objs = self.jobs(page)
+        return [objs[i] for i in page if i in objs], len(ids) > limit
+
+    def _safe_catch_up(self, db: sqlite3.Connection, row: sqlite3.Row, now: float) -> dict:
+        """Catch one job up; a row this code cannot read becomes a failed job, never an error."""
+        db.execute("SAVEPOINT job")
+        try:
+            obj = self._catch_up(db, row, now)
+        except Exception:
+            db.execute("ROLLBACK TO job")
+            db.execute("RELEASE job")
+            if row["id"] not in self._broken:
+                self._broken.add(row["id"])
+                log.exception("job %s: its saved state cannot be read", row["id"])
+            return _broken_job(row)
+        db.execute("RELEASE job")
+        return obj
+
+    def _catch_up(self, db: sqlite3.Connection, row: sqlite3.Row, now: float) -> dict:
+        """Inside a write transaction: write the events up to ``now``; keep the object once settled."""
+        job_id = row["id"]
+        plan = JobPlan(**json.loads(row["plan"]))
+        t = self._sim_t(row, now)
+        if t > row["emitted_t"]:
+            self._emit(db, row, plan, row["emitted_t"], t)
+            db.execute("UPDATE jobs SET emitted_t=? WHERE id=?", (t, job_id))
             row = db.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
-            if row is None:
-                return None
-            plan = JobPlan(**json.loads(row["plan"]))
-            now = self.clock()
-            t = self._sim_t(row, now)
-            if t > row["emitted_t"]:
-                self._emit(db, row, plan, row["emitted_t"], t)
-                db.execute("UPDATE jobs SET emitted_t=? WHERE id=?", (t, job_id))
-            row = db.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
-        return self._job_obj(row, plan, t, now)
+        obj = self._job_obj(row, plan, t, now)
+        if self._settled(row) and obj["status"] in TERMINAL:
+            db.execute(
+                "UPDATE jobs SET settled=1, obj=?, status=?, ft_model=? WHERE id=?",
+                (json.dumps(obj), obj["status"], obj["fine_tuned_model"], job_id),
+            )
+        return obj
 
     def _emit(self, db: sqlite3.Connection, row: sqlite3.Row, plan: JobPlan, t0: float, t1: float) -> None:
-        for ev in plan.events_between(t0, t1):
+        events = plan.events_between(t0, t1)
+        rows = []
+        for ev in events:
             created = self._real_time(row, ev.t)
-            self._insert_event(db, plan.job_id, created, ev.level, ev.message, ev.type, ev.data)
+            data = json.dumps(ev.data) if ev.data is not None else None
+            rows.append((new_id("ftevent-"), plan.job_id, created, ev.level, ev.message, ev.type, data))
             if ev.checkpoint_step is not None:
                 metrics = plan.metrics(ev.checkpoint_step)
                 metrics.pop("total_steps", None)
@@ -250,20 +554,26 @@ class Store:
             if ev.final:
                 result = None
                 if not plan.invalid_reason:
-                    result = self._write_results(db, plan, created)
+                    known = {e.data["step"]: e.data for e in events if e.type == "metrics" and e.data}
+                    result = self._write_results(db, plan, created, known)
                 db.execute("UPDATE jobs SET finished_at=?, result_file=? WHERE id=?", (created, result, plan.job_id))
+        db.executemany(
+            "INSERT INTO events (id, job_id, created_at, level, message, type, data) VALUES (?,?,?,?,?,?,?)", rows
+        )
 
-    def _write_results(self, db: sqlite3.Connection, plan: JobPlan, created: int) -> str:
+    def _write_results(self, db: sqlite3.Connection, plan: JobPlan, created: int, known: dict[int, dict]) -> str:
         file_id = new_id("file-")
         path = self.files_dir / file_id
-        path.write_text(plan.results_csv())
+        data = plan.results_csv(known).encode()
+        with private_open(path) as fh:
+            fh.write(data)
         db.execute(
             "INSERT INTO files VALUES (?,?,?,?,?,?,?)",
             (
                 file_id,
                 f"step_metrics_{plan.job_id}.csv",
                 "fine-tune-results",
-                path.stat().st_size,
+                len(data),
                 created,
                 "processed",
                 str(path),
@@ -312,24 +622,34 @@ class Store:
         if status == "failed":
             obj["error"] = {"code": "invalid_training_file", "message": plan.invalid_reason, "param": "training_file"}
         if status in ("running", "queued", "validating_files"):
-            remaining = max(0.0, plan.end_t - t) / row["speed"]
+            remaining = max(0.0, plan.end_t - t) / self._speed(row)
             obj["estimated_finish"] = int(now + remaining)
         else:
             obj["estimated_finish"] = None
         return obj
 
     def job_plan(self, job_id: str) -> JobPlan | None:
-        row = self._row(job_id)
-        return JobPlan(**json.loads(row["plan"])) if row else None
+        row = self.db.execute("SELECT plan FROM jobs WHERE id=?", (job_id,)).fetchone()
+        if row is None:
+            return None
+        try:
+            return JobPlan(**json.loads(row["plan"]))
+        except (ValueError, TypeError):
+            return None
 
     def control(self, job_id: str, action: str) -> tuple[dict | None, str | None]:
-        """cancel / pause / resume; returns (job, error sentence)."""
-        job = self.advance(job_id)
-        if job is None:
-            return None, None
-        status = job["status"]
-        now = self.clock()
+        """cancel / pause / resume; returns (job, error sentence).
+
+        The status is read inside the same write transaction that acts on it, so two
+        processes can never both cancel, or pause a job that has just ended.
+        """
         with self.tx() as db:
+            row = db.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
+            if row is None:
+                return None, None
+            now = self.clock()
+            job = self._catch_up(db, row, now)  # events up to now are written before the action's
+            status = job["status"]
             row = db.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
             if action == "cancel":
                 if status in TERMINAL:
@@ -340,7 +660,7 @@ class Store:
                         "UPDATE jobs SET paused_total=paused_total+?, paused_at=NULL WHERE id=?",
                         (now - row["paused_at"], job_id),
                     )
-                db.execute("UPDATE jobs SET cancelled_t=? WHERE id=?", (t, job_id))
+                db.execute("UPDATE jobs SET cancelled_t=?, emitted_t=MAX(emitted_t, ?) WHERE id=?", (t, t, job_id))
                 self._insert_event(db, job_id, int(now), "info", "Fine-tuning job cancelled", "message", None)
             elif action == "pause":
                 if status != "running":
@@ -355,7 +675,10 @@ class Store:
                     (now - row["paused_at"], job_id),
                 )
                 self._insert_event(db, job_id, int(now), "info", "Fine-tuning job resumed", "message", None)
-        return self.advance(job_id), None
+            else:
+                return job, f"Unknown action {action!r}."
+            row = db.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
+            return self._catch_up(db, row, now), None
 
     # -- events and checkpoints ----------------------------------------------------------
     def events(self, job_id: str, after: str | None, limit: int) -> tuple[list[dict], bool]:
@@ -399,20 +722,101 @@ class Store:
 
     # -- models --------------------------------------------------------------------------
     def trained_models(self) -> list[tuple[str, int, str]]:
-        """(model id, created, job id) of fine-tuned models and checkpoints that exist now."""
-        out: list[tuple[str, int, str]] = []
+        """(model id, created, job id) of fine-tuned models and checkpoints that exist now.
+
+        Nothing is written and no job is advanced: ended jobs are a plain query, and for the
+        others (running, or finished but not read yet) the plan tells which models exist by now.
+        """
         deleted = {r["id"] for r in self.db.execute("SELECT id FROM deleted_models")}
-        for job_id in self.job_ids():
-            job = self.advance(job_id)
-            if job and job["status"] == "succeeded" and job["fine_tuned_model"] not in deleted:
-                out.append((job["fine_tuned_model"], job["finished_at"] or 0, job_id))
+        out: list[tuple[str, int, str]] = []
+        rows = self.db.execute(
+            "SELECT id, ft_model, finished_at FROM jobs WHERE settled=1 AND status='succeeded' "
+            "ORDER BY created_real DESC, rowid DESC"
+        )
+        for r in rows:
+            if r["ft_model"]:
+                out.append((r["ft_model"], r["finished_at"] or 0, r["id"]))
+        now = self.clock()
+        peeked: list[tuple[str, int, str]] = []
+        for row in self.db.execute("SELECT * FROM jobs WHERE settled=0 ORDER BY created_real DESC, rowid DESC"):
+            peeked += self._peek_models(row, now)
+        out += [m for m in peeked if ":ckpt-step-" not in m[0]]
         for r in self.db.execute("SELECT model, created_at, job_id FROM checkpoints ORDER BY created_at DESC"):
-            if r["model"] not in deleted:
-                out.append((r["model"], r["created_at"], r["job_id"]))
-        return out
+            out.append((r["model"], r["created_at"], r["job_id"]))
+        out += [m for m in peeked if ":ckpt-step-" in m[0]]
+        seen: set[str] = set()
+        unique = []
+        for model, created, job_id in out:
+            if model not in deleted and model not in seen:
+                seen.add(model)
+                unique.append((model, created, job_id))
+        return unique
+
+    def _peek_models(self, row: sqlite3.Row, now: float) -> list[tuple[str, int, str]]:
+        """The models a job that has not ended in the database has made by ``now`` (read-only)."""
+        try:
+            plan = JobPlan(**json.loads(row["plan"]))
+            t = self._sim_t(row, now)
+            out = [
+                (plan.checkpoint_model(step), self._real_time(row, plan.checkpoint_t(step)), row["id"])
+                for step in plan.checkpoint_steps()
+                if plan.checkpoint_t(step) <= t and not plan.invalid_reason
+            ]
+            if row["cancelled_t"] is None and plan.status_at(t) == "succeeded":
+                out.insert(0, (plan.fine_tuned_model, self._real_time(row, plan.end_t), row["id"]))
+            return out
+        except Exception:
+            if row["id"] not in self._broken:
+                self._broken.add(row["id"])
+                log.exception("job %s: its saved state cannot be read", row["id"])
+            return []
 
     def delete_model(self, model: str) -> None:
         self.db.execute("INSERT OR IGNORE INTO deleted_models VALUES (?)", (model,))
+
+
+def _metadata_matches(raw: str | None, wanted: dict[str, str]) -> bool:
+    try:
+        meta = json.loads(raw) if raw else {}
+    except ValueError:
+        return False
+    return isinstance(meta, dict) and all(meta.get(k) == v for k, v in wanted.items())
+
+
+def _broken_job(row: sqlite3.Row) -> dict:
+    """A job whose saved state cannot be read, shown as failed (with what the row still tells)."""
+    try:
+        static = json.loads(row["static"])
+    except (ValueError, TypeError):
+        static = {}
+    obj = {k: v for k, v in static.items() if not k.startswith("_")} if isinstance(static, dict) else {}
+    obj.pop("hyperparameters_requested", None)
+    for key, default in (
+        ("created_at", 0),
+        ("model", "unknown"),
+        ("training_file", ""),
+        ("validation_file", None),
+        ("hyperparameters", {}),
+        ("seed", 0),
+        ("organization_id", "org-sandbox"),
+    ):
+        obj.setdefault(key, default)
+    obj.update(
+        id=row["id"],
+        object="fine_tuning.job",
+        status="failed",
+        finished_at=None,
+        fine_tuned_model=None,
+        result_files=[],
+        trained_tokens=None,
+        estimated_finish=None,
+        error={
+            "code": "sandbox_state_damaged",
+            "message": "The sandbox cannot read this job's saved state.",
+            "param": None,
+        },
+    )
+    return obj
 
 
 def _file_obj(row: sqlite3.Row) -> dict:

@@ -129,8 +129,9 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
 
     @work(exclusive=True, group="provider")
     async def _connect(self) -> None:
-        # Imported here: the SDK and the sandbox server are heavy and not needed for the first frame.
-        from ftui.provider.client import open_provider
+        # Imported here: the SDK is heavy and not needed for the first frame. The sandbox, when it is
+        # the provider, runs on a thread of its own: nothing it does can delay this loop.
+        from ftui.connect import open_provider
         from ftui.provider.errors import describe
 
         try:

@@ -245,7 +245,7 @@ async def test_sandbox_provider_is_named_in_the_top_bar(sample_copy) -> None:
         await wait_for(lambda: app.provider is not None, timeout=15)
         await pilot.pause(0.1)
         assert "sandbox (local)" in shown(app, "#topbar")
-        assert app.provider.sandbox is not None
+        assert app.provider.local_server is not None
 
 
 async def test_example_view_formats_tools_weights_and_images(sample_copy) -> None:

@@ -166,7 +166,9 @@ async def test_injected_faults_still_show_every_event_once(sample_copy, tmp_path
         await wait_for(lambda: tab.traces[job_id].complete, timeout=60)
         trace = tab.traces[job_id]
         monkeypatch.delenv("FTUI_SANDBOX_FAULTS")
-        app.provider.sandbox.faults.rate = {}  # type: ignore[union-attr]
+        from ftui.sandbox.faults import Faults
+
+        app.provider.local_server.server.faults = Faults(None)  # type: ignore[union-attr]
         expected = [e.id async for e in app.provider.client.fine_tuning.jobs.list_events(job_id, limit=100)]
         assert sorted(trace.event_ids) == sorted(expected)
         assert len(trace.lines) == len(expected)  # every event once

@@ -1,0 +1,92 @@
+"""The one place that picks the provider, and starts the built-in sandbox when it is the one.
+
+    provider = await open_provider(profile_name, base_url, settings)
+    ...
+    await provider.close()          # also stops the sandbox, if this started one
+
+With no credentials the sandbox runs on a thread of its own (``ftui.sandbox.embedded``), so
+nothing it does can delay the caller's event loop; its log goes to
+``<data dir>/sandbox.log``, never to the terminal. Every way it can fail to start (a data
+dir that is a file or read-only, a damaged or locked database, a malformed
+``$FTUI_SANDBOX_FAULTS``) is a ConfigError with one sentence naming the path or setting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ftui.config import ConfigError, Settings, config_path, load_settings, resolve_profile
+from ftui.provider.client import Provider, connect_profile
+
+if TYPE_CHECKING:
+    from ftui.sandbox.embedded import EmbeddedSandbox
+
+SANDBOX_API_KEY = "sandbox"
+
+
+async def open_provider(
+    profile_name: str | None = None,
+    base_url: str | None = None,
+    settings: Settings | None = None,
+    sandbox_dir: Path | None = None,
+) -> Provider:
+    """Resolve the profile and connect; with no credentials, start the sandbox on its own thread."""
+    settings = settings or load_settings()
+    profile = resolve_profile(settings, profile_name, base_url)
+    if profile.provider != "sandbox":
+        return connect_profile(profile)
+    from openai import AsyncOpenAI
+
+    starting = asyncio.ensure_future(asyncio.to_thread(start_sandbox, settings, sandbox_dir))
+    try:
+        sandbox = await asyncio.shield(starting)
+    except asyncio.CancelledError:  # the caller gave up (the app is closing): stop it once it is up
+        starting.add_done_callback(_stop_when_started)
+        raise
+    client = AsyncOpenAI(base_url=sandbox.base_url, api_key=SANDBOX_API_KEY, max_retries=2)
+    return Provider(profile, client, local_server=sandbox)
+
+
+def start_sandbox(settings: Settings, sandbox_dir: Path | None = None) -> EmbeddedSandbox:
+    """Start the embedded sandbox (blocking: call it in a worker thread); ConfigError if it cannot."""
+    # Imported here: aiohttp and the server are not needed until the sandbox is.
+    from ftui.sandbox.embedded import EmbeddedSandbox
+    from ftui.sandbox.faults import Faults, FaultSpecError
+    from ftui.sandbox.server import default_data_dir
+    from ftui.sandbox.store import SandboxStateError
+
+    try:
+        faults = Faults.from_env()
+    except FaultSpecError as exc:
+        raise ConfigError(f"{exc}.") from exc
+    from_config = sandbox_dir is None and bool(settings.sandbox.data_dir)
+    if sandbox_dir is not None:
+        data = Path(sandbox_dir)
+    elif settings.sandbox.data_dir:
+        data = Path(settings.sandbox.data_dir).expanduser()
+    else:
+        data = default_data_dir()
+    where = f" (the dir is [sandbox] data_dir in {config_path()})" if from_config else ""
+    sandbox = EmbeddedSandbox(data, speed=settings.sandbox.speed, faults=faults)
+    try:
+        sandbox.start()
+    except SandboxStateError as exc:
+        raise ConfigError(f"{str(exc).rstrip('.')}{where}.") from exc
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    except OSError as exc:
+        raise ConfigError(f"The sandbox cannot listen on 127.0.0.1: {exc.strerror or exc}.") from exc
+    return sandbox
+
+
+def _stop_when_started(task: asyncio.Future) -> None:
+    if task.cancelled() or task.exception() is not None:
+        return
+    with contextlib.suppress(Exception):
+        task.result().stop(wait=False)
+
+
+__all__ = ["open_provider", "start_sandbox"]

@@ -1,0 +1,106 @@
+"""Where the sandbox's log goes: a size-capped file in its data dir, never the user's terminal.
+
+While the sandbox runs inside ftui, its logger (``ftui.sandbox``) and aiohttp's loggers write
+to ``<data_dir>/sandbox.log`` (0600, rotated at 1 MB, one old file kept) and nowhere else:
+no traceback ever lands on the TUI's screen or in a CLI command's output. The standalone
+``ftui sandbox serve`` also prints each warning or error as one line on stderr.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+LOG_NAME = "sandbox.log"
+MAX_BYTES = 1 << 20
+BACKUPS = 1
+LOGGERS = ("ftui.sandbox", "aiohttp")
+
+_lock = threading.Lock()
+_attached: dict[str, list[logging.Handler]] = {name: [] for name in LOGGERS}
+_saved: dict[str, tuple[bool, int]] = {}
+
+
+class PrivateRotatingFileHandler(RotatingFileHandler):
+    """A rotating log file that only its owner can read (0600), also after a rotation."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        return open(
+            self.baseFilename,
+            self.mode,
+            encoding=self.encoding,
+            errors=self.errors,
+            opener=lambda path, flags: os.open(path, flags, 0o600),
+        )
+
+
+class OneLineFormatter(logging.Formatter):
+    """``ftui sandbox: message: ValueError: detail``, never a traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = record.getMessage()
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None:
+            text += f": {type(exc).__name__}: {exc}"
+        return "ftui sandbox: " + " ".join(text.split())
+
+
+def log_path(data_dir: Path) -> Path:
+    return Path(data_dir) / LOG_NAME
+
+
+def attach(data_dir: Path, *, stderr: bool = False) -> Callable[[], None]:
+    """Send the sandbox's logging to its file (and, with ``stderr``, one line per problem).
+
+    While attached the loggers do not propagate, so nothing reaches Python's last-resort
+    handler (which prints tracebacks on stderr). Returns the function that undoes it.
+    """
+    handlers: list[logging.Handler] = []
+    path = log_path(data_dir)
+    try:
+        file_handler: logging.Handler = PrivateRotatingFileHandler(
+            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
+        )
+        file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"))
+    except OSError:
+        file_handler = logging.NullHandler()  # still silent on the terminal
+    handlers.append(file_handler)
+    if stderr:
+        console = logging.StreamHandler()
+        console.setLevel(logging.WARNING)
+        console.setFormatter(OneLineFormatter())
+        handlers.append(console)
+    with _lock:
+        for name in LOGGERS:
+            logger = logging.getLogger(name)
+            if not _attached[name]:
+                _saved[name] = (logger.propagate, logger.level)
+                logger.propagate = False
+                if logger.level == logging.NOTSET or logger.level > logging.INFO:
+                    logger.setLevel(logging.INFO)
+            for h in handlers:
+                logger.addHandler(h)
+            _attached[name].extend(handlers)
+
+    def detach() -> None:
+        with _lock:
+            for name in LOGGERS:
+                logger = logging.getLogger(name)
+                for h in handlers:
+                    logger.removeHandler(h)
+                    if h in _attached[name]:
+                        _attached[name].remove(h)
+                if not _attached[name] and name in _saved:
+                    logger.propagate, level = _saved.pop(name)
+                    logger.setLevel(level)
+        for h in handlers:
+            h.close()
+
+    return detach
+
+
+__all__ = ["LOG_NAME", "OneLineFormatter", "attach", "log_path"]
