@@ -37,7 +37,7 @@ def list_rows(app: FtuiApp) -> list[str]:
 
 async def test_opens_file_shows_rows_counts_and_the_first_example(sample_copy) -> None:
     app = FtuiApp(sample_copy(), connect=False)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24)):
         await wait_validated(app)
         await wait_for(lambda: "✗ 17" in shown(app, "#topbar"))
         top = shown(app, "#topbar")
