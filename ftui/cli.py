@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--speed", type=float, default=1.0, help="simulated time per real second")
     serve.add_argument("--faults", help="e.g. 429=0.2,500=0.1,drop=0.05,slow=0.1:2.0,seed=7")
     serve.add_argument("--api-key-env", help="require the key held in this environment variable")
+    serve.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)  # stop when this process is gone
     serve.add_argument(
         "--insecure",
         action="store_true",
@@ -75,7 +76,16 @@ def _main(argv: Sequence[str] | None = None) -> int:
     if args.command == "sandbox":
         from ftui.commands.sandbox import serve
 
-        return serve(args.host, args.port, args.data_dir, args.speed, args.faults, args.api_key_env, args.insecure)
+        return serve(
+            args.host,
+            args.port,
+            args.data_dir,
+            args.speed,
+            args.faults,
+            args.api_key_env,
+            args.insecure,
+            parent_pid=args.parent_pid,
+        )
     if hasattr(args, "handler"):
         from ftui.commands.api import run as run_api
 

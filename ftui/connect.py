@@ -22,6 +22,7 @@ from ftui.config import ConfigError, Settings, config_path, load_settings, resol
 from ftui.provider.client import Provider, connect_profile
 
 if TYPE_CHECKING:
+    from ftui.sandbox.child import ChildSandbox
     from ftui.sandbox.embedded import EmbeddedSandbox
 
 SANDBOX_API_KEY = "sandbox"
@@ -32,21 +33,26 @@ async def open_provider(
     base_url: str | None = None,
     settings: Settings | None = None,
     sandbox_dir: Path | None = None,
+    *,
+    isolate: bool = False,
 ) -> Provider:
-    """Resolve the profile and connect; with no credentials, start the sandbox on its own thread."""
+    """Resolve the profile and connect; with no credentials, start the sandbox on its own thread
+    (``isolate``: in a child process, so not even the interpreter lock is shared; the TUI does)."""
     settings = settings or load_settings()
     profile = resolve_profile(settings, profile_name, base_url)
     if profile.provider != "sandbox":
-        return connect_profile(profile)
+        return await asyncio.to_thread(connect_profile, profile)
     from openai import AsyncOpenAI
 
-    starting = asyncio.ensure_future(asyncio.to_thread(start_sandbox, settings, sandbox_dir))
+    start = start_child_sandbox if isolate else start_sandbox
+    starting = asyncio.ensure_future(asyncio.to_thread(start, settings, sandbox_dir))
     try:
         sandbox = await asyncio.shield(starting)
     except asyncio.CancelledError:  # the caller gave up (the app is closing): stop it once it is up
         starting.add_done_callback(_stop_when_started)
         raise
-    client = AsyncOpenAI(base_url=sandbox.base_url, api_key=SANDBOX_API_KEY, max_retries=2)
+    # Building the client loads the CA bundle (tens of ms): off the caller's loop.
+    client = await asyncio.to_thread(AsyncOpenAI, base_url=sandbox.base_url, api_key=SANDBOX_API_KEY, max_retries=2)
     return Provider(profile, client, local_server=sandbox)
 
 
@@ -82,6 +88,27 @@ def start_sandbox(settings: Settings, sandbox_dir: Path | None = None) -> Embedd
     return sandbox
 
 
+def start_child_sandbox(settings: Settings, sandbox_dir: Path | None = None) -> ChildSandbox:
+    """Start the sandbox in a child process (blocking: call it in a worker thread)."""
+    from ftui.sandbox.child import ChildSandbox, SandboxStartError
+    from ftui.sandbox.server import default_data_dir
+
+    if sandbox_dir is not None:
+        data = Path(sandbox_dir)
+    elif settings.sandbox.data_dir:
+        data = Path(settings.sandbox.data_dir).expanduser()
+    else:
+        data = default_data_dir()
+    sandbox = ChildSandbox(data, speed=settings.sandbox.speed)
+    try:
+        sandbox.start()
+    except SandboxStartError as exc:
+        raise ConfigError(f"The sandbox could not start: {str(exc).rstrip('.')}.") from exc
+    except OSError as exc:
+        raise ConfigError(f"The sandbox could not start: {exc.strerror or exc}.") from exc
+    return sandbox
+
+
 def _stop_when_started(task: asyncio.Future) -> None:
     if task.cancelled() or task.exception() is not None:
         return
@@ -89,4 +116,4 @@ def _stop_when_started(task: asyncio.Future) -> None:
         task.result().stop(wait=False)
 
 
-__all__ = ["open_provider", "start_sandbox"]
+__all__ = ["open_provider", "start_child_sandbox", "start_sandbox"]

@@ -23,6 +23,8 @@ def serve(
     faults: str | None,
     api_key_env: str | None,
     insecure: bool = False,
+    *,
+    parent_pid: int | None = None,
 ) -> int:
     """Serve until a signal; every problem is one sentence on stderr and exit 2."""
     try:
@@ -63,7 +65,11 @@ def serve(
             loop.add_signal_handler(sig, stop.set)
         print(f"ftui sandbox listening on {url}", flush=True)
         print(f"state in {data}; log in {logs.log_path(data)}; speed x{speed:g}; Ctrl+C stops it", flush=True)
+        if parent_pid is not None:  # embedded in the TUI: stop with it, however it ends
+            watch = asyncio.ensure_future(_stop_when_orphaned(parent_pid, stop))
         await stop.wait()
+        if parent_pid is not None:
+            watch.cancel()
         await server.stop()
 
     try:
@@ -76,3 +82,10 @@ def serve(
     finally:
         detach()
     return 0
+
+
+async def _stop_when_orphaned(parent_pid: int, stop: asyncio.Event) -> None:
+    """Set ``stop`` once the process that started us is gone (we are re-parented)."""
+    while os.getppid() == parent_pid:
+        await asyncio.sleep(0.5)
+    stop.set()

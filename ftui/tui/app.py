@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -21,10 +23,13 @@ from ftui.tui.data.open_file import OpenFileScreen
 from ftui.tui.data.tab import DataTab
 from ftui.tui.jobs.messages import OpenInChat
 from ftui.tui.jobs.tab import JobsTab
+from ftui.tui.keys import enable_alt_digits
 
 if TYPE_CHECKING:
     from ftui.provider.client import Provider
     from ftui.tui.jobs.new_job import NewJob
+
+enable_alt_digits()
 
 PLACEHOLDERS = {
     "files": "Files: the uploaded-file browser is coming.\nMeanwhile: `ftui files list`, `ftui files upload FILE`.",
@@ -129,13 +134,15 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
 
     @work(exclusive=True, group="provider")
     async def _connect(self) -> None:
-        # Imported here: the SDK is heavy and not needed for the first frame. The sandbox, when it is
-        # the provider, runs on a thread of its own: nothing it does can delay this loop.
+        # The SDK is heavy (about half a second of imports): import it on a thread, not on this
+        # loop, so keys pressed meanwhile are answered. The sandbox, when it is the provider, runs
+        # in a child process: nothing it does can delay this loop.
+        await asyncio.to_thread(importlib.import_module, "ftui.connect")
         from ftui.connect import open_provider
         from ftui.provider.errors import describe
 
         try:
-            self.provider = await open_provider(self.profile_name, self.base_url, self.settings)
+            self.provider = await open_provider(self.profile_name, self.base_url, self.settings, isolate=True)
         except ConfigError as exc:
             self.provider_label = "not connected"
             self.notify(reason := str(exc), title="Provider", severity="error", timeout=10, markup=False)
