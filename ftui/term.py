@@ -23,6 +23,9 @@ class Style:
 
 
 def fail(message: str, code: int = 2) -> int:
-    """Print one clear sentence to stderr and return the exit code."""
-    print(f"ftui: {message}", file=sys.stderr)
+    """Print one clear sentence to stderr and return the exit code (control characters in it,
+    say from a server's error body or a file name, are shown escaped, never obeyed)."""
+    from ftui.textsafe import safe
+
+    print(f"ftui: {safe(message)}", file=sys.stderr)
     return code

@@ -13,6 +13,7 @@ from ftui.data.findings import ERROR_CODES, WARNING_CODES, Finding
 from ftui.data.stats import Dist
 from ftui.data.validate import DatasetReadError, Report, validate_file
 from ftui.term import Style, fail
+from ftui.textsafe import safe
 
 SHOWN_PER_CODE = 5
 _STAT_LABELS = {
@@ -59,7 +60,7 @@ def render_text(report: Report, out: TextIO) -> None:
     s = Style(out)
     info = report.model_info
     w = out.write
-    w(s(report.path, "bold") + "\n")
+    w(s(safe(report.path, one_line=True), "bold") + "\n")
     fmt = report.format or "no parsable examples"
     w(
         f"{fmt} · {report.examples:,} example{'s' if report.examples != 1 else ''} · "
@@ -134,8 +135,8 @@ def _render_group(findings: list[Finding], names: dict[str, str], colour: str, s
         out.write(f"  {s(code, colour)} ×{len(items)}{where}\n")
         for f in items[:SHOWN_PER_CODE]:
             loc = f"line {f.line}" if f.line is not None else "file"
-            field = f" [{f.field}]" if f.field else ""
-            text = f"{loc}{field}: {f.message}"
+            field = f" [{safe(f.field, one_line=True)}]" if f.field else ""
+            text = f"{loc}{field}: {safe(f.message, one_line=True)}"
             if width:  # on a terminal: wrap with a hanging indent instead of breaking words at the edge
                 lines = textwrap.wrap(text, width=width - 6, subsequent_indent="  ", break_long_words=False)
             else:

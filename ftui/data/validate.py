@@ -12,6 +12,7 @@ import gc
 import hashlib
 import multiprocessing
 import os
+import stat
 import threading
 from array import array
 from collections import Counter
@@ -35,7 +36,11 @@ Progress = Callable[[int, int], None]
 
 
 class DatasetReadError(Exception):
-    """The file cannot be read at all (missing, a directory, no permission)."""
+    """The file cannot be read at all (missing, a directory, no permission, not a regular file)."""
+
+
+class DatasetChanged(DatasetReadError):
+    """The file changed (shrank) while it was being read."""
 
 
 @dataclass(slots=True)
@@ -130,6 +135,8 @@ def iter_range(path: str | os.PathLike[str], start: int, end: int, block: int = 
             for raw in lines:
                 n += 1
                 yield n, raw[:-1] if raw.endswith(b"\r") else raw
+        if remaining > 0:
+            raise DatasetChanged(f"{path} changed while it was being read (it is shorter now); check it again.")
         if carry:
             yield n + 1, carry[:-1] if carry.endswith(b"\r") else carry
 
@@ -307,17 +314,32 @@ def merge(path: str, model_name: str, model: ModelInfo, chunks: list[ChunkResult
 
 
 def check_readable(path: str | os.PathLike[str]) -> Path:
-    """Raise DatasetReadError with one clear sentence unless ``path`` is a readable file."""
+    """Raise DatasetReadError with one clear sentence unless ``path`` is a readable regular file.
+
+    FIFOs, devices (``/dev/zero``) and files whose size says nothing (``/proc``) are refused
+    before anything is read from them, so validation can never hang or run forever.
+    """
     p = Path(path)
-    if not p.exists():
-        raise DatasetReadError(f"{p}: no such file.")
-    if p.is_dir():
-        raise DatasetReadError(f"{p} is a directory, not a JSONL file.")
     try:
-        with open(p, "rb") as fh:
-            fh.read(1)
+        st = p.stat()
+    except FileNotFoundError:
+        raise DatasetReadError(f"{p}: no such file.") from None
     except OSError as exc:
         raise DatasetReadError(f"{p} cannot be read: {exc.strerror or exc}.") from exc
+    if stat.S_ISDIR(st.st_mode):
+        raise DatasetReadError(f"{p} is a directory, not a JSONL file.")
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else "a device or special file"
+        raise DatasetReadError(f"{p} is {kind}, not a regular file; save the data to a file and check that.")
+    try:
+        with open(p, "rb") as fh:
+            first = fh.read(1)
+    except OSError as exc:
+        raise DatasetReadError(f"{p} cannot be read: {exc.strerror or exc}.") from exc
+    if st.st_size == 0 and first:
+        raise DatasetReadError(
+            f"{p} says it is empty but has content (a /proc or /sys file?); copy it to a regular file first."
+        )
     return p
 
 
