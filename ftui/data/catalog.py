@@ -26,6 +26,11 @@ class ModelInfo:
     shutdown_date: str | None = None
     training_per_hour: float | None = None
     known: bool = True
+    formats: tuple[str, ...] | None = None  # training formats it accepts (None: not known, any)
+
+    def accepts(self, fmt: str) -> bool:
+        """True when the model can train on a file in ``fmt`` (chat, dpo, rft, completion)."""
+        return self.formats is None or fmt in self.formats
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +99,7 @@ def _parse(data: dict) -> Catalog:
             output_price=row.get("output"),
             shutdown_date=row.get("shutdown_date"),
             training_per_hour=row.get("training_per_hour"),
+            formats=tuple(row["formats"]) if "formats" in row else None,
         )
         for alias in row.get("aliases", []):
             aliases[alias] = name

@@ -32,6 +32,7 @@ ERROR_CODES: dict[str, str] = {
     "invalid_preference_pair": "A DPO preference pair is malformed",
     "missing_prompt_or_completion": "A legacy example lacks prompt or completion",
     "rft_last_message_not_user": "An RFT example does not end with a user message",
+    "format_not_supported": "The model cannot train on the file's format",
 }
 
 WARNING_CODES: dict[str, str] = {

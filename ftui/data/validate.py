@@ -29,6 +29,12 @@ from ftui.data.stats import Dist, Estimate, distribution, estimate
 from ftui.data.tokens import TokenCounter
 
 MIN_EXAMPLES = 10
+FORMAT_NAMES = {
+    "chat": "chat (messages)",
+    "dpo": "DPO (preference pairs)",
+    "rft": "RFT (reinforcement)",
+    "completion": "prompt/completion",
+}
 PARALLEL_THRESHOLD = 8 * 1024 * 1024
 _SYSTEM_MESSAGE_KEEP = 1000
 
@@ -277,6 +283,16 @@ def merge(path: str, model_name: str, model: ModelInfo, chunks: list[ChunkResult
                     f"The file mixes formats ({parts}; {minority}); a training file must use one format.",
                 )
             )
+    if majority is not None and not model.accepts(majority):
+        accepted = " or ".join(FORMAT_NAMES.get(f, f) for f in model.formats or ())
+        file_level.append(
+            Finding(
+                None,
+                "format_not_supported",
+                f"The file is in {FORMAT_NAMES.get(majority, majority)} format, which {model.name} cannot train on; "
+                f"it takes {accepted}.",
+            )
+        )
     if clean < MIN_EXAMPLES:
         have = (
             f"The file has {examples} example{'s' if examples != 1 else ''}"
