@@ -17,14 +17,20 @@ from ftui.data.validate import DatasetReadError, validate_file
 from ftui.provider.chat import ChatResult, stream_chat
 from ftui.provider.client import Provider
 from ftui.provider.errors import ProviderError, describe
-from ftui.provider.events import EventStream, metric_point
+from ftui.provider.events import EventStream, WatchGaveUp, metric_point
 from ftui.provider.files import upload_file
 from ftui.provider.jobs import JobRequest, create_job, list_jobs
 from ftui.term import Style, fail
+from ftui.textsafe import safe
 
 
 def _when(ts: int | None) -> str:
     return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S") if ts else "—"
+
+
+def print_safe(text: str) -> None:
+    """Print one line of text that may hold server or dataset text, control characters escaped."""
+    print(safe(text, one_line=True))
 
 
 def _dump(obj: Any) -> None:
@@ -85,7 +91,7 @@ async def files_upload(p: Provider, args: argparse.Namespace) -> int:
     if args.json:
         _dump(file)
     else:
-        print(f"{file.id}  {file.filename}  {file.bytes:,} bytes  {file.status}")
+        print(safe(f"{file.id}  {file.filename}  {file.bytes:,} bytes  {file.status}", one_line=True))
     return 0
 
 
@@ -98,7 +104,7 @@ async def files_list(p: Provider, args: argparse.Namespace) -> int:
     if not files:
         print("no files")
     for f in files:
-        print(f"{f.id}  {_when(f.created_at)}  {f.purpose:<18} {f.bytes:>12,}  {f.filename}")
+        print(safe(f"{f.id}  {_when(f.created_at)}  {f.purpose:<18} {f.bytes:>12,}  {f.filename}", one_line=True))
     return 0
 
 
@@ -111,7 +117,11 @@ async def jobs_list(p: Provider, args: argparse.Namespace) -> int:
     if not jobs:
         print("no jobs")
     for j in jobs:
-        print(f"{j.id}  {_when(j.created_at)}  {j.status:<16} {j.model:<28} {j.fine_tuned_model or ''}")
+        print(
+            safe(
+                f"{j.id}  {_when(j.created_at)}  {j.status:<16} {j.model:<28} {j.fine_tuned_model or ''}", one_line=True
+            )
+        )
     return 0
 
 
@@ -121,20 +131,22 @@ async def jobs_show(p: Provider, args: argparse.Namespace) -> int:
         _dump(job)
         return 0
     hp = job.hyperparameters
-    print(f"{job.id}  {job.status}")
-    print(f"  model            {job.model}")
-    print(f"  method           {job.method.type if job.method else 'supervised'}")
-    print(f"  training file    {job.training_file}")
-    print(f"  validation file  {job.validation_file or '—'}")
-    print(f"  hyperparameters  epochs {hp.n_epochs}, batch size {hp.batch_size}, lr x{hp.learning_rate_multiplier}")
-    print(f"  created          {_when(job.created_at)}")
-    print(f"  finished         {_when(job.finished_at)}")
+    print_safe(f"{job.id}  {job.status}")
+    print_safe(f"  model            {job.model}")
+    print_safe(f"  method           {job.method.type if job.method else 'supervised'}")
+    print_safe(f"  training file    {job.training_file}")
+    print_safe(f"  validation file  {job.validation_file or '—'}")
+    print_safe(
+        f"  hyperparameters  epochs {hp.n_epochs}, batch size {hp.batch_size}, lr x{hp.learning_rate_multiplier}"
+    )
+    print_safe(f"  created          {_when(job.created_at)}")
+    print_safe(f"  finished         {_when(job.finished_at)}")
     if job.estimated_finish and job.status not in ("succeeded", "failed", "cancelled"):
-        print(f"  estimated finish {_when(job.estimated_finish)}")
-    print(f"  fine-tuned model {job.fine_tuned_model or '—'}")
-    print(f"  trained tokens   {job.trained_tokens:,}" if job.trained_tokens else "  trained tokens   —")
+        print_safe(f"  estimated finish {_when(job.estimated_finish)}")
+    print_safe(f"  fine-tuned model {job.fine_tuned_model or '—'}")
+    print_safe(f"  trained tokens   {job.trained_tokens:,}" if job.trained_tokens else "  trained tokens   —")
     if job.error and job.error.message:
-        print(f"  error            {job.error.message}")
+        print_safe(f"  error            {job.error.message}")
     return 0
 
 
@@ -182,7 +194,7 @@ async def jobs_create(p: Provider, args: argparse.Namespace) -> int:
     if args.json:
         _dump(job)
     else:
-        print(f"{job.id}  {job.status}")
+        print_safe(f"{job.id}  {job.status}")
         print(f"follow it with: ftui jobs watch {job.id}", file=sys.stderr)
     return 0
 
@@ -194,7 +206,7 @@ async def jobs_control(p: Provider, args: argparse.Namespace) -> int:
     if args.json:
         _dump(job)
     else:
-        print(f"{job.id}  {job.status}")
+        print_safe(f"{job.id}  {job.status}")
     return 0
 
 
@@ -204,7 +216,7 @@ def format_event(event: Any) -> str:
     point = metric_point(event)
     if point is not None:
         return f"{when}  metric  " + point.summary("  ")
-    return f"{when}  {event.level:<6}  {event.message}"
+    return f"{when}  {safe(str(event.level), one_line=True):<6}  {safe(event.message or '', one_line=True)}"
 
 
 async def jobs_watch(p: Provider, args: argparse.Namespace) -> int:
@@ -213,14 +225,17 @@ async def jobs_watch(p: Provider, args: argparse.Namespace) -> int:
     def on_state(state: Any) -> None:
         nonlocal reconnecting
         if state.reconnecting and not reconnecting:
-            print(f"… {state.reconnecting}", file=sys.stderr, flush=True)
+            print(f"… {safe(state.reconnecting, one_line=True)}", file=sys.stderr, flush=True)
         reconnecting = bool(state.reconnecting)
 
-    stream = EventStream(p.client, args.id, on_state=on_state)
-    async for event in stream:
-        print(format_event(event), flush=True)
+    stream = EventStream(p.client, args.id, on_state=on_state, give_up_after=args.give_up_after or None)
+    try:
+        async for event in stream:
+            print(format_event(event), flush=True)
+    except WatchGaveUp as exc:
+        return fail(str(exc), 3)
     status = stream.state.job.status if stream.state.job else "unknown"
-    print(f"job {args.id} {status}", flush=True)
+    print(safe(f"job {args.id} {status}", one_line=True), flush=True)
     return 0 if status == "succeeded" else 1
 
 
@@ -231,10 +246,10 @@ async def _one_reply(p: Provider, model: str, prompt: str, system: str | None, o
     result = ChatResult(model=model)
     async for piece in stream_chat(p.client, p.chat_model(model), messages, result, temperature=None, max_tokens=None):
         if out is None:
-            sys.stdout.write(piece)
+            sys.stdout.write(safe(piece))
             sys.stdout.flush()
         else:
-            out.append(piece)
+            out.append(safe(piece))
     return result
 
 
@@ -257,7 +272,7 @@ async def chat(p: Provider, args: argparse.Namespace) -> int:
         _one_reply(p, args.compare, args.prompt, args.system, bufs[1]),
     )
     for result, buf in zip(results, bufs, strict=True):
-        print(f"── {result.model} ──")
+        print(f"── {safe(result.model, one_line=True)} ──")
         print("".join(buf))
         print(_numbers(result))
     return 0
@@ -274,9 +289,10 @@ async def models_list(p: Provider, args: argparse.Namespace) -> int:
         shutdown = getattr(m, "shutdown_date", None)
         extra = f"{m.owned_by}" + (f", shuts down {shutdown}" if shutdown else "")
         if width + len(extra) + 2 <= 80:
-            print(f"{m.id:<{width}}  {extra}")
+            print_safe(f"{m.id:<{width}}  {extra}")
         else:  # long fine-tune names: attributes on their own line, so nothing wraps mid-word
-            print(f"{m.id}\n    {extra}")
+            print_safe(f"{m.id}")
+            print_safe(f"    {extra}")
     return 0
 
 
@@ -326,6 +342,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     for name, help_text in (("watch", "print events as they happen until the job ends"),):
         p = jobs.add_parser(name, help=help_text)
         p.add_argument("id")
+        p.add_argument(
+            "--give-up-after",
+            type=float,
+            default=120.0,
+            metavar="SECONDS",
+            help="stop (exit 3) when the provider cannot be reached for this long (default 120; 0 never)",
+        )
         common(p, json_flag=False)
         p.set_defaults(handler=jobs_watch, action="Watching the job")
     for name in ("cancel", "pause", "resume"):

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 import openai
 
+from ftui.textsafe import safe
+
 _KEYLIKE = re.compile(r"\b(sk-[A-Za-z0-9_\-*]{4,}|[A-Fa-f0-9]{32})\b")
 
 
@@ -36,7 +38,7 @@ def _server_message(exc: openai.APIStatusError) -> str:
 def describe(exc: BaseException, action: str = "The request", secrets: tuple[str, ...] = ()) -> str:
     """One sentence for a person, e.g. ``Creating the job failed: ... (400).``"""
     if isinstance(exc, ProviderError):
-        return redact(str(exc), secrets)
+        return safe(redact(str(exc), secrets))
     if isinstance(exc, openai.APITimeoutError):
         text = f"{action} timed out; the provider did not answer in time. Try again."
     elif isinstance(exc, openai.APIConnectionError):
@@ -59,7 +61,7 @@ def describe(exc: BaseException, action: str = "The request", secrets: tuple[str
     text = text.rstrip()
     if not text.endswith((".", "!", "?")):
         text += "."
-    return redact(text, secrets)
+    return safe(redact(text, secrets))  # a server's words: control characters shown, never obeyed
 
 
 TRANSIENT = (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from openai import AsyncOpenAI
 from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
 
-from ftui.provider.errors import is_transient
+from ftui.provider.errors import ProviderError, is_transient
 from ftui.provider.jobs import TERMINAL_STATUSES
 
 _STEP_MESSAGE = re.compile(r"Step (\d+)(?:/(\d+))?: training loss=([0-9.eE+-]+)")
@@ -91,6 +92,13 @@ def metric_point(event: FineTuningJobEvent) -> MetricPoint | None:
     return None
 
 
+MAX_PAGES = 50  # pages fetched back in one poll at most
+
+
+class WatchGaveUp(ProviderError):
+    """The provider could not be reached for longer than ``give_up_after``."""
+
+
 @dataclass
 class StreamState:
     """What a watcher shows besides events: the job, and whether we are reconnecting."""
@@ -119,6 +127,10 @@ class EventStream:
         running_interval: float = 2.0,
         page_size: int = 100,
         on_state: Callable[[StreamState], None] | None = None,
+        give_up_after: float | None = None,
+        max_backoff: float = 30.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
         self.job_id = job_id
@@ -132,6 +144,12 @@ class EventStream:
         self._pending: list[FineTuningJobEvent] = []  # fetched newest first, not yet yielded
         self._cursor: str | None = None
         self._failures = 0
+        self._failing_since: float | None = None
+        self.backfilling = False  # a long history is being paged back over several polls
+        self.give_up_after = give_up_after
+        self.max_backoff = max_backoff
+        self._sleep = sleep
+        self._clock = clock
 
     def _notify(self) -> None:
         if self.on_state:
@@ -139,21 +157,37 @@ class EventStream:
 
     async def _new_events(self) -> list[FineTuningJobEvent]:
         """Events not yet seen, oldest first. Resumable: if a page request fails, the pages
-        already fetched and the ``after`` cursor are kept, and the next call carries on."""
-        while True:
+        already fetched and the ``after`` cursor are kept, and the next call carries on.
+
+        Never spins: paging back stops at an event already seen, at a page that brings nothing
+        new (a server that ignores ``after`` answers the same page again), at a cursor already
+        used, and after MAX_PAGES pages in one poll (the rest comes on the next poll)."""
+        fetched = {e.id for e in self._pending}
+        cursors: set[str] = set()
+        self.backfilling = False
+        for _ in range(MAX_PAGES):
             kwargs: dict[str, object] = {"limit": self.page_size}
             if self._cursor:
                 kwargs["after"] = self._cursor
+                cursors.add(self._cursor)
             page = await self.client.fine_tuning.jobs.list_events(self.job_id, **kwargs)
             done = not page.has_more or not page.data
+            added = 0
             for event in page.data:
                 if event.id in self.seen:
                     done = True
                     break
+                if event.id in fetched:
+                    continue
+                fetched.add(event.id)
                 self._pending.append(event)
-            if done:
+                added += 1
+            if done or not added or page.data[-1].id in cursors:
                 break
             self._cursor = page.data[-1].id
+        else:  # still paging back through a long history: carry on at the next poll
+            self.backfilling = True
+            return []
         fresh = list(reversed(self._pending))
         self._pending, self._cursor = [], None
         return fresh
@@ -161,10 +195,24 @@ class EventStream:
     async def _backoff(self, exc: BaseException) -> None:
         if not is_transient(exc):
             raise exc
+        now = self._clock()
+        if self._failing_since is None:
+            self._failing_since = now
+        failing = now - self._failing_since
+        if self.give_up_after is not None and failing >= self.give_up_after:
+            raise WatchGaveUp(
+                f"Could not reach the provider for {failing:.0f} s; stopped watching {self.job_id}. "
+                f"The job may still be running: ftui jobs show {self.job_id}"
+            ) from exc
         self._failures += 1
-        self.state.reconnecting = f"reconnecting (attempt {self._failures})"
+        delay = min(self.max_backoff, self.min_interval * 2 ** min(self._failures, 10))
+        self.state.reconnecting = f"reconnecting in {delay:.0f} s (attempt {self._failures})"
         self._notify()
-        await asyncio.sleep(min(self.max_interval, self.min_interval * 2 ** min(self._failures, 10)))
+        await self._sleep(delay)
+
+    def _recovered(self) -> None:
+        self._failures = 0
+        self._failing_since = None
 
     async def __aiter__(self) -> AsyncIterator[FineTuningJobEvent]:
         interval = self.min_interval
@@ -182,12 +230,13 @@ class EventStream:
             except Exception as exc:
                 await self._backoff(exc)
                 continue
-            self._failures = 0
+            self._recovered()
             self.state.reconnecting = None
             self.state.job = job
             self._notify()
             if job.status in TERMINAL_STATUSES:
-                # One more look after the end, in case the final events landed after our page.
+                # One more look after the end, in case the final events landed after our page
+                # (and to the end of a long history still being paged back).
                 try:
                     tail = await self._new_events()
                 except Exception as exc:
@@ -196,10 +245,13 @@ class EventStream:
                 for event in tail:
                     self.seen.add(event.id)
                     yield event
+                if self.backfilling:
+                    await self._sleep(self.min_interval)
+                    continue
                 return
-            if events:
+            if events or self.backfilling:
                 interval = self.min_interval
             else:
                 cap = self.running_interval if job.status == "running" else self.max_interval
                 interval = min(cap, interval * 1.5)
-            await asyncio.sleep(interval)
+            await self._sleep(interval)
