@@ -9,6 +9,14 @@ from collections.abc import Sequence
 from ftui import __version__
 
 SUBCOMMANDS = ("validate", "sandbox", "files", "jobs", "chat", "models")
+TUI_USAGE = """open the TUI:
+  ftui [FILE] [--profile NAME] [--base-url URL]
+      FILE          a JSONL dataset to open in the Data tab
+      --profile     a provider profile from config.toml (none: the built-in sandbox)
+      --base-url    an OpenAI-compatible server to use
+
+Each COMMAND has its own --help, e.g. `ftui jobs create --help`.
+Exit codes: 0 ok, 1 failed, 2 misuse or unreadable input, 3 provider unreachable, refused or unconfirmed."""
 
 
 def _validate_parser(sub: argparse._SubParsersAction) -> None:
@@ -22,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ftui",
         description="Fine-tune chat models from the terminal. Run without a subcommand to open the TUI.",
+        epilog=TUI_USAGE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"ftui {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ftui.api_facts import HYPERPARAMETERS, HyperparameterError, check_seed, check_suffix, epochs_word
 from ftui.config import ConfigError
 from ftui.connect import open_provider
 from ftui.data.validate import DatasetReadError, validate_file
@@ -19,7 +20,7 @@ from ftui.provider.client import Provider
 from ftui.provider.errors import ProviderError, describe
 from ftui.provider.events import EventStream, WatchGaveUp, metric_point
 from ftui.provider.files import upload_file
-from ftui.provider.jobs import JobRequest, create_job, list_jobs
+from ftui.provider.jobs import JobMayExist, JobRequest, create_job, list_jobs
 from ftui.term import Style, fail
 from ftui.textsafe import safe
 
@@ -55,13 +56,17 @@ def run(args: argparse.Namespace) -> int:
             if provider.local_server is not None and not getattr(args, "json", False):
                 print(Style(sys.stderr)("using the local sandbox (no credentials configured)", "dim"), file=sys.stderr)
             return await handler(provider, args)
+        except JobMayExist as exc:  # never "failed": a job may exist, and the sentence says how to check
+            return fail(str(exc), 3)
         except (ProviderError, ConfigError) as exc:
             return fail(str(exc), 1)
         except Exception as exc:
-            from openai import OpenAIError
+            import openai
 
-            if isinstance(exc, OpenAIError):
-                return fail(describe(exc, args.action, provider.secrets), 1)
+            if isinstance(exc, openai.OpenAIError):
+                # DESIGN: 3 = the provider could not be reached or refused (key, permission); 1 = it failed.
+                unreachable = (openai.APIConnectionError, openai.AuthenticationError, openai.PermissionDeniedError)
+                return fail(describe(exc, args.action, provider.secrets), 3 if isinstance(exc, unreachable) else 1)
             raise
         finally:
             await provider.close()
@@ -150,47 +155,119 @@ async def jobs_show(p: Provider, args: argparse.Namespace) -> int:
     return 0
 
 
+_HP_OPTIONS = (  # (option, attribute, api_facts key)
+    ("--epochs", "epochs", "n_epochs"),
+    ("--batch-size", "batch_size", "batch_size"),
+    ("--lr-multiplier", "lr_multiplier", "learning_rate_multiplier"),
+    ("--beta", "beta", "beta"),
+)
+
+
+def _as_option(option: str, exc: HyperparameterError) -> str:
+    """'Epochs: 0 is out of range; …' -> '--epochs: 0 is out of range; …'."""
+    text = str(exc)
+    return f"{option}: {text.split(': ', 1)[1] if ': ' in text else text}"
+
+
+def _method_problem(fmt: str | None, method: str) -> str | None:
+    """Why a file in ``fmt`` cannot train with ``method``, or None when it can."""
+    if fmt is None:
+        return None
+    if method == "dpo" and fmt != "dpo":
+        return f"the file is in {fmt} format, but DPO needs preference pairs"
+    if method == "supervised" and fmt == "dpo":
+        return "the file holds DPO preference pairs, but supervised fine-tuning needs chat examples; add --method dpo"
+    if method == "supervised" and fmt not in ("chat", "completion"):
+        return f"the file is in {fmt} format, but supervised fine-tuning needs chat examples"
+    return None
+
+
+def _checked_options(args: argparse.Namespace, azure: bool) -> tuple[dict[str, Any], str | None]:
+    """Every option checked locally: (values, None) or ({}, one sentence naming the option)."""
+    values: dict[str, Any] = {}
+    if args.beta is not None and args.method != "dpo":
+        return {}, "--beta: only DPO uses beta; add --method dpo or leave --beta out."
+    for option, attr, key in _HP_OPTIONS:
+        try:
+            values[key] = HYPERPARAMETERS[key].check(getattr(args, attr))
+        except HyperparameterError as exc:
+            return {}, _as_option(option, exc)
+    try:
+        values["suffix"] = check_suffix(args.suffix, azure=azure)
+    except HyperparameterError as exc:
+        return {}, _as_option("--suffix", exc)
+    try:
+        values["seed"] = check_seed(args.seed)
+    except HyperparameterError as exc:
+        return {}, _as_option("--seed", exc)
+    return values, None
+
+
+def _cost_line(path: Path, report: Any, epochs: int | str) -> str:
+    """'data.jsonl: 40 examples, 0 warnings, 2 epochs × 1,234 tokens = 2,468 training tokens, ~$0.01'."""
+    est = report.estimate
+    auto = epochs == "auto"
+    n = est.epochs if auto else int(epochs)
+    charged = n * est.billing_tokens
+    price = est.price_per_1m
+    if price is None:
+        cost = "unknown cost"
+    else:
+        usd = charged * price / 1_000_000
+        cost = f"~${usd:,.2f}" if usd >= 0.01 else f"~${usd:.4f}"
+    return (
+        f"{safe(path.name, one_line=True)}: {report.examples:,} examples, {len(report.warnings)} warnings, "
+        f"{epochs_word(n)}{' (auto)' if auto else ''} × {est.billing_tokens:,} tokens = "
+        f"{charged:,} training tokens, {cost}"
+    )
+
+
 async def jobs_create(p: Provider, args: argparse.Namespace) -> int:
+    azure = p.profile.provider == "azure"
+    values, problem = _checked_options(args, azure)
+    if problem:
+        return fail(f"{problem} Nothing was uploaded.")
+    # Every local file is checked before anything is uploaded.
+    local: dict[str, Path] = {}
     file_ids: dict[str, str | None] = {"training": None, "validation": None}
     for kind, value in (("training", args.training_file), ("validation", args.validation_file)):
         if value is None:
             continue
         path = Path(value)
-        if path.exists():
-            try:
-                report = await asyncio.to_thread(validate_file, path, args.model)
-            except DatasetReadError as exc:
-                return fail(str(exc))
-            if summary := report.error_summary():
-                return fail(
-                    f"{path} has {summary}. Run `ftui validate {path}` for all of them. Nothing was uploaded.", 1
-                )
-            if kind == "training" and not args.json:
-                est = report.estimate
-                cost = f"${est.cost_usd:,.2f}" if est.cost_usd is not None else "unknown cost"
-                print(
-                    f"{path.name}: {report.examples:,} examples, {len(report.warnings)} warnings, "
-                    f"~{est.charged_tokens:,} training tokens, {cost}",
-                    file=sys.stderr,
-                )
-            file = await upload_file(p.client, path)
-            file_ids[kind] = file.id
-        else:
-            file_ids[kind] = value
+        if not path.exists():
+            file_ids[kind] = value  # a file id already uploaded
+            continue
+        try:
+            report = await asyncio.to_thread(validate_file, path, args.model)
+        except DatasetReadError as exc:
+            return fail(str(exc))
+        shown = safe(str(path), one_line=True)
+        if summary := report.error_summary():
+            return fail(
+                f"{shown} has {safe(summary)}. Run `ftui validate {shown}` for all of them. Nothing was uploaded.", 1
+            )
+        if why := _method_problem(report.format, args.method):
+            return fail(f"--{kind}-file: {why}. Nothing was uploaded.")
+        if kind == "training" and not args.json:
+            print(_cost_line(path, report, values["n_epochs"]), file=sys.stderr)
+        local[kind] = path
+    for kind, path in local.items():
+        file = await upload_file(p.client, path)
+        file_ids[kind] = file.id
     assert file_ids["training"] is not None
     request = JobRequest(
         model=args.model,
         training_file=file_ids["training"],
         validation_file=file_ids["validation"],
         method=args.method,
-        n_epochs=args.epochs if args.epochs is not None else "auto",
-        batch_size=args.batch_size if args.batch_size is not None else "auto",
-        learning_rate_multiplier=args.lr_multiplier if args.lr_multiplier is not None else "auto",
-        beta=args.beta if args.beta is not None else "auto",
-        suffix=args.suffix,
-        seed=args.seed,
+        n_epochs=values["n_epochs"],
+        batch_size=values["batch_size"],
+        learning_rate_multiplier=values["learning_rate_multiplier"],
+        beta=values["beta"],
+        suffix=values["suffix"],
+        seed=values["seed"],
     )
-    job = await create_job(p.client, request)
+    job = await create_job(p.client, request, azure=azure)
     if args.json:
         _dump(job)
     else:
@@ -326,17 +403,35 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("id")
     common(p)
     p.set_defaults(handler=jobs_show, action="Fetching the job")
-    p = jobs.add_parser("create", help="validate, upload and start a job")
-    p.add_argument("--model", required=True)
-    p.add_argument("--training-file", required=True, help="a file id or a local JSONL path")
-    p.add_argument("--validation-file", help="a file id or a local JSONL path")
-    p.add_argument("--method", choices=["supervised", "dpo"], default="supervised")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr-multiplier", type=float)
-    p.add_argument("--beta", type=float, help="DPO beta in (0, 2]")
-    p.add_argument("--suffix")
-    p.add_argument("--seed", type=int)
+    p = jobs.add_parser(
+        "create",
+        help="validate, upload and start a job",
+        description="Check every option and each local file, then upload and start a fine-tuning job. "
+        "A refusal uploads nothing (exit 2). If the create request gets no clear answer and ftui "
+        "cannot find the job, it says the job MAY have been created and exits 3: check `ftui jobs list`.",
+    )
+    p.add_argument("--model", required=True, help="the base model, e.g. gpt-4o-mini (or a fine-tuned model)")
+    p.add_argument("--training-file", required=True, help="a file id or a local JSONL path (checked, then uploaded)")
+    p.add_argument("--validation-file", help="a file id or a local JSONL path (default: none)")
+    p.add_argument(
+        "--method",
+        choices=["supervised", "dpo"],
+        default="supervised",
+        help="supervised needs chat (or completion) examples, dpo needs preference pairs (default: supervised)",
+    )
+    p.add_argument("--epochs", type=str, metavar="N|auto", help="a whole number from 1 to 50, or auto (default: auto)")
+    p.add_argument(
+        "--batch-size", type=str, metavar="N|auto", help="a whole number from 1 to 256, or auto (default: auto)"
+    )
+    p.add_argument("--lr-multiplier", type=str, metavar="X|auto", help="a number above 0, or auto (default: auto)")
+    p.add_argument(
+        "--beta", type=str, metavar="X|auto", help="DPO only: a number above 0 and at most 2, or auto (default: auto)"
+    )
+    p.add_argument(
+        "--suffix",
+        help="added to the model name: up to 64 letters, digits, '.', '_' or '-' (18 on Azure; default: none)",
+    )
+    p.add_argument("--seed", type=str, metavar="N", help="a whole number from 0 to 2147483647 (default: random)")
     common(p)
     p.set_defaults(handler=jobs_create, action="Creating the job")
     for name, help_text in (("watch", "print events as they happen until the job ends"),):
