@@ -242,12 +242,12 @@ async def jobs_create(p: Provider, args: argparse.Namespace) -> int:
         except DatasetReadError as exc:
             return fail(str(exc))
         shown = safe(str(path), one_line=True)
+        if why := _method_problem(report.format, args.method):  # the options' fault first: exit 2
+            return fail(f"--{kind}-file: {why}. Nothing was uploaded.")
         if summary := report.error_summary():
             return fail(
                 f"{shown} has {safe(summary)}. Run `ftui validate {shown}` for all of them. Nothing was uploaded.", 1
             )
-        if why := _method_problem(report.format, args.method):
-            return fail(f"--{kind}-file: {why}. Nothing was uploaded.")
         if kind == "training" and not args.json:
             print(_cost_line(path, report, values["n_epochs"]), file=sys.stderr)
         local[kind] = path
