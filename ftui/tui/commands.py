@@ -6,6 +6,14 @@ from collections.abc import Callable
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
+
+from ftui.textsafe import safe
+
+
+def _plain(value: object) -> str:
+    """A server's or a dataset's value for the palette: escaped controls, and not markup."""
+    return escape(safe(value, one_line=True))
 
 
 class FtuiCommands(Provider):
@@ -48,7 +56,8 @@ class FtuiCommands(Provider):
         ]
         job = jobs.jobs.get(jobs.current or "")
         if job is not None:
-            name = f"{job.id} ({job.status})"
+            job_id = _plain(job.id)
+            name = f"{job_id} ({_plain(job.status)})"
             for action, label, words in (
                 ("cancel", "Cancel job", "stop it for good"),
                 ("pause", "Pause job", "stop training for now"),
@@ -56,12 +65,12 @@ class FtuiCommands(Provider):
             ):
                 if jobs.check_action("control", (action,)):
                     out.append(
-                        (f"{label} {job.id}", f"{name}: {words} (asks first)", partial(jobs.action_control, action))
+                        (f"{label} {job_id}", f"{name}: {words} (asks first)", partial(jobs.action_control, action))
                     )
             if job.result_files:
                 out.append(("Save results CSV…", f"{name}: write its results to a file", jobs.action_save_results))
             if job.fine_tuned_model:
-                out.append(("Chat with the fine-tuned model", job.fine_tuned_model, jobs.action_open_in_chat))
+                out.append(("Chat with the fine-tuned model", _plain(job.fine_tuned_model), jobs.action_open_in_chat))
         return out
 
     def _chat_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
@@ -75,7 +84,7 @@ class FtuiCommands(Provider):
             return run
 
         out: list[tuple[str, str, Callable[[], object]]] = [
-            ("Chat: pick the model…", f"Now {chat.models[0]}", in_chat(partial(chat.action_pick_model, 0))),
+            ("Chat: pick the model…", f"Now {_plain(chat.models[0])}", in_chat(partial(chat.action_pick_model, 0))),
             (
                 "Chat: compare with another model…",
                 "Send each message to two models",
