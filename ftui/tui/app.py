@@ -5,27 +5,43 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import itertools
+import os
+import signal
+import sys
+import threading
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from rich.cells import cell_len
+from rich.text import Text
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Static, TabbedContent, TabPane, Tabs
+from textual.css.query import NoMatches
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Static, TabbedContent, TabPane
 
 from ftui.config import ConfigError, Settings, load_settings
 from ftui.data.catalog import load_catalog
 from ftui.state import recent_files, remember_file
+from ftui.textsafe import safe
+from ftui.tui.app_messages import ProviderFailed
 from ftui.tui.chat.tab import ChatTab
 from ftui.tui.commands import FtuiCommands
 from ftui.tui.data.messages import DatasetStatus
 from ftui.tui.data.open_file import OpenFileScreen
-from ftui.tui.data.tab import DataTab
+from ftui.tui.data.tab import DataTab, Hint
 from ftui.tui.jobs.messages import OpenInChat
 from ftui.tui.jobs.tab import JobsTab
 from ftui.tui.keys import enable_alt_digits
+from ftui.tui.widgets.fit_footer import FitFooter
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from ftui.provider.client import Provider
     from ftui.tui.jobs.new_job import NewJob
 
@@ -34,6 +50,99 @@ enable_alt_digits()
 PLACEHOLDERS = {
     "files": "Files: the uploaded-file browser is coming.\nMeanwhile: `ftui files list`, `ftui files upload FILE`.",
 }
+EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)  # exit code 128 + the signal's number
+CLOSE_TIMEOUT = 2.0  # seconds closing the provider may take when the app exits
+EXIT_GRACE = 5.0  # seconds after a signal before ftui leaves no matter what
+THREAD_GRACE = 1.0  # seconds worker threads get to finish after the UI has gone
+DIALOG_SETTLE = 1.0  # at most this long, keys wait for a dialog that is still opening
+NO_PROVIDER_HINT = (
+    "Jobs and Chat need a provider: fix the profile (or start without --profile to use the"
+    " built-in sandbox), then restart ftui."
+)
+
+
+def shown(widget: Widget) -> bool:
+    """True when ``widget`` and every container around it are displayed."""
+    return all(node.display and node.visible for node in widget.ancestors_with_self if isinstance(node, Widget))
+
+
+def _fit(text: str, width: int, *, middle: bool = False) -> str:
+    """``text`` cut to ``width`` cells with an ellipsis (in the middle keeps a file's extension)."""
+    if cell_len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    if not middle:
+        while cell_len(text) > width - 1:
+            text = text[:-1]
+        return text + "…"
+    head, tail = text[: len(text) // 2], text[len(text) // 2 :]
+    while cell_len(head) + cell_len(tail) > width - 1:
+        if cell_len(head) >= cell_len(tail):
+            head = head[:-1]
+        else:
+            tail = tail[1:]
+    return head + "…" + tail
+
+
+def topbar_text(provider: str, file: str, counts: str, width: int) -> Text:
+    """The top bar in ``width`` cells: the counts always whole, the file name and the provider
+    shortened with an ellipsis when they do not all fit. Every part is shown as text, never markup."""
+    sep = " │ "
+    provider, file = safe(provider, one_line=True), safe(file, one_line=True)
+    fixed = cell_len("ftui") + 2 * cell_len(sep) + (cell_len(sep) + cell_len(counts) if counts else 0)
+    room = max(0, width - fixed)
+    if cell_len(provider) + cell_len(file) > room:
+        file_room = max(room - cell_len(provider), min(cell_len(file), max(room // 2, room - 24)))
+        file = _fit(file, file_room, middle=True)
+        provider = _fit(provider, max(0, room - cell_len(file)))
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append("ftui", style="bold")
+    text.append(sep + provider, style="red" if provider.startswith("not connected") else "")
+    text.append(sep + file)
+    if counts:
+        text.append(sep + counts)
+    return text
+
+
+class FtuiTabbedContent(TabbedContent):
+    """Tabs that a late focus message cannot switch back.
+
+    Focusing a widget posts a message that activates its tab; when a tab key is pressed before
+    that message is handled (e.g. `3` while the first screen is still coming up and the Data
+    tab focuses its list), the old message would switch back to Data with the focus left in Chat.
+    A tab is activated that way only while the focus is still inside it and was put there
+    after the last tab key.
+    """
+
+    def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
+        focused = self.screen.focused
+        app = self.app
+        stale = focused is None or event.tab_pane not in focused.ancestors
+        if stale or (isinstance(app, FtuiApp) and app.focus_predates_tab_choice()):
+            # The focus moved on since, or a tab was chosen after it was set: keep the tab.
+            event.prevent_default()  # (TabbedContent's own handler would switch)
+            event.stop()
+            if isinstance(app, FtuiApp):
+                app.call_after_refresh(app.ensure_focus)
+
+
+class TopBar(Static):
+    """One line: provider, file, counts; redrawn to fit whenever its width changes."""
+
+    def on_resize(self) -> None:
+        app = self.app
+        if isinstance(app, FtuiApp):
+            app._refresh_topbar()
+
+
+class MainScreen(Screen):
+    """The app's screen: whenever it is back on top (a dialog closed), the focus goes back into the open tab."""
+
+    def on_screen_resume(self) -> None:
+        app = self.app
+        if isinstance(app, FtuiApp):
+            app.call_after_refresh(app.ensure_focus)
 
 
 class FtuiApp(App[int]):
@@ -51,7 +160,8 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark,f1", "toggle_help", "Help", id="app.help"),
-        Binding("ctrl+o", "open_file", "Open", id="app.open"),
+        # priority: handled the moment it is read, so the keys typed after it reach the dialog
+        Binding("ctrl+o", "open_file", "Open", priority=True, id="app.open"),
         Binding("1", "show_tab('data')", "Data", show=False, id="app.tab.data"),
         Binding("alt+1", "show_tab('data')", "Data", show=False, priority=True, id="app.tab.data.alt"),
         Binding("2", "show_tab('jobs')", "Jobs", show=False, id="app.tab.jobs"),
@@ -70,6 +180,7 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
         base_url: str | None = None,
         settings: Settings | None = None,
         connect: bool = True,
+        handle_signals: bool = False,
     ) -> None:
         super().__init__()
         self.settings = settings or load_settings()
@@ -77,14 +188,27 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
         self.profile_name = profile
         self.base_url = base_url
         self.connect = connect
+        self.handle_signals = handle_signals  # run_app sets it: SIGTERM/SIGHUP/SIGINT end the app cleanly
         self.provider: Provider | None = None
+        self.provider_error: str | None = None  # why connecting failed, for any tab to show
         self.provider_label = "connecting…"
         self._file_label = "no file"
         self._counts = ""
+        self._exiting = False
+        self._watchdog: threading.Timer | None = None
+        self._held_keys: list[events.Key] = []
+        self._held_since = 0.0
+        self._pushed_at = 0.0
+        self._order = itertools.count(1)
+        self._focus_order = 0  # when the focus last moved / a tab was last chosen, in event order
+        self._tab_order = 0
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen(id="_default")
 
     def compose(self) -> ComposeResult:
-        yield Static(id="topbar")
-        with TabbedContent(initial="data", id="tabs"):
+        yield TopBar(id="topbar")
+        with FtuiTabbedContent(initial="data", id="tabs"):
             with TabPane("1 Data", id="data"):
                 yield DataTab(load_catalog().default_model, id="data-tab")
             with TabPane("2 Jobs", id="jobs"):
@@ -93,8 +217,8 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
                 yield ChatTab(id="chat-tab")
             for key, title in (("files", "4 Files"),):
                 with TabPane(title, id=key):
-                    yield Static(PLACEHOLDERS[key], classes="placeholder", markup=False)
-        yield Footer()
+                    yield Hint(PLACEHOLDERS[key], classes="placeholder", markup=False)
+        yield FitFooter()
 
     @property
     def data_tab(self) -> DataTab:
@@ -111,6 +235,9 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
     def on_mount(self) -> None:
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
+        if self.handle_signals:
+            self._install_signal_handlers()
+        self.watch(self.screen, "focused", self._focus_moved, init=False)
         self._refresh_topbar()
         if self.connect:
             self._connect()
@@ -123,8 +250,108 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
         if path is not None:
             self.open_path(path)
         else:
-            self.call_after_refresh(self.action_open_file)
+            self.action_open_file()  # now, so keys typed from the start go to it
 
+    # -- focus and keys ----------------------------------------------------------------------
+    def focus_predates_tab_choice(self) -> bool:
+        """True when a tab was chosen (a tab key) after the focus was last set."""
+        return self._focus_order < self._tab_order
+
+    def _focus_moved(self, widget: Widget | None) -> None:
+        self._focus_order = next(self._order)
+        if widget is None and not self._exiting:
+            self.call_after_refresh(self.ensure_focus)  # e.g. the focused pane was just hidden
+
+    def ensure_focus(self) -> None:
+        """Keys must always reach something: when nothing visible in the open tab has the focus
+        (a pane was hidden, a dialog closed, a tab switched by a late message), focus its default."""
+        if not self.is_running or self._exiting or not isinstance(self.screen, MainScreen):
+            return
+        tabs = self.screen.query(FtuiTabbedContent)
+        if not tabs:
+            return
+        pane = tabs.first().active_pane
+        focused = self.screen.focused
+        if focused is not None and shown(focused) and pane is not None and pane in focused.ancestors:
+            return
+        self._focus_tab(tabs.first().active)
+
+    def _focus_tab(self, tab: str) -> None:
+        if tab == "data":
+            self.data_tab.focus_default()
+        elif tab == "jobs":
+            self.jobs_tab.focus_default()
+        elif tab == "chat":
+            self.chat_tab.prompt.focus()
+        else:
+            self.query_one(f"#{tab} Hint", Hint).focus()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self) -> None:
+        self.call_after_refresh(self.ensure_focus)  # a click on a tab leaves the focus in the old one
+
+    def push_screen(self, *args: Any, **kwargs: Any) -> Any:
+        self._pushed_at = time.monotonic()
+        return super().push_screen(*args, **kwargs)
+
+    def _dialog_opening(self) -> bool:
+        """A dialog was just pushed and cannot take keys yet (not mounted, or nothing focused yet)."""
+        screen = self.screen
+        if isinstance(screen, MainScreen) or time.monotonic() - self._pushed_at > DIALOG_SETTLE:
+            return False
+        return not screen.is_mounted or screen.focused is None
+
+    async def on_event(self, event: events.Event) -> None:
+        # Keys typed right after e.g. ctrl+o, before the dialog is up, belong to the dialog: hold
+        # them (in order) until it can take them instead of letting them fall on nothing.
+        if isinstance(event, events.Key) and not event.is_forwarded and (self._held_keys or self._dialog_opening()):
+            if not self._held_keys:
+                self._held_since = time.monotonic()
+                self.set_timer(0.01, self._release_keys)
+            self._held_keys.append(event)
+            return
+        await super().on_event(event)
+
+    def _release_keys(self) -> None:
+        if self._dialog_opening() and time.monotonic() - self._held_since < DIALOG_SETTLE:
+            self.set_timer(0.01, self._release_keys)
+            return
+        held, self._held_keys = self._held_keys, []
+        for key in held:
+            replay = events.Key(key.key, key.character)
+            replay.set_sender(self)
+            self.post_message(replay)
+
+    # -- quitting --------------------------------------------------------------------------
+    async def action_quit(self) -> None:
+        self.shutdown(0)
+
+    def shutdown(self, code: int = 0) -> None:
+        """Leave now: stop the workers (a scan in a thread stops at its next chunk) and exit."""
+        self._exiting = True
+        self.workers.cancel_all()
+        self.exit(return_code=code)
+
+    def _install_signal_handlers(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in EXIT_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self._on_signal, sig)
+
+    def _on_signal(self, sig: int) -> None:
+        """SIGTERM, SIGHUP (the SSH connection dropped) or SIGINT: restore the terminal and exit
+        with 128 + the signal number. A second signal, or a shutdown stuck for EXIT_GRACE
+        seconds, ends the process at once."""
+        code = 128 + sig
+        if self.handle_signals:  # the real thing (run_app), not a test calling this
+            if self._exiting:
+                _leave_now(code)
+            self._watchdog = threading.Timer(EXIT_GRACE, _leave_now, args=(code,))
+            self._watchdog.daemon = True
+            self._watchdog.start()
+        self.shutdown(code)
+
+    # -- files and the provider -----------------------------------------------------------------
     def open_path(self, path: Path) -> None:
         self._file_label = str(path)
         self.data_tab.open(path)
@@ -144,39 +371,71 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
         try:
             self.provider = await open_provider(self.profile_name, self.base_url, self.settings, isolate=True)
         except ConfigError as exc:
-            self.provider_label = "not connected"
-            self.notify(reason := str(exc), title="Provider", severity="error", timeout=10, markup=False)
+            self._provider_failed(str(exc))
         except Exception as exc:
-            self.provider_label = "not connected"
-            reason = describe(exc, "Connecting to the provider")
-            self.notify(reason, title="Provider", severity="error", timeout=10, markup=False)
+            self._provider_failed(describe(exc, "Connecting to the provider"))
         else:
+            self.provider_error = None
             self.provider_label = self.provider.label
             self.jobs_tab.provider_ready()
             self.chat_tab.provider_ready()
-        for tab in (self.jobs_tab, self.chat_tab) if self.provider is None else ():
-            tab.provider_failed(reason)  # hook: the tabs say why, never "Connecting…" forever
+        self._refresh_topbar()
+
+    def _provider_failed(self, reason: str) -> None:
+        """Say everywhere that there is no provider, and why (instead of "connecting…" forever):
+        ``provider_error`` for anyone who asks, and a ProviderFailed message to the app and each tab."""
+        self.provider_error = reason
+        self.provider_label = f"not connected: {reason}"
+        self.notify(reason, title="Not connected", severity="error", timeout=10, markup=False)
+        with contextlib.suppress(NoMatches):  # closing already
+            for tab in (self.jobs_tab, self.chat_tab):
+                tab.provider_failed(reason)  # each says why in its own words
+            self.post_message(ProviderFailed(reason))
+
+    @on(ProviderFailed)
+    def _show_provider_failed(self, message: ProviderFailed) -> None:
         self._refresh_topbar()
 
     def start_job(self, plan: NewJob) -> None:
         """Upload and create a confirmed job (with progress), then open it in the Jobs tab."""
         if self.provider is None:
-            self.notify("Not connected to a provider yet; try again in a moment.", severity="warning")
+            if self.provider_error:
+                self.notify(f"Not connected: {self.provider_error}", severity="error", markup=False)
+            else:
+                self.notify("Not connected to a provider yet; try again in a moment.", severity="warning")
             return
 
         def started(job: object) -> None:
             if job is not None:
                 self.action_show_tab("jobs")
                 self.jobs_tab.job_created(job)
-                self.notify(f"Started {job.id}.", title="Jobs", timeout=5)  # type: ignore[attr-defined]
+                self.notify(f"Started {job.id}.", title="Jobs", timeout=5, markup=False)  # type: ignore[attr-defined]
 
         from ftui.tui.jobs.start_job import StartJobScreen
 
         self.push_screen(StartJobScreen(self.provider, plan), started)
 
     async def on_unmount(self) -> None:
+        self._exiting = True
+        self.workers.cancel_all()
         if self.provider is not None:
-            await self.provider.close()
+            # Bounded: an open stream or a stuck server must not keep the terminal waiting.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.provider.close(), CLOSE_TIMEOUT)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notice is shown with control characters escaped, whoever raises it."""
+        super().notify(
+            safe(message), title=safe(title, one_line=True), severity=severity, timeout=timeout, markup=markup
+        )
 
     @on(DatasetStatus)
     def _dataset_status(self, message: DatasetStatus) -> None:
@@ -204,25 +463,22 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
             self.data_tab.check_file()
 
     def _refresh_topbar(self) -> None:
-        if not self.is_running or not self.screen_stack or not self.screen.query("#topbar"):
+        if not self.is_running or not self.screen_stack:
+            return
+        bars = [screen.query("#topbar") for screen in self.screen_stack if isinstance(screen, MainScreen)]
+        if not bars or not bars[0]:
             return  # a late message while closing
-        parts = ["[b]ftui[/b]", self.provider_label, self._file_label]
-        if self._counts:
-            parts.append(self._counts)
-        self.query_one("#topbar", Static).update(" │ ".join(parts), layout=False)  # fixed 1-line bar
+        bar = bars[0].first(Static)
+        width = bar.size.width or self.size.width - 2  # the content width (padding 0 1)
+        text = topbar_text(self.provider_label, self._file_label, self._counts, width)
+        bar.update(text, layout=False)  # fixed 1-line bar
 
     def action_show_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
-        if tab == "data":
-            self.data_tab.query_one("#examples").focus()
-        elif tab == "jobs":
-            self.jobs_tab.focus_default()
-            if self.provider is not None:
-                self.jobs_tab.action_refresh()  # fresh on every visit, not only on the timer
-        elif tab == "chat":
-            self.chat_tab.prompt.focus()
-        else:
-            self.query_one(TabbedContent).query_one(Tabs).focus()  # keep focus off hidden tabs
+        self._tab_order = next(self._order)
+        self.query_one(FtuiTabbedContent).active = tab
+        self._focus_tab(tab)
+        if tab == "jobs" and self.provider is not None:
+            self.jobs_tab.action_refresh()  # fresh on every visit, not only on the timer
 
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):
@@ -238,8 +494,36 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
         self.push_screen(OpenFileScreen(), chosen)
 
 
+_terminal_modes: list[Any] | None = None  # the tty's modes before the app started (run_app)
+
+
+def _leave_now(code: int) -> None:
+    """The last resort when shutting down is stuck: put the terminal back as well as we can
+    (main screen, cursor, no mouse reports, the modes it had) and end the process."""
+    with contextlib.suppress(Exception):
+        fd = sys.__stderr__.fileno() if sys.__stderr__ is not None else 2  # Textual draws on stderr
+        if os.isatty(fd):
+            os.write(fd, b"\x1b[<u\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l\x1b[?2004l\x1b[?1049l\x1b[?25h")
+            if _terminal_modes is not None:
+                import termios
+
+                termios.tcsetattr(fd, termios.TCSANOW, _terminal_modes)
+    os._exit(code)
+
+
+def _wait_for_threads(timeout: float) -> bool:
+    """Give worker threads (a scan of a big file, say) ``timeout`` seconds; True when all ended."""
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if thread is threading.current_thread() or thread.daemon:
+            continue
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return not any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.current_thread())
+
+
 def run_app(path: str | None, profile: str | None = None, base_url: str | None = None) -> int:
-    """Run the TUI; returns the exit code."""
+    """Run the TUI, then end the process with its exit code (0 after `q`, 128 + N after signal N);
+    returns only when it cannot start (2)."""
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -249,5 +533,34 @@ def run_app(path: str | None, profile: str | None = None, base_url: str | None =
     if target is not None and not target.is_file():
         print(f"ftui: {target}: no such file." if not target.exists() else f"ftui: {target} is not a file.")
         return 2
-    FtuiApp(target, profile=profile, base_url=base_url, settings=settings).run()
-    return 0
+    global _terminal_modes
+    with contextlib.suppress(Exception):
+        import termios
+
+        _terminal_modes = termios.tcgetattr(sys.__stderr__.fileno())  # type: ignore[union-attr]
+    app = FtuiApp(target, profile=profile, base_url=base_url, settings=settings, handle_signals=True)
+    # Our own loop, closed without waiting for the default executor: asyncio.run would wait for
+    # every thread worker to finish its work before returning, long after the UI is gone.
+    loop = asyncio.new_event_loop()
+    try:
+        app.run(loop=loop)
+    finally:
+        if app._watchdog is not None:
+            app._watchdog.cancel()  # the terminal is back: the rest of the way out cannot hurt it
+        with contextlib.suppress(Exception):
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.wait(pending, timeout=THREAD_GRACE))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+    code = app.return_code or 0
+    _wait_for_threads(THREAD_GRACE)  # a scan stops at its next chunk; a busy one is not waited for
+    # The terminal is back and everything ftui keeps is written. Tearing the interpreter down
+    # (freeing the tokenizer's tables: seconds on a busy machine) would only keep the prompt
+    # waiting, as would a thread still busy: leave now.
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)

@@ -1,4 +1,9 @@
-"""The selected example drawn as a conversation (or as raw JSON)."""
+"""The selected example drawn as a conversation (or as raw JSON).
+
+Everything here comes from the dataset: it is shown through ``safe`` (control characters
+escaped) and only ever as ``Text`` (never parsed as markup), so a line can neither drive the
+terminal nor restyle the screen.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ftui.data.findings import Finding, Severity
+from ftui.textsafe import safe
 
 ROLE_STYLES = {
     "system": "bold magenta",
@@ -25,9 +31,15 @@ MAX_CHARS = 4000
 
 
 def _clip(text: str) -> str:
+    """At most MAX_CHARS of ``text``, terminal-safe."""
     if len(text) <= MAX_CHARS:
-        return text
-    return text[:MAX_CHARS] + f"\n… ({len(text) - MAX_CHARS:,} more characters)"
+        return safe(text)
+    return safe(text[:MAX_CHARS]) + f"\n… ({len(text) - MAX_CHARS:,} more characters)"
+
+
+def _one(value: object) -> str:
+    """A short value (a role, a name, an id) on one line, terminal-safe."""
+    return safe(value, one_line=True)
 
 
 def _image(part: dict[str, Any]) -> str:
@@ -37,8 +49,8 @@ def _image(part: dict[str, Any]) -> str:
         return "[image: no url]"
     if url.startswith("data:"):
         mime = url[5:].split(";", 1)[0]
-        return f"[image: {mime or 'data'}, {len(url) * 3 // 4 // 1024:,} KB inline]"
-    return f"[image: {url[:80]}]"
+        return f"[image: {_one(mime) or 'data'}, {len(url) * 3 // 4 // 1024:,} KB inline]"
+    return f"[image: {_one(url[:80])}]"
 
 
 def _content(content: Any) -> Text:
@@ -54,23 +66,23 @@ def _content(content: Any) -> Text:
             elif isinstance(part, dict) and part.get("type") == "image_url":
                 out.append(_image(part), style="italic blue")
             else:
-                out.append(json.dumps(part, ensure_ascii=False)[:200], style="dim")
+                out.append(_one(json.dumps(part, ensure_ascii=False)[:200]), style="dim")
             out.append("\n")
         out.rstrip()
         return out
-    return Text(json.dumps(content, ensure_ascii=False)[:MAX_CHARS], style="dim")
+    return Text(_clip(json.dumps(content, ensure_ascii=False)), style="dim")
 
 
 def render_message(m: Any) -> RenderableType:
     """One turn: role header, content, tool calls, weight marks."""
     if not isinstance(m, dict):
-        return Text(f"(not a message: {json.dumps(m)[:80]})", style="red")
+        return Text(f"(not a message: {_one(json.dumps(m)[:80])})", style="red")
     role = m.get("role")
-    header = Text(str(role or "(no role)").upper(), style=ROLE_STYLES.get(str(role), "bold red"))
+    header = Text(_one(role or "(no role)").upper(), style=ROLE_STYLES.get(str(role), "bold red"))
     if m.get("name"):
-        header.append(f"  {m['name']}", style="dim")
+        header.append(f"  {_one(m['name'])}", style="dim")
     if m.get("role") == "tool" and m.get("tool_call_id"):
-        header.append(f"  ← result of {m['tool_call_id']}", style="yellow")
+        header.append(f"  ← result of {_one(m['tool_call_id'])}", style="yellow")
     if m.get("weight") == 0:
         header.append("  weight 0: not trained", style="reverse yellow")
     parts: list[RenderableType] = [header]
@@ -82,10 +94,12 @@ def render_message(m: Any) -> RenderableType:
             args = fn.get("arguments") if isinstance(fn, dict) else None
             shown = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
             name = fn.get("name") if isinstance(fn, dict) else "?"
-            parts.append(Text(f"→ {name}({shown})  [{call.get('id', '?')}]", style="yellow"))
+            parts.append(Text(f"→ {_one(name)}({_clip(str(shown))})  [{_one(call.get('id', '?'))}]", style="yellow"))
     if isinstance(m.get("function_call"), dict):
         fc = m["function_call"]
-        parts.append(Text(f"→ {fc.get('name')}({fc.get('arguments')})  (legacy function_call)", style="yellow"))
+        parts.append(
+            Text(f"→ {_one(fc.get('name'))}({_clip(str(fc.get('arguments')))})  (legacy function_call)", style="yellow")
+        )
     parts.append(Text(""))
     return Group(*parts)
 
@@ -95,8 +109,9 @@ def render_example(raw: bytes, findings: list[Finding], line: int) -> Renderable
     parts: list[RenderableType] = [Text(f"Line {line}", style="bold")]
     for f in findings:
         style = "red" if f.severity is Severity.ERROR else "yellow"
-        where = f" [{f.field}]" if f.field else ""
-        parts.append(Text(f"{'✗' if style == 'red' else '⚠'} {f.code}{where}: {f.message}", style=style))
+        where = f" [{_one(f.field)}]" if f.field else ""
+        mark = "✗" if style == "red" else "⚠"
+        parts.append(Text(f"{mark} {_one(f.code)}{where}: {safe(f.message)}", style=style))
     parts.append(Text(""))
     text = raw.decode("utf-8", errors="replace").removeprefix("\ufeff").strip()
     try:
@@ -117,7 +132,7 @@ def render_example(raw: bytes, findings: list[Finding], line: int) -> Renderable
     elif isinstance(obj.get("messages"), list):
         if obj.get("tools"):
             names = [t.get("function", {}).get("name", "?") for t in obj["tools"] if isinstance(t, dict)]
-            parts.append(Text(f"tools: {', '.join(map(str, names))}", style="dim"))
+            parts.append(Text(f"tools: {', '.join(_one(n) for n in names)}", style="dim"))
         for m in obj["messages"]:
             parts.append(render_message(m))
     elif "prompt" in obj or "completion" in obj:
@@ -136,6 +151,7 @@ def render_raw(raw: bytes) -> RenderableType:
         pretty = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
     except ValueError:
         return Text(_clip(text), style="dim")
+    # json.dumps escapes C0 controls in strings but not C1 (U+0080-U+009F) or bidi marks: _clip does.
     return Syntax(_clip(pretty), "json", word_wrap=True, theme="ansi_dark", background_color="default")
 
 
@@ -155,5 +171,8 @@ images as placeholders, weight-0 turns marked as not trained, and the line's fin
         yield Static(id="example-body")
 
     def show(self, renderable: RenderableType) -> None:
+        """Show a renderable, or a plain sentence (a string is never read as markup)."""
+        if isinstance(renderable, str):
+            renderable = Text(safe(renderable))
         self.query_one("#example-body", Static).update(renderable)
         self.scroll_home(animate=False)

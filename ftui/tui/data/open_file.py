@@ -8,12 +8,14 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ftui.state import recent_files
+from ftui.textsafe import has_controls, safe
 
 
 def candidate_files(root: Path, limit: int = 200) -> list[str]:
@@ -36,10 +38,14 @@ class OpenFileScreen(ModalScreen[Path | None]):
         cwd = Path.cwd()
         nearby = candidate_files(cwd)
         recent = [str(p) for p in recent_files()]
+        names = list(dict.fromkeys(recent + nearby))
         with Vertical(id="open-dialog"):
             yield Label("Open a JSONL training file")
-            yield Input(placeholder="path/to/train.jsonl", suggester=SuggestFromList(recent + nearby), id="open-path")
-            options = [Option(p, id=p) for p in dict.fromkeys(recent + nearby)]
+            # A name with control characters is never typed into the box (it would be drawn raw).
+            typed = [p for p in names if not has_controls(p)]
+            yield Input(placeholder="path/to/train.jsonl", suggester=SuggestFromList(typed), id="open-path")
+            # Shown escaped and as plain text (a file name is not markup); the id keeps the real name.
+            options = [Option(Content(safe(p, one_line=True)), id=p) for p in names]
             yield OptionList(*options, id="open-choices")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -53,7 +59,7 @@ class OpenFileScreen(ModalScreen[Path | None]):
             return
         path = Path(value).expanduser()
         if not path.is_file():
-            self.notify(f"{path} is not a file.", severity="warning", timeout=4)
+            self.notify(f"{path} is not a file.", severity="warning", timeout=4, markup=False)
             return
         self.dismiss(path)
 

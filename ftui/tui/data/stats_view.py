@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Select, Static
 
@@ -68,7 +71,15 @@ class StatsView(VerticalScroll):
 ## Stats and estimate
 Token distributions and what training would cost. Pick another base model to see its
 tokenizer, limit and price; the file is checked again for that model.
+
+- `m` picks the base model (or `Tab` to the model box, then `Enter`)
+- `j`/`k` scroll
 """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("m", "pick_model", "Model", id="stats.model"),
+        Binding("j", "scroll_down", "Down", show=False, id="stats.down"),
+        Binding("k", "scroll_up", "Up", show=False, id="stats.up"),
+    ]
 
     def __init__(self, model: str, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -77,6 +88,11 @@ tokenizer, limit and price; the file is checked again for that model.
     def compose(self):
         yield Select(model_options(), value=self._model, allow_blank=False, id="model-select", prompt="Model")
         yield Static(id="stats-body")
+
+    def action_pick_model(self) -> None:
+        select = self.query_one("#model-select", Select)
+        select.focus()
+        select.action_show_overlay()
 
     def show(self, report: Report | None, progress: float) -> None:
         self.query_one("#stats-body", Static).update(render_stats(report, progress))

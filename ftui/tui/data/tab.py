@@ -11,12 +11,15 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical
 from textual.events import Resize
+from textual.message import Message
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Input, ProgressBar, Select, Static, TabPane
 from textual.worker import get_current_worker
 
@@ -32,6 +35,7 @@ from ftui.data.validate import (
     worker_init_niced,
     worker_scan,
 )
+from ftui.textsafe import safe
 from ftui.tui.data.dataset import Dataset
 from ftui.tui.data.example_view import ExampleView, render_example, render_raw
 from ftui.tui.data.lists import ExampleList, FindingsList
@@ -63,6 +67,25 @@ def _start_resource_tracker() -> None:
         resource_tracker.ensure_running()
     finally:
         sys.stderr = saved
+
+
+class Hint(Static, can_focus=True):
+    """A sentence that can hold the focus (so keys keep working when there is nothing else)."""
+
+
+class PromptBar(Input):
+    """The one-line filter / go-to-line prompt; its footer says how to leave it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "submit", "Apply", id="prompt.apply"),
+        Binding("escape", "cancel", "Cancel", id="prompt.cancel"),
+    ]
+
+    class Cancelled(Message):
+        """Esc: close the prompt without applying it."""
+
+    def action_cancel(self) -> None:
+        self.post_message(self.Cancelled())
 
 
 class DataTab(Container):
@@ -109,8 +132,8 @@ Browse the open file, see every problem and what training would cost.
                     yield FindingsList(id="findings")
                     yield StatsView(self.model, id="stats")
         yield ProgressBar(total=1.0, show_eta=False, id="progress")
-        yield Input(id="prompt-bar")
-        yield Static("No file open. Press ctrl+o to open a JSONL file.", id="empty-hint")
+        yield PromptBar(id="prompt-bar")
+        yield Hint("No file open. Press ctrl+o to open a JSONL file.", id="empty-hint", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#prompt-bar").display = False
@@ -220,8 +243,10 @@ Browse the open file, see every problem and what training would cost.
         examples.set_count(self.dataset.row_count, keep=keep)
         focused = self.screen.focused
         elsewhere = focused is not None and self not in focused.ancestors_with_self
-        if not (elsewhere and any(isinstance(node, TabPane) for node in focused.ancestors)):
-            examples.focus()  # never pull focus from another tab (e.g. after Chat appended a line)
+        if self._shown(self) and not (elsewhere and any(isinstance(node, TabPane) for node in focused.ancestors)):
+            # never pull focus from another tab (e.g. after Chat appended a line, or a tab key
+            # pressed while the file was being indexed: that tab's focus may still be on its way)
+            examples.focus()
         if message.drawn is not None:
             self.call_after_refresh(message.drawn.set)
         self.query_one(FindingsList).show([])
@@ -266,7 +291,7 @@ Browse the open file, see every problem and what training would cost.
     @on(LoadFailed)
     def _failed(self, message: LoadFailed) -> None:
         self.query_one("#progress").display = False
-        self.notify(message.message, title="Cannot open the file", severity="error", timeout=8)
+        self.notify(message.message, title="Cannot open the file", severity="error", timeout=8, markup=False)
 
     def _status(self) -> None:
         ds = self.dataset
@@ -292,6 +317,7 @@ Browse the open file, see every problem and what training would cost.
                     title="File gone",
                     severity="warning",
                     timeout=8,
+                    markup=False,
                 )
             return
         current = (st.st_mtime_ns, st.st_size, st.st_ino)
@@ -299,7 +325,7 @@ Browse the open file, see every problem and what training would cost.
             self._vanished = False
             self._stat = current
             line = ds.line_at(self.query_one(ExampleList).cursor) if ds.row_count else None
-            self.notify(f"{ds.path.name} changed on disk; checking it again.", timeout=3)
+            self.notify(f"{ds.path.name} changed on disk; checking it again.", timeout=3, markup=False)
             self.open(ds.path, keep_line=line)
 
     # -- selection and views -----------------------------------------------------------
@@ -321,15 +347,26 @@ Browse the open file, see every problem and what training would cost.
     def _jump_from_finding(self, message: FindingsList.Selected) -> None:
         finding = self.query_one(FindingsList).items[message.index]
         if finding.line is None:
-            self.notify(finding.message, title=finding.code, timeout=6)
+            self.notify(finding.message, title=finding.code, timeout=6, markup=False)
             return
         self.jump_to_line(finding.line)
         self.action_show("example-view")
 
-    def jump_to_line(self, line: int) -> None:
+    def jump_to_line(self, line: int, *, explain: bool = False) -> None:
+        """Select ``line``; with ``explain``, say so when it is outside the file (the nearest line is shown)."""
         ds = self.dataset
         if ds is None or not ds.line_count:
+            if explain and ds is not None:
+                self.notify("This file is empty: there is no line to go to.", severity="warning", timeout=4)
             return
+        if explain and line > ds.line_count:
+            self.notify(
+                f"Line {line:,} is past the end ({ds.line_count:,} lines); showing the last line.",
+                severity="warning",
+                timeout=4,
+            )
+        elif explain and line < 1:
+            self.notify(f"Line {line:,} is before the first line; showing line 1.", severity="warning", timeout=4)
         line = max(1, min(line, ds.line_count))
         if ds.rows is not None and line not in set(ds.rows):
             ds.text_filter, ds.errors_only, ds.rows = "", False, None
@@ -344,7 +381,12 @@ Browse the open file, see every problem and what training would cost.
         ds = self.dataset
         view = self.query_one(ExampleView)
         if ds is None or ds.row_count == 0:
-            view.show("Nothing to show." if ds is None else "No lines match the filter.")
+            if ds is None:
+                view.show("Nothing to show.")
+            elif ds.line_count == 0:
+                view.show("This file is empty: no lines to show.")
+            else:
+                view.show("No lines match the filter.")
             return
         line = ds.line_at(self.query_one(ExampleList).cursor)
         try:
@@ -359,25 +401,45 @@ Browse the open file, see every problem and what training would cost.
         current = self.query_one("#detail", ContentSwitcher).current
         n = len(ds.findings) if ds else 0
         names = [("example-view", "x Example"), ("findings", f"f Findings ({n:,})"), ("stats", "s Stats")]
-        parts = [f"[reverse] {label} [/]" if key == current else f" {label} " for key, label in names]
-        extra = ""
+        title = Text(no_wrap=True, overflow="ellipsis")  # Text, not markup: the filter is the user's text
+        for key, label in names:
+            title.append(f" {label} ", style="reverse" if key == current else "")
         if ds is not None:
             if ds.text_filter or ds.errors_only:
-                bits = ([f'"{ds.text_filter}"'] if ds.text_filter else []) + (["problems"] if ds.errors_only else [])
-                extra = f"  filter: {' + '.join(bits)} ({ds.row_count:,} lines)"
+                bits = [f'"{safe(ds.text_filter, one_line=True)}"'] if ds.text_filter else []
+                bits += ["problems"] if ds.errors_only else []
+                title.append(f"  filter: {' + '.join(bits)} ({ds.row_count:,} lines)")
             if ds.report is None:
-                extra += f"  checking {ds.progress:.0%}"
-        self.query_one("#detail-title", Static).update("".join(parts) + extra, layout=False)  # fixed 1-line bar
+                title.append(f"  checking {ds.progress:.0%}")
+        self.query_one("#detail-title", Static).update(title, layout=False)  # fixed 1-line bar
         if current == "stats" and ds is not None:
             self.query_one(StatsView).show(ds.report, ds.progress)
 
     def action_show(self, name: str) -> None:
+        """Show a detail pane. The focus follows to a pane you act in (findings, stats); for the
+        example it stays where it is unless that pane was just hidden, then it goes to the list."""
+        focused = self.screen.focused
         self.query_one("#detail", ContentSwitcher).current = name
         self._update_title()
         if name == "findings":
             self.query_one(FindingsList).focus()
         elif name == "stats":
-            self.query_one("#model-select", Select).focus()
+            self.query_one(StatsView).focus()
+        elif focused is None or not self._shown(focused):
+            self.query_one(ExampleList).focus()
+
+    @staticmethod
+    def _shown(widget: Widget) -> bool:
+        return all(node.display and node.visible for node in widget.ancestors_with_self if isinstance(node, Widget))
+
+    def focus_default(self) -> None:
+        """Focus what keys should reach in this tab: the open prompt, the list, or the hint."""
+        if self._prompt_mode:
+            self.query_one("#prompt-bar", Input).focus()
+        elif self.query_one("#split").display:
+            self.query_one(ExampleList).focus()
+        else:
+            self.query_one("#empty-hint", Hint).focus()
 
     def action_raw(self) -> None:
         self.raw = not self.raw
@@ -400,6 +462,16 @@ Browse the open file, see every problem and what training would cost.
         self.query_one(ExampleList).focus()
 
     # -- filter and jump ---------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Nothing to filter or show without a file; and while the prompt is open its keys are text.
+        if action in ("filter", "jump", "errors_only", "raw", "show"):
+            return self.dataset is not None and not self._prompt_mode
+        return True
+
+    @on(PromptBar.Cancelled)
+    def _prompt_cancelled(self) -> None:
+        self._close_prompt()
+
     def _open_prompt(self, mode: str, placeholder: str, value: str = "") -> None:
         bar = self.query_one("#prompt-bar", Input)
         self._prompt_mode = mode
@@ -407,12 +479,14 @@ Browse the open file, see every problem and what training would cost.
         bar.value = value
         bar.display = True
         bar.focus()
+        self.refresh_bindings()
 
     def _close_prompt(self) -> None:
         self._prompt_mode = None
         bar = self.query_one("#prompt-bar", Input)
         bar.display = False
         self.query_one(ExampleList).focus()
+        self.refresh_bindings()
 
     def action_filter(self) -> None:
         if self.dataset is not None:
@@ -421,8 +495,12 @@ Browse the open file, see every problem and what training would cost.
             )
 
     def action_jump(self) -> None:
-        if self.dataset is not None:
-            self._open_prompt("jump", f"go to line (1–{self.dataset.line_count:,}), then Enter")
+        if self.dataset is None:
+            return
+        if not self.dataset.line_count:
+            self.notify("This file is empty: there is no line to go to.", severity="warning", timeout=4)
+            return
+        self._open_prompt("jump", f"go to line (1–{self.dataset.line_count:,}), then Enter")
 
     def action_errors_only(self) -> None:
         ds = self.dataset
@@ -438,10 +516,12 @@ Browse the open file, see every problem and what training would cost.
         if ds is None:
             return
         if mode == "jump":
-            if not value.lstrip(":").isdigit():
-                self.notify(f"{value!r} is not a line number.", severity="warning", timeout=3)
+            try:
+                line = int(value.removeprefix(":").strip())
+            except ValueError:
+                self.notify(f"{value!r} is not a line number.", severity="warning", timeout=3, markup=False)
                 return
-            self.jump_to_line(int(value.lstrip(":")))
+            self.jump_to_line(line, explain=True)
         elif mode == "filter":
             ds.text_filter = value
             self._apply_filter()

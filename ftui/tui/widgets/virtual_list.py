@@ -14,15 +14,19 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ftui.textsafe import safe
+
 
 class VirtualList(ScrollView, can_focus=True):
     """Rows come from ``row_text(index)``; one widget for 100k rows."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"virtual-list--cursor"}
+    # The cursor row is drawn on top of the row's own colours (see render_line): a bright bar
+    # where the keys go, a dimmer one when another pane has the focus.
     DEFAULT_CSS = """
     VirtualList { background: $surface; overflow-x: hidden; }
-    VirtualList > .virtual-list--cursor { background: $accent 30%; }
-    VirtualList:focus > .virtual-list--cursor { background: $accent 60%; }
+    VirtualList > .virtual-list--cursor { background: $primary 35%; }
+    VirtualList:focus > .virtual-list--cursor { background: $primary; text-style: bold; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "cursor_down", "Down", show=False, id="list.down"),
@@ -80,10 +84,16 @@ class VirtualList(ScrollView, can_focus=True):
         text.truncate(width, overflow="ellipsis", pad=True)
         base = self.rich_style
         segments = [Segment(s.text, base + s.style if s.style else base) for s in text.render(self.app.console)]
-        strip = Strip(segments, width).crop(scroll_x, scroll_x + width)
         if index == self.cursor:
-            strip = strip.apply_style(self.get_component_rich_style("virtual-list--cursor"))
-        return strip.simplify()
+            # On top of each piece's own style (a background under the text would hide it).
+            segments = list(Segment.apply_style(segments, post_style=self.cursor_style))
+        return Strip(segments, width).crop(scroll_x, scroll_x + width).simplify()
+
+    @property
+    def cursor_style(self) -> Style:
+        """What the cursor row adds over its pieces: the cursor background (and bold when focused)."""
+        style = self.get_component_rich_style("virtual-list--cursor")
+        return Style(bgcolor=style.bgcolor, bold=style.bold)
 
     def watch_cursor(self, old: int, new: int) -> None:
         if self._count:
@@ -125,8 +135,8 @@ class VirtualList(ScrollView, can_focus=True):
 
     @staticmethod
     def styled(*parts: tuple[str, str | Style]) -> Text:
-        """Build a row from (text, style) pieces."""
+        """Build a row from (text, style) pieces; text is made terminal-safe and kept on one line."""
         text = Text(no_wrap=True, overflow="ellipsis")
         for content, style in parts:
-            text.append(content, style)
+            text.append(safe(content, one_line=True), style)
         return text
