@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
 from ftui.config import data_dir
-from ftui.data.atomic import write_atomic
+from ftui.data.atomic import cleanup_stale_temp, write_atomic
 
 MAX_RECENT = 10
 
@@ -15,34 +16,60 @@ def state_path() -> Path:
     return data_dir() / "state.json"
 
 
+_cleaned = False
+
+
 def _load() -> dict:
+    """The state as a dict; a missing file is empty, and so is a damaged one (kept aside as
+    ``state.json.bad`` so the next save does not silently destroy it)."""
+    global _cleaned
+    path = state_path()
+    if not _cleaned:  # once per process: temp files a killed ftui left behind
+        _cleaned = True
+        cleanup_stale_temp(path.parent)
     try:
-        data = json.loads(state_path().read_text())
-    except (OSError, ValueError):
+        raw = path.read_bytes()
+    except OSError:
         return {}
-    return data if isinstance(data, dict) else {}
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        with contextlib.suppress(OSError):
+            path.replace(path.with_name(path.name + ".bad"))
+        return {}
+    return data
+
+
+def _strings(data: dict, key: str) -> list[str]:
+    """``data[key]`` as a list of strings; anything else there counts as empty."""
+    value = data.get(key)
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
 def _save(data: dict) -> None:
-    write_atomic(state_path(), json.dumps(data, indent=2).encode())
+    path = state_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, json.dumps(data, indent=2).encode())
 
 
 def recent_files() -> list[Path]:
     """Recently opened files that still exist, newest first."""
-    return [Path(p) for p in _load().get("recent_files", []) if isinstance(p, str) and Path(p).is_file()]
+    return [Path(p) for p in _strings(_load(), "recent_files") if Path(p).is_file()]
 
 
 def remember_file(path: Path) -> None:
     data = _load()
     entry = str(path.resolve())
-    files = [p for p in data.get("recent_files", []) if p != entry]
+    files = [p for p in _strings(data, "recent_files") if p != entry]
     data["recent_files"] = [entry, *files][:MAX_RECENT]
     _save(data)
 
 
 def watched_jobs() -> list[str]:
     """Jobs being watched when ftui last ran (their streams resume on start)."""
-    return [j for j in _load().get("watched_jobs", []) if isinstance(j, str)]
+    return _strings(_load(), "watched_jobs")
 
 
 def save_watched_jobs(job_ids: list[str]) -> None:

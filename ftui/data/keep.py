@@ -1,4 +1,4 @@
-"""Keeping a good chat exchange: build the training example, check it, append it atomically."""
+"""Keeping a good chat exchange: build the training example, check it, append it (one whole line, never a rewrite)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ftui.data.atomic import append_line_atomic
+from ftui.data.atomic import append_line
 from ftui.data.catalog import load_catalog
 from ftui.data.findings import Finding, Severity
 from ftui.data.formats import detect_format
@@ -69,6 +69,6 @@ def append_example(path: Path, example: dict[str, Any], model: str) -> int:
     if existing not in (None, "chat"):
         raise KeepError(f"{path.name} holds {existing} examples; a chat exchange belongs in a chat dataset.")
     try:
-        return append_line_atomic(path, json.dumps(example, ensure_ascii=False))
+        return append_line(path, json.dumps(example, ensure_ascii=False))
     except OSError as exc:
         raise KeepError(f"Could not write {path}: {exc.strerror or exc}.") from None

@@ -55,7 +55,10 @@ def test_a_dataset_of_another_format_is_refused(tmp_path) -> None:
         append_example(path, exchange_example(None, "hi", "hello"), "gpt-4o-mini")
 
 
-def test_a_new_file_is_created(tmp_path) -> None:
-    path = tmp_path / "new" / "kept.jsonl"
+def test_a_new_file_is_created_but_never_a_folder(tmp_path) -> None:
+    path = tmp_path / "kept.jsonl"
     assert append_example(path, exchange_example(None, "hi", "hello"), "gpt-4o-mini") == 1
     assert validate_file(path, "gpt-4o-mini").examples == 1
+    with pytest.raises(KeepError, match="does not exist"):
+        append_example(tmp_path / "new" / "kept.jsonl", exchange_example(None, "hi", "hello"), "gpt-4o-mini")
+    assert not (tmp_path / "new").exists()
