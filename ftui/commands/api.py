@@ -43,6 +43,9 @@ def _dump(obj: Any) -> None:
     sys.stdout.write("\n")
 
 
+WRONG_SHAPE = (AttributeError, TypeError, KeyError, ValueError)  # pydantic's ValidationError is a ValueError
+
+
 def run(args: argparse.Namespace) -> int:
     """Open the provider, run the chosen command, close; errors become one sentence."""
     handler: Callable[[Provider, argparse.Namespace], Awaitable[int]] = args.handler
@@ -66,7 +69,17 @@ def run(args: argparse.Namespace) -> int:
             if isinstance(exc, openai.OpenAIError):
                 # DESIGN: 3 = the provider could not be reached or refused (key, permission); 1 = it failed.
                 unreachable = (openai.APIConnectionError, openai.AuthenticationError, openai.PermissionDeniedError)
+                unreachable += (openai.InternalServerError,)  # 5xx after the SDK's retries
                 return fail(describe(exc, args.action, provider.secrets), 3 if isinstance(exc, unreachable) else 1)
+            if isinstance(exc, WRONG_SHAPE):
+                # The SDK hands back the body as text when it is not JSON (an HTML login page, a
+                # proxy's error), and the code that reads it fails: say so, never a traceback.
+                where = provider.client.base_url
+                return fail(
+                    f"{args.action} failed: the server at {where} answered with something that is not the "
+                    f"OpenAI API's JSON ({type(exc).__name__}). Check the base URL and any proxy in between.",
+                    3,
+                )
             raise
         finally:
             await provider.close()
