@@ -69,11 +69,13 @@ def render_text(report: Report, out: TextIO) -> None:
     if not info.known:
         w(s(f"  {report.model} is not in ftui's model list: assuming {info.encoding}, no price known.\n", "yellow"))
     errors, warnings = report.errors, report.warnings
+    n_errors = report.error_count
+    n_warnings = len(warnings) + sum(n for c, n in report.omitted.items() if c in WARNING_CODES)
     w(
         "\n"
-        + s(f"✗ {len(errors)} error{'s' if len(errors) != 1 else ''}", "red" if errors else "green")
+        + s(f"✗ {n_errors:,} error{'s' if n_errors != 1 else ''}", "red" if errors else "green")
         + "   "
-        + s(f"⚠ {len(warnings)} warning{'s' if len(warnings) != 1 else ''}", "yellow" if warnings else "green")
+        + s(f"⚠ {n_warnings:,} warning{'s' if n_warnings != 1 else ''}", "yellow" if warnings else "green")
         + "\n"
     )
     for title, findings, names, colour in (
@@ -82,7 +84,7 @@ def render_text(report: Report, out: TextIO) -> None:
     ):
         if findings:
             w("\n" + s(title, "bold") + "\n")
-            _render_group(findings, names, colour, s, out)
+            _render_group(findings, names, colour, s, out, report.omitted)
 
     w("\n" + s(f"Stats ({report.parsed:,} parsed examples)", "bold") + "\n")
     cols = ("min", "p5", "median", "mean", "p95", "max")
@@ -116,12 +118,14 @@ def render_text(report: Report, out: TextIO) -> None:
 
     w("\n")
     if errors:
-        w(s(f"Not ready: fix the {len(errors)} error{'s' if len(errors) != 1 else ''} before uploading.", "red") + "\n")
+        w(s(f"Not ready: fix the {n_errors:,} error{'s' if n_errors != 1 else ''} before uploading.", "red") + "\n")
     else:
         w(s("Ready to upload: no errors.", "green") + "\n")
 
 
-def _render_group(findings: list[Finding], names: dict[str, str], colour: str, s: Style, out: TextIO) -> None:
+def _render_group(
+    findings: list[Finding], names: dict[str, str], colour: str, s: Style, out: TextIO, omitted: dict[str, int]
+) -> None:
     width = shutil.get_terminal_size().columns if out.isatty() else 0
     by_code: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
@@ -132,7 +136,8 @@ def _render_group(findings: list[Finding], names: dict[str, str], colour: str, s
         if lines:
             shown = ", ".join(str(n) for n in lines[:12]) + (f", … ({len(lines) - 12} more)" if len(lines) > 12 else "")
             where = f" — line{'s' if len(lines) > 1 else ''} {shown}"
-        out.write(f"  {s(code, colour)} ×{len(items)}{where}\n")
+        total = len(items) + omitted.get(code, 0)
+        out.write(f"  {s(code, colour)} ×{total:,}{where}\n")
         for f in items[:SHOWN_PER_CODE]:
             loc = f"line {f.line}" if f.line is not None else "file"
             field = f" [{safe(f.field, one_line=True)}]" if f.field else ""
@@ -144,5 +149,5 @@ def _render_group(findings: list[Finding], names: dict[str, str], colour: str, s
             lines[0] = s(loc, "dim") + lines[0][len(loc) :]
             for line in lines:
                 out.write(f"      {line}\n")
-        if len(items) > SHOWN_PER_CODE:
-            out.write(s(f"      … and {len(items) - SHOWN_PER_CODE} more ({names.get(code, code)})", "dim") + "\n")
+        if total > SHOWN_PER_CODE:
+            out.write(s(f"      … and {total - SHOWN_PER_CODE:,} more ({names.get(code, code)})", "dim") + "\n")

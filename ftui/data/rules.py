@@ -81,6 +81,7 @@ class ExampleChecker:
     def check_line(self, line: int, raw: bytes) -> ExampleResult:
         """Validate one non-blank physical line (``raw`` without its line ending)."""
         ctx = _Ctx(line)
+        self.counter.bounded = False
         if raw.startswith(_BOM):
             raw = raw[len(_BOM) :]
         try:
@@ -102,9 +103,10 @@ class ExampleChecker:
         else:
             self._check_completion(obj, ctx, result)
         if result.tokens > self.token_limit:
+            many = f"more than {result.tokens:,}" if self.counter.bounded else f"{result.tokens:,}"
             ctx.add(
                 "too_many_tokens",
-                f"The example has {result.tokens:,} tokens; the model takes {self.token_limit:,} "
+                f"The example has {many} tokens; the model takes {self.token_limit:,} "
                 "per example, so training will cut off the rest.",
             )
         return result

@@ -63,6 +63,14 @@ SUPPORTED_ENCODINGS = tuple(_SHA256)
 _load_lock = threading.Lock()
 
 
+MAX_TOKEN_BYTES = 128  # the longest token of the bundled vocabularies, in bytes (a test checks it)
+LARGEST_CONTEXT = 65_536  # the largest per-example limit of any model in models.toml (a test checks it)
+# Each character is at least one byte and each token at most MAX_TOKEN_BYTES bytes, so a string
+# longer than this has more tokens than any model takes, whatever it holds.
+CERTAINLY_OVER_CHARS = (LARGEST_CONTEXT + 1) * MAX_TOKEN_BYTES
+PIECE_CHARS = 1 << 16
+
+
 def get_encoding(name: str) -> tiktoken.Encoding:
     """Load a bundled encoding by name (once per process, thread-safe), checking its sha256."""
     with _load_lock:
@@ -103,15 +111,28 @@ class TokenCounter:
         self._encode = get_encoding(encoding_name).encode_ordinary
         self._cache: dict[str, int] = {}
         self._cached_chars = 0
+        self.bounded = False  # set when a count was a lower bound, not a tokenization
 
     def count(self, text: str) -> int:
-        """Tokens in one string (special-token text is counted as ordinary text)."""
+        """Tokens in one string (special-token text is counted as ordinary text).
+
+        Work per string is capped: a string so long that it must exceed every model's
+        context is not tokenized at all (its count is the sound lower bound
+        ``len // MAX_TOKEN_BYTES``, and ``bounded`` is set), and long strings are encoded in
+        pieces (BPE on one huge unbroken run is quadratic; pieces can only add a token at
+        each seam, a negligible overcount)."""
         cache = self._cache
         hit = cache.get(text)
         if hit is not None:
             return hit
-        n = len(self._encode(text))
         size = len(text)
+        if size > CERTAINLY_OVER_CHARS:
+            self.bounded = True
+            return size // MAX_TOKEN_BYTES
+        if size > PIECE_CHARS:
+            encode = self._encode
+            return sum(len(encode(text[i : i + PIECE_CHARS])) for i in range(0, size, PIECE_CHARS))
+        n = len(self._encode(text))
         if size <= self._CACHE_MAX_LEN:
             if self._cached_chars + size > self._CACHE_CHARS:
                 cache.clear()

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ftui.data.catalog import Catalog, ModelInfo, load_catalog
-from ftui.data.findings import Finding, Severity
+from ftui.data.findings import Finding, Severity, severity_of
 from ftui.data.formats import DataFormat, is_rft_model
 from ftui.data.index import line_boundaries
 from ftui.data.rules import ExampleChecker
@@ -29,6 +29,7 @@ from ftui.data.stats import Dist, Estimate, distribution, estimate
 from ftui.data.tokens import TokenCounter
 
 MIN_EXAMPLES = 10
+KEEP_PER_CODE = 1000  # findings kept per code (in a chunk, and in the report); the rest are counted
 FORMAT_NAMES = {
     "chat": "chat (messages)",
     "dpo": "DPO (preference pairs)",
@@ -67,6 +68,19 @@ class ChunkResult:
     first_seen: dict[bytes, int] = field(default_factory=dict)  # digest -> first line
     repeats: list[tuple[int, bytes]] = field(default_factory=list)  # (line, digest) of later copies
     system_messages: Counter[str] = field(default_factory=Counter)
+    kept: Counter[str] = field(default_factory=Counter)  # findings kept per code
+    omitted: Counter[str] = field(default_factory=Counter)  # findings past KEEP_PER_CODE, counted only
+
+
+def _keep(result: ChunkResult, found: list[Finding]) -> None:
+    """Keep findings up to KEEP_PER_CODE per code; count the rest (memory stays flat)."""
+    kept, findings = result.kept, result.findings
+    for f in found:
+        if kept[f.code] < KEEP_PER_CODE:
+            kept[f.code] += 1
+            findings.append(f)
+        else:
+            result.omitted[f.code] += 1
 
 
 def make_checker(model: ModelInfo, model_name: str) -> ExampleChecker:
@@ -76,18 +90,17 @@ def make_checker(model: ModelInfo, model_name: str) -> ExampleChecker:
 
 def scan_lines(lines: Iterable[tuple[int, bytes]], checker: ExampleChecker, result: ChunkResult) -> ChunkResult:
     """Check (relative line number, raw bytes) pairs into ``result``."""
-    findings = result.findings
     first_seen = result.first_seen
     for line, raw in lines:
         result.lines = line
         body = raw.strip()
         if not body or body == b"\xef\xbb\xbf":
-            findings.append(Finding(line, "blank_line", "Blank line; the API expects one example per line."))
+            _keep(result, [Finding(line, "blank_line", "Blank line; the API expects one example per line.")])
             result.line_tokens.append(-1)
             continue
         result.examples += 1
         outcome = checker.check_line(line, raw)
-        findings.extend(outcome.findings)
+        _keep(result, outcome.findings)
         if not any(f.severity is Severity.ERROR for f in outcome.findings):
             result.clean += 1
         digest = hashlib.blake2b(body, digest_size=8).digest()
@@ -197,6 +210,17 @@ class Report:
     prices_captured: str
     system_messages: Counter[str]
     format_counts: dict[str, int]
+    omitted: dict[str, int] = field(default_factory=dict)  # findings not kept, per code
+
+    def count(self, code: str) -> int:
+        """How many findings of ``code`` there are, kept or not."""
+        return sum(1 for f in self.findings if f.code == code) + self.omitted.get(code, 0)
+
+    @property
+    def error_count(self) -> int:
+        """Every error, kept or counted only."""
+        omitted = sum(n for code, n in self.omitted.items() if severity_of(code) is Severity.ERROR)
+        return len(self.errors) + omitted
 
     @property
     def errors(self) -> list[Finding]:
@@ -213,7 +237,8 @@ class Report:
             return None
         first = next((f for f in errors if f.line is not None), errors[0])
         where = f"line {first.line}" if first.line is not None else "the file"
-        return f"{len(errors)} error{'s' if len(errors) != 1 else ''}; {where}: {first.message} ({first.code})"
+        n = self.error_count
+        return f"{n:,} error{'s' if n != 1 else ''}; {where}: {first.message} ({first.code})"
 
     @property
     def most_common_system_message(self) -> str | None:
@@ -232,6 +257,8 @@ class Report:
             "warnings": [f.to_json() for f in self.warnings],
             "stats": {k: (v.to_json() if v else None) for k, v in self.stats.items()},
             "estimate": self.estimate.to_json(),
+            # Additive, and only when it applies: findings past the first 1,000 of a code are counted, not listed.
+            **({"omitted": dict(self.omitted)} if self.omitted else {}),
         }
 
 
@@ -247,16 +274,28 @@ def merge(path: str, model_name: str, model: ModelInfo, chunks: list[ChunkResult
     offset = 0
     examples = 0
     clean = 0
+    kept: Counter[str] = Counter()
+    omitted: Counter[str] = Counter()
+
+    def add(f: Finding) -> None:
+        if kept[f.code] < KEEP_PER_CODE:
+            kept[f.code] += 1
+            findings.append(f)
+        else:
+            omitted[f.code] += 1
+
     for chunk in chunks:
-        findings.extend(f.shifted(offset) for f in chunk.findings)
+        omitted.update(chunk.omitted)
+        for f in chunk.findings:
+            add(f.shifted(offset))
         for digest, line in chunk.first_seen.items():
             first = seen.get(digest)
             if first is None:
                 seen[digest] = line + offset
             else:
-                findings.append(_duplicate(line + offset, first))
+                add(_duplicate(line + offset, first))
         for line, digest in chunk.repeats:
-            findings.append(_duplicate(line + offset, seen[digest]))
+            add(_duplicate(line + offset, seen[digest]))
         for fmt, (count, line) in chunk.formats.items():
             slot = formats.setdefault(fmt, [0, line + offset])
             slot[0] += count
@@ -326,6 +365,7 @@ def merge(path: str, model_name: str, model: ModelInfo, chunks: list[ChunkResult
         prices_captured=catalog.prices_captured,
         system_messages=system_messages,
         format_counts={fmt: slot[0] for fmt, slot in formats.items()},
+        omitted=dict(omitted),
     )
 
 
