@@ -18,6 +18,8 @@ from typing import Any
 import tiktoken
 from tiktoken.load import load_tiktoken_bpe
 
+from ftui.data.images import image_tokens
+
 ENCODINGS_DIR = Path(__file__).with_name("encodings")
 
 _SHA256 = {
@@ -161,9 +163,14 @@ class TokenCounter:
         if isinstance(value, list) and all(isinstance(p, dict) and "type" in p for p in value):
             total = 0
             for part in value:
-                if part.get("type") == "text":
+                kind = part.get("type")
+                if kind == "text":
                     text = part.get("text")
                     total += self.count(text) if isinstance(text, str) else 0
+                elif kind == "image_url":  # images cost tokens too (ftui.data.images)
+                    image = part.get("image_url")
+                    if isinstance(image, dict):
+                        total += image_tokens(image.get("url"), image.get("detail", "auto"))
             return total
         return self.count_value(value)
 
