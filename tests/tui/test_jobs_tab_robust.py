@@ -159,6 +159,14 @@ async def test_hostile_text_from_the_server_and_a_model_never_reaches_the_termin
         await pilot.press("e", "v", "i", "l")
         await wait_for(lambda: "[b]evil" in screen_text(app))
         assert_clean(app)
+        await pilot.press("escape")
+        await wait_for(lambda: not isinstance(app.screen, ModelPickerScreen))
+        # An error line quoting hostile text (the server names the unknown model).
+        app.chat_tab.open_model(f"nope{HOSTILE[1]}[b]x")
+        await pilot.press("h", "i", "enter")
+        await wait_for(lambda: app.chat_tab.exchanges[-1].panes[0].state == "failed", timeout=15)
+        await wait_for(lambda: "✗ Chat with nope\\x1b[2J[b]x" in screen_text(app))
+        assert_clean(app)
 
 
 async def test_hostile_event_messages_and_errors_from_a_fixed_server(sample_copy) -> None:
