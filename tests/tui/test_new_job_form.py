@@ -158,7 +158,7 @@ async def test_start_screen_says_a_job_may_exist_when_the_create_answer_is_lost(
         tab.action_refresh = lambda: (refreshed.append(1), refresh())  # type: ignore[method-assign]
         await pilot.press("y")
         await wait_for(lambda: isinstance(app.screen, StartJobScreen) and app.screen.failed, timeout=20)
-        await pilot.pause(0.2)
+        await wait_for(lambda: "A job may have been created" in screen_text(app))
         text = screen_text(app)
         assert calls and calls[0].startswith("file-")  # uploaded, then the create answer was lost
         assert "A job may have been created" in text and "ftui jobs list" in text and "Jobs list" in text
@@ -182,6 +182,6 @@ async def test_start_screen_still_says_no_job_when_the_upload_fails(sample_copy,
         await wait_for(lambda: isinstance(app.screen, ConfirmScreen), timeout=20)
         await pilot.press("y")
         await wait_for(lambda: isinstance(app.screen, StartJobScreen) and app.screen.failed, timeout=20)
-        await pilot.pause(0.2)
+        await wait_for(lambda: "No job was started" in screen_text(app))
         text = screen_text(app)
         assert "No job was started" in text and "may have been created" not in text

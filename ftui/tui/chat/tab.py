@@ -306,7 +306,8 @@ conversation.
 
     def refresh_bindings(self) -> None:
         """The footer follows the conversation: Stop while a reply streams, Save once one is done."""
-        self.prompt.replying = self.busy
+        for box in self.query(PromptBox):  # none yet while the tab is being built
+            box.replying = self.busy
         super().refresh_bindings()
 
     def action_write(self) -> None:

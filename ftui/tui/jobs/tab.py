@@ -336,11 +336,20 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
             return
         if not by_user and time.monotonic() < self._list_retry_at:
             return
-        self._list_worker = self._load_page(None)
+        self._list_worker = self._load_newest()
 
     # -- workers: they post messages, never touch widgets ----------------------------------------
-    @work(group="jobs-list", exclusive=True)
-    async def _load_page(self, after: str | None) -> None:
+    @work(group="jobs-list")
+    async def _load_newest(self) -> None:
+        """The newest page (one request at a time: see ``refresh_list``)."""
+        await self._fetch_page(None)
+
+    @work(group="jobs-older", exclusive=True)
+    async def _load_older(self, after: str) -> None:
+        """An older page, in a group of its own: a list refresh never cancels it (nor it a refresh)."""
+        await self._fetch_page(after)
+
+    async def _fetch_page(self, after: str | None) -> None:
         try:
             page = await self._client().fine_tuning.jobs.list(limit=PAGE_SIZE, **({"after": after} if after else {}))
         except Exception as exc:
@@ -730,7 +739,7 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         key = event.row_key.value if event.row_key else None
         if key == MORE_ROW and self.more and self.order:
-            self._load_page(self.order[-1])
+            self._load_older(self.order[-1])
         elif key and self.has_class("wide") and key != self.current:
             self.open_job(str(key), focus=False)
 
