@@ -295,11 +295,11 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
         return super().push_screen(*args, **kwargs)
 
     def _dialog_opening(self) -> bool:
-        """A dialog was just pushed and cannot take keys yet (not mounted, or nothing focused yet)."""
+        """A dialog was just pushed and cannot take keys yet: not mounted, or its focus not set yet."""
         screen = self.screen
         if isinstance(screen, MainScreen) or time.monotonic() - self._pushed_at > DIALOG_SETTLE:
             return False
-        return not screen.is_mounted or screen.focused is None
+        return not screen.is_mounted or (screen.focused is None and bool(screen.focus_chain))
 
     async def on_event(self, event: events.Event) -> None:
         # Keys typed right after e.g. ctrl+o, before the dialog is up, belong to the dialog: hold

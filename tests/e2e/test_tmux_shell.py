@@ -35,12 +35,13 @@ def term(tmp_path: Path, isolated_env: Path):
     subprocess.run(["tmux", "-S", str(socket), "kill-server"], capture_output=True)
 
 
-def start(term: Tmux, tmp_path: Path, data: Path) -> Path:
-    """Run ftui on ``data`` under ``sh`` (which says EXITED <code> after it); returns the pid file."""
+def start(term: Tmux, tmp_path: Path, data: Path | None) -> Path:
+    """Run ftui on ``data`` (None: no file) under ``sh``, which says EXITED <code> after it;
+    returns the pid file."""
     pid_file = tmp_path / "ftui.pid"
     env = " ".join(f"{k}={shlex.quote(os.environ[k])}" for k in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"))
     # The inner sh writes its pid and becomes ftui (exec): that pid is ftui's.
-    ftui = f"{shlex.quote(sys.executable)} -m ftui {shlex.quote(str(data))}"
+    ftui = f"{shlex.quote(sys.executable)} -m ftui" + (f" {shlex.quote(str(data))}" if data else "")
     inner = f"echo $$ > {shlex.quote(str(pid_file))}; exec {ftui}"
     command = (
         f"cd {shlex.quote(str(Path.cwd()))} && env {env} TERM=xterm-256color sh -c {shlex.quote(inner)}; "
@@ -155,3 +156,15 @@ def test_a_dropped_connection_ends_ftui(term: Tmux, tmp_path: Path) -> None:
     while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not alive(pid)
+
+
+def test_a_path_typed_at_start_up_goes_to_the_open_dialog(term: Tmux, tmp_path: Path) -> None:
+    """No file and nothing recent: the open dialog comes first. A path typed (and Enter) while
+    ftui is still starting lands in it, even before ftui has set up the terminal."""
+    data = tmp_path / "typed.jsonl"
+    shutil.copy(SAMPLES / "weather_jokes.jsonl", data)
+    start(term, tmp_path, None)
+    term.run("send-keys", "-t", term.name, str(data), "Enter")  # at once, as a fast typist would
+    screen = term.wait_for("✗ 0  ⚠ 0", timeout=STARTUP)
+    assert "typed.jsonl" in screen.splitlines()[0]
+    assert "What's the weather like in London today?" in screen

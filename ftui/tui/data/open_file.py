@@ -31,7 +31,11 @@ def candidate_files(root: Path, limit: int = 200) -> list[str]:
 class OpenFileScreen(ModalScreen[Path | None]):
     """Type a path (Tab completes) or pick a recent / nearby file."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="open.cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="open.cancel"),
+        # Enter typed before ftui put the terminal in raw mode arrives as a newline (ctrl+j).
+        Binding("ctrl+j", "open_typed", "Open", show=False, id="open.typed"),
+    ]
     HELP = "## Open a file\nType a path to a JSONL file (Tab accepts the suggestion) or pick one below."
 
     def compose(self) -> ComposeResult:
@@ -53,6 +57,9 @@ class OpenFileScreen(ModalScreen[Path | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self._try(str(event.option.id))
+
+    def action_open_typed(self) -> None:
+        self._try(self.query_one("#open-path", Input).value.strip())
 
     def _try(self, value: str) -> None:
         if not value:
