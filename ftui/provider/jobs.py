@@ -326,3 +326,14 @@ async def fetch_results_csv(client: AsyncOpenAI, file_id: str) -> str:
         with contextlib.suppress(ValueError):
             text = base64.b64decode(raw, validate=False).decode("utf-8", errors="replace")
     return text
+
+
+async def list_model_ids(client: AsyncOpenAI) -> list[str]:
+    """The ids of the provider's models, sorted.
+
+    The SDK builds its objects in pure Python (hundreds of models cost most of a second): the
+    answer is fetched here and turned into objects on a worker thread, so a UI's event loop
+    keeps answering keys meanwhile."""
+    raw = await client.models.with_raw_response.list()
+    page = await asyncio.to_thread(raw.parse)
+    return sorted(m.id for m in page.data)

@@ -158,11 +158,13 @@ conversation.
         provider = self.ftui.provider
         if provider is None:
             return
+        from ftui.provider.jobs import list_model_ids
+
         try:
-            page = await provider.client.models.list()
+            ids = await list_model_ids(provider.client)
         except Exception:
             return  # the picker still offers base models and typed names
-        self.post_message(ModelsKnown(sorted(m.id for m in page.data)))
+        self.post_message(ModelsKnown(ids))
 
     @on(ModelsKnown)
     def _models_known(self, message: ModelsKnown) -> None:
