@@ -165,11 +165,9 @@ async def test_injected_faults_still_show_every_event_once(sample_copy, tmp_path
         tab.open_job(job_id)
         await wait_for(lambda: tab.traces[job_id].complete, timeout=60)
         trace = tab.traces[job_id]
-        monkeypatch.delenv("FTUI_SANDBOX_FAULTS")
-        from ftui.sandbox.faults import Faults
-
-        app.provider.local_server.server.faults = Faults(None)  # type: ignore[union-attr]
-        expected = [e.id async for e in app.provider.client.fine_tuning.jobs.list_events(job_id, limit=100)]
+        # The sandbox (a child process) still misbehaves: read the truth back with ample retries.
+        patient = app.provider.client.with_options(max_retries=25)
+        expected = [e.id async for e in patient.fine_tuning.jobs.list_events(job_id, limit=100)]
         assert sorted(trace.event_ids) == sorted(expected)
         assert len(trace.lines) == len(expected)  # every event once
         assert trace.lines[-1].endswith("The job has successfully completed")
