@@ -33,7 +33,7 @@ from ftui.tui.chat.tab import ChatTab
 from ftui.tui.commands import FtuiCommands
 from ftui.tui.data.messages import DatasetStatus
 from ftui.tui.data.open_file import OpenFileScreen
-from ftui.tui.data.tab import DataTab, Hint
+from ftui.tui.data.tab import DataTab, Hint, stop_validation_workers
 from ftui.tui.jobs.messages import OpenInChat
 from ftui.tui.jobs.tab import JobsTab
 from ftui.tui.keys import enable_alt_digits
@@ -556,6 +556,7 @@ def run_app(path: str | None, profile: str | None = None, base_url: str | None =
             loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
     code = app.return_code or 0
+    stop_validation_workers()  # no worker process outlives ftui
     _wait_for_threads(THREAD_GRACE)  # a scan stops at its next chunk; a busy one is not waited for
     # The terminal is back and everything ftui keeps is written. Tearing the interpreter down
     # (freeing the tokenizer's tables: seconds on a busy machine) would only keep the prompt

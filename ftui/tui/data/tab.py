@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sys
@@ -86,6 +87,21 @@ class PromptBar(Input):
 
     def action_cancel(self) -> None:
         self.post_message(self.Cancelled())
+
+
+_POOLS: set[ProcessPoolExecutor] = set()  # validation pools running now
+
+
+def stop_validation_workers() -> None:
+    """Kill the processes of every validation pool at once (ftui is quitting: no process may
+    outlive it, and none may make it wait)."""
+    for pool in list(_POOLS):
+        _POOLS.discard(pool)
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            with contextlib.suppress(Exception):
+                process.kill()
+        with contextlib.suppress(Exception):
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 class DataTab(Container):
@@ -216,11 +232,13 @@ Browse the open file, see every problem and what training would cost.
         ctx = multiprocessing.get_context("spawn")  # never fork a threaded process
         workers = max(1, (os.cpu_count() or 1) - 1)  # leave a core for the UI
         pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=worker_init_niced, initargs=(info, model))
+        _POOLS.add(pool)
         try:
             futures = [pool.submit(worker_scan, (str(path), a, b)) for a, b in ranges]
             for future in futures:
                 yield future.result()
         finally:
+            _POOLS.discard(pool)
             pool.shutdown(wait=False, cancel_futures=True)
 
     @on(IndexReady)
