@@ -100,7 +100,7 @@ async def files_upload(p: Provider, args: argparse.Namespace) -> int:
     def show(done: int, total: int) -> None:
         if tty:
             pct = 100 * done // total if total else 100
-            sys.stderr.write(f"\ruploading {path.name}: {pct}% ({done:,}/{total:,} bytes)")
+            sys.stderr.write("\r" + safe(f"uploading {path.name}: {pct}% ({done:,}/{total:,} bytes)", one_line=True))
             sys.stderr.flush()
 
     file = await upload_file(p.client, path, args.purpose, show)
