@@ -107,10 +107,10 @@ async def test_a_provider_that_fails_says_why_in_the_top_bar_and_the_jobs_tab(sa
         assert app.provider is None
         await wait_for(lambda: "not connected: No profile named 'nope'" in shown(app, "#topbar"))
         status = app.jobs_tab.query_one("#jobs-status", Static)
-        await wait_for(lambda: "Not connected: No profile named 'nope'" in shown(app, "#jobs-status"))
+        await wait_for(lambda: "Not connected to a provider. No profile named 'nope'" in shown(app, "#jobs-status"))
         assert status.display and "Connecting" not in shown(app, "#jobs-status")
         await pilot.press("2")
-        await wait_for(lambda: "Not connected: No profile named" in screen_text(app))
+        await wait_for(lambda: "Not connected to a provider" in screen_text(app) and "No profile named" in screen_text(app))
 
 
 async def test_q_exits_with_0_and_stops_the_workers(sample_copy) -> None:
