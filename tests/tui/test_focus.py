@@ -160,3 +160,21 @@ async def test_a_tab_key_during_start_up_is_not_undone_by_a_late_focus(sample_co
         await wait_for(lambda: app.query_one("#tabs").active == "data" and app.focused is lst)
         await pilot.press("j")
         assert lst.cursor == 1
+
+
+async def test_keys_typed_right_after_a_pane_or_prompt_key_go_there(sample_copy) -> None:
+    app = FtuiApp(sample_copy(), connect=False)  # 24 lines
+    async with app.run_test(size=(80, 24)):
+        await wait_validated(app)
+        lst, findings = app.query_one(ExampleList), app.query_one(FindingsList)
+        type_now(app, "colon", *"999", "enter")  # typed in one go
+        await wait_for(lambda: any("Line 999 is past the end" in n.message for n in app._notifications))
+        assert lst.cursor == 23
+        type_now(app, "f", "j", "j")  # to the findings, and down in them
+        await wait_for(lambda: findings.cursor == 2)
+        assert lst.cursor == 23 and app.focused is findings
+        type_now(app, "x", "k")  # back to the examples, and up in them
+        await wait_for(lambda: lst.cursor == 22)
+        assert findings.cursor == 2
+        type_now(app, "slash", *"Rome", "enter")
+        await wait_for(lambda: app.data_tab.dataset.rows == [1, 19])

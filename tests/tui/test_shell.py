@@ -40,13 +40,13 @@ async def test_a_line_out_of_range_is_explained(sample_copy) -> None:
         await wait_validated(app)
         lst = app.query_one(ExampleList)
         await pilot.press("colon", *"999", "enter")
-        assert "Line 999 is past the end (24 lines); showing the last line." in notices(app)
+        await wait_for(lambda: "Line 999 is past the end (24 lines); showing the last line." in notices(app))
         assert lst.cursor == 23
         await pilot.press("colon", "0", "enter")
-        assert "Line 0 is before the first line; showing line 1." in notices(app)
+        await wait_for(lambda: "Line 0 is before the first line; showing line 1." in notices(app))
         assert lst.cursor == 0
         await pilot.press("j", "j", "colon", *"-5", "enter")
-        assert "Line -5 is before the first line; showing line 1." in notices(app)
+        await wait_for(lambda: "Line -5 is before the first line; showing line 1." in notices(app))
         assert lst.cursor == 0
         await pilot.press("colon", *"12", "enter")  # in range: no notice, just there
         assert lst.cursor == 11 and not any("Line 12" in n for n in notices(app))

@@ -115,14 +115,17 @@ Browse the open file, see every problem and what training would cost.
 - `/` filter by text, `e` only lines with findings, `:` jump to a line
 - `ctrl+o` opens another file
 """
+    # Keys that move the focus are priority bindings and focus at once: the keys typed right
+    # after them (":999⏎", "fj") go where they lead, not to the pane they leave. While the
+    # prompt is open check_action turns them off, so they are typed into it.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter", id="data.filter"),
-        Binding("colon", "jump", "Line", id="data.jump"),
+        Binding("slash", "filter", "Filter", priority=True, id="data.filter"),
+        Binding("colon", "jump", "Line", priority=True, id="data.jump"),
         Binding("e", "errors_only", "Problems", id="data.errors_only"),
         Binding("r", "raw", "Raw", show=False, id="data.raw"),
-        Binding("x", "show('example-view')", "Example", show=False, id="data.example"),
-        Binding("f", "show('findings')", "Findings", show=False, id="data.findings"),
-        Binding("s", "show('stats')", "Stats", show=False, id="data.stats"),
+        Binding("x", "show('example-view')", "Example", show=False, priority=True, id="data.example"),
+        Binding("f", "show('findings')", "Findings", show=False, priority=True, id="data.findings"),
+        Binding("s", "show('stats')", "Stats", show=False, priority=True, id="data.stats"),
         Binding("escape", "back", "Back", show=False, id="data.back"),
     ]
 
@@ -440,11 +443,15 @@ Browse the open file, see every problem and what training would cost.
         self.query_one("#detail", ContentSwitcher).current = name
         self._update_title()
         if name == "findings":
-            self.query_one(FindingsList).focus()
+            self._focus_now(self.query_one(FindingsList))
         elif name == "stats":
-            self.query_one(StatsView).focus()
+            self._focus_now(self.query_one(StatsView))
         elif focused is None or not self._shown(focused):
-            self.query_one(ExampleList).focus()
+            self._focus_now(self.query_one(ExampleList))
+
+    def _focus_now(self, widget: Widget) -> None:
+        """Focus ``widget`` now, not after the keys already queued (``focus()`` waits for them)."""
+        self.screen.set_focus(widget)
 
     @staticmethod
     def _shown(widget: Widget) -> bool:
@@ -496,7 +503,7 @@ Browse the open file, see every problem and what training would cost.
         bar.placeholder = placeholder
         bar.value = value
         bar.display = True
-        bar.focus()
+        self._focus_now(bar)
         self.refresh_bindings()
 
     def _close_prompt(self) -> None:
