@@ -126,7 +126,7 @@ def private_dir(path: Path, what: str = "The sandbox data dir") -> None:
         path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError) as exc:
         raise SandboxStateError(
-            f"{what} {path} is not a directory ({exc.filename} is a file): move that file away or choose another dir."
+            f"{what} {path} is not a directory ({exc.filename} is a file): choose a directory instead."
         ) from exc
     except PermissionError as exc:
         raise SandboxStateError(
