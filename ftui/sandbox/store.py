@@ -88,7 +88,8 @@ _IN = 500  # ids per "IN (...)" query (SQLite's variable limit is higher; keep s
 _TMP_PID = re.compile(r"-(\d+)-[A-Za-z0-9]+\.tmp$")
 
 _ids = random.Random()  # ids only need to be unique, not secret; seeded from os.urandom
-os.register_at_fork(after_in_child=lambda: _ids.seed())
+if hasattr(os, "register_at_fork"):  # a forked child must not repeat its parent's ids
+    os.register_at_fork(after_in_child=lambda: _ids.seed())
 _ALNUM = bytes.maketrans(b"+/", b"xZ")  # base64 without its two signs: letters and digits only
 
 
