@@ -88,7 +88,8 @@ _IN = 500  # ids per "IN (...)" query (SQLite's variable limit is higher; keep s
 _TMP_PID = re.compile(r"-(\d+)-[A-Za-z0-9]+\.tmp$")
 
 _ids = random.Random()  # ids only need to be unique, not secret; seeded from os.urandom
-os.register_at_fork(after_in_child=lambda: _ids.seed())
+if hasattr(os, "register_at_fork"):  # a forked child must not repeat its parent's ids
+    os.register_at_fork(after_in_child=lambda: _ids.seed())
 _ALNUM = bytes.maketrans(b"+/", b"xZ")  # base64 without its two signs: letters and digits only
 
 
@@ -126,7 +127,7 @@ def private_dir(path: Path, what: str = "The sandbox data dir") -> None:
         path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError) as exc:
         raise SandboxStateError(
-            f"{what} {path} is not a directory ({exc.filename} is a file): move that file away or choose another dir."
+            f"{what} {path} is not a directory ({exc.filename} is a file): choose a directory instead."
         ) from exc
     except PermissionError as exc:
         raise SandboxStateError(
