@@ -115,7 +115,7 @@ async def measure(n: int, sample: Path) -> dict[str, float]:
         job = make_job()
         tab.post_message(JobsListed([job], more=False, first=True))
         await pilot.pause(0.2)
-        tab._trace(job.id).complete = True  # nothing to follow: the benchmark is the feed
+        tab.model.trace(job.id).complete = True  # nothing to follow: the benchmark is the feed
         tab.open_job(job.id)
         await pilot.pause(0.3)
 
@@ -130,16 +130,16 @@ async def measure(n: int, sample: Path) -> dict[str, float]:
         t = time.perf_counter()
         feeder = asyncio.create_task(pump())
         busy = await key_latencies(app, tab, frames, 40)
-        out["points_when_keys_done"] = tab.traces[job.id].points
+        out["points_when_keys_done"] = tab.model.traces[job.id].points
         await feeder
-        while tab.traces[job.id].points < n:
+        while tab.model.traces[job.id].points < n:
             await asyncio.sleep(0.01)
         out["feed_s"] = time.perf_counter() - t
         out["busy_median_ms"] = busy[len(busy) // 2] * 1000
         out["busy_max_ms"] = busy[-1] * 1000
 
         # One redraw with every point: downsampled (what ftui does) vs plotting them all.
-        trace: JobTrace = tab.traces[job.id]
+        trace: JobTrace = tab.model.traces[job.id]
         await pilot.press("l")
         await pilot.pause(0.3)
         chart = app.query_one(LossChart)

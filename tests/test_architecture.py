@@ -60,3 +60,18 @@ def test_the_provider_layer_does_not_know_who_starts_it() -> None:
 
 def test_the_sandbox_does_not_import_the_provider_layer() -> None:
     assert _offenders(PACKAGE / "sandbox", ("ftui.provider", "ftui.connect")) == []
+
+
+@pytest.mark.parametrize("feature", [f for f in FEATURES if (PACKAGE / "tui" / f).is_dir()])
+def test_a_tab_does_not_reach_into_the_app_or_other_tabs(feature: str) -> None:
+    """Tabs get the session when they are made and post messages; they never import the app
+    (only its messages) nor find another tab through it."""
+    folder = PACKAGE / "tui" / feature
+    assert _offenders(folder, ("ftui.tui.app",)) == []
+    reaching = [
+        f"{path.relative_to(PACKAGE)}: {word}"
+        for path in sorted(folder.rglob("*.py"))
+        for word in ("data_tab", "jobs_tab", "chat_tab", "files_tab")
+        if f".{word}" in path.read_text()
+    ]
+    assert reaching == []

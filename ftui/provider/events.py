@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from enum import IntEnum
 
 from openai import AsyncOpenAI
 from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
@@ -90,6 +91,31 @@ def metric_point(event: FineTuningJobEvent) -> MetricPoint | None:
             train_loss=_num(match.group(3)),
         )
     return None
+
+
+class EventKind(IntEnum):
+    """What an event is, decided once when it arrives: views style by it, handlers act on it."""
+
+    INFO = 0
+    WARN = 1
+    ERROR = 2
+    METRICS = 3
+    CHECKPOINT = 4
+
+
+_CHECKPOINT_MESSAGE = re.compile(r"^\s*Checkpoint created at step \d+")
+
+
+def event_kind(event: FineTuningJobEvent, point: MetricPoint | None = None) -> EventKind:
+    """The kind of an event: metrics, a new checkpoint (the API says so only in words), or its level."""
+    if point is not None:
+        return EventKind.METRICS
+    level = getattr(event, "level", None)
+    if level == "error":
+        return EventKind.ERROR
+    if isinstance(event.message, str) and _CHECKPOINT_MESSAGE.match(event.message):
+        return EventKind.CHECKPOINT
+    return EventKind.WARN if level == "warn" else EventKind.INFO
 
 
 MAX_PAGES = 50  # pages fetched back in one poll at most

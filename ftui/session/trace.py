@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ftui.provider.events import MetricPoint, metric_point
+from ftui.provider.events import EventKind, MetricPoint, event_kind, metric_point
 from ftui.textsafe import safe
 
 # Series drawn on the two chart views: (key in MetricPoint / CSV, legend label).
@@ -114,6 +114,7 @@ class JobTrace:
     job_id: str
     job: Any = None
     lines: list[str] = field(default_factory=list)
+    kinds: bytearray = field(default_factory=bytearray)  # one EventKind per line, for styling
     series: dict[str, Series] = field(default_factory=dict)
     last_point: MetricPoint | None = None
     checkpoints: list[Any] = field(default_factory=list)
@@ -127,19 +128,26 @@ class JobTrace:
     event_ids: set[str] = field(default_factory=set)
     version: int = 0  # bumped on every change; views redraw when it moved
 
-    def add_events(self, events: list[Any]) -> None:
-        """Append events (oldest first); an event already here is skipped."""
+    def add_events(self, events: list[Any]) -> int:
+        """Append events (oldest first); an event already here is skipped. Returns how many of
+        the new events announce a checkpoint (the checkpoint list is then worth asking for)."""
         stamp = _Clock()
-        seen, lines = self.event_ids, self.lines
+        seen, lines, kinds = self.event_ids, self.lines, self.kinds
+        checkpoints = 0
         for event in events:
             if event.id in seen:
                 continue
             seen.add(event.id)
             point = metric_point(event)
+            kind = event_kind(event, point)
             lines.append(event_line(event, point, stamp(event.created_at)))
+            kinds.append(kind)
             if point is not None:
                 self.add_point(point)
+            elif kind == EventKind.CHECKPOINT:
+                checkpoints += 1
         self.version += 1
+        return checkpoints
 
     def add_point(self, point: MetricPoint) -> None:
         series = self.series

@@ -23,18 +23,20 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
 
 from ftui.config import ConfigError, Settings, load_settings
 from ftui.data.catalog import load_catalog
+from ftui.session import Session
 from ftui.state import recent_files, remember_file
 from ftui.textsafe import safe
-from ftui.tui.app_messages import ProviderFailed
+from ftui.tui.app_messages import DatasetAppended, Notice, ProviderFailed
 from ftui.tui.chat.tab import ChatTab
 from ftui.tui.commands import FtuiCommands
 from ftui.tui.data.messages import DatasetStatus
 from ftui.tui.data.open_file import OpenFileScreen
 from ftui.tui.data.tab import DataTab, Hint, stop_validation_workers
-from ftui.tui.jobs.messages import OpenInChat
+from ftui.tui.jobs.messages import OpenInChat, RefreshJobs, StartJob
 from ftui.tui.jobs.tab import JobsTab
 from ftui.tui.keys import enable_alt_digits
 from ftui.tui.widgets.fit_footer import FitFooter
@@ -189,9 +191,11 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
         self.base_url = base_url
         self.connect = connect
         self.handle_signals = handle_signals  # run_app sets it: SIGTERM/SIGHUP/SIGINT end the app cleanly
-        self.provider: Provider | None = None
-        self.provider_error: str | None = None  # why connecting failed, for any tab to show
+        # What the app knows now (provider, open dataset and report, jobs, models): tabs read
+        # it; only the app's handlers (and each tab's own part: the Jobs tab its jobs) change it.
+        self.session = Session(model=load_catalog().default_model)
         self.provider_label = "connecting…"
+        self._said: dict[str, float] = {}  # notice text -> when it was last shown (Notice.quiet)
         self._file_label = "no file"
         self._counts = ""
         self._exiting = False
@@ -203,6 +207,15 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
         self._focus_order = 0  # when the focus last moved / a tab was last chosen, in event order
         self._tab_order = 0
 
+    @property
+    def provider(self) -> Provider | None:
+        return self.session.provider
+
+    @property
+    def provider_error(self) -> str | None:
+        """Why connecting failed, for any tab to show."""
+        return self.session.provider_error
+
     def get_default_screen(self) -> Screen:
         return MainScreen(id="_default")
 
@@ -210,11 +223,11 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
         yield TopBar(id="topbar")
         with FtuiTabbedContent(initial="data", id="tabs"):
             with TabPane("1 Data", id="data"):
-                yield DataTab(load_catalog().default_model, id="data-tab")
+                yield DataTab(self.session.model, id="data-tab")
             with TabPane("2 Jobs", id="jobs"):
-                yield JobsTab(id="jobs-tab")
+                yield JobsTab(self.session, id="jobs-tab")
             with TabPane("3 Chat", id="chat"):
-                yield ChatTab(id="chat-tab")
+                yield ChatTab(self.session, id="chat-tab")
             for key, title in (("files", "4 Files"),):
                 with TabPane(title, id=key):
                     yield Hint(PLACEHOLDERS[key], classes="placeholder", markup=False)
@@ -359,7 +372,7 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
             remember_file(path)
         self._refresh_topbar()
 
-    @work(exclusive=True, group="provider")
+    @work(exclusive=True, group="provider", exit_on_error=False)
     async def _connect(self) -> None:
         # The SDK is heavy (about half a second of imports): import it on a thread, not on this
         # loop, so keys pressed meanwhile are answered. The sandbox, when it is the provider, runs
@@ -369,14 +382,14 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
         from ftui.provider.errors import describe
 
         try:
-            self.provider = await open_provider(self.profile_name, self.base_url, self.settings, isolate=True)
+            provider = await open_provider(self.profile_name, self.base_url, self.settings, isolate=True)
         except ConfigError as exc:
             self._provider_failed(str(exc))
         except Exception as exc:
             self._provider_failed(describe(exc, "Connecting to the provider"))
         else:
-            self.provider_error = None
-            self.provider_label = self.provider.label
+            self.session.provider, self.session.provider_error = provider, None
+            self.provider_label = provider.label
             self.jobs_tab.provider_ready()
             self.chat_tab.provider_ready()
         self._refresh_topbar()
@@ -384,7 +397,7 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
     def _provider_failed(self, reason: str) -> None:
         """Say everywhere that there is no provider, and why (instead of "connecting…" forever):
         ``provider_error`` for anyone who asks, and a ProviderFailed message to the app and each tab."""
-        self.provider_error = reason
+        self.session.provider_error = reason
         self.provider_label = f"not connected: {reason}"
         self.notify(reason, title="Not connected", severity="error", timeout=10, markup=False)
         with contextlib.suppress(NoMatches):  # closing already
@@ -396,9 +409,18 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
     def _show_provider_failed(self, message: ProviderFailed) -> None:
         self._refresh_topbar()
 
+    @on(RefreshJobs)
+    def _refresh_jobs(self) -> None:
+        self.jobs_tab.action_refresh()
+
+    @on(StartJob)
+    def _start_job(self, message: StartJob) -> None:
+        self.start_job(message.request)
+
     def start_job(self, plan: NewJob) -> None:
         """Upload and create a confirmed job (with progress), then open it in the Jobs tab."""
-        if self.provider is None:
+        provider = self.provider
+        if provider is None:
             if self.provider_error:
                 self.notify(f"Not connected: {self.provider_error}", severity="error", markup=False)
             else:
@@ -413,7 +435,7 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
 
         from ftui.tui.jobs.start_job import StartJobScreen
 
-        self.push_screen(StartJobScreen(self.provider, plan), started)
+        self.push_screen(StartJobScreen(provider, plan), started)
 
     async def on_unmount(self) -> None:
         self._exiting = True
@@ -437,16 +459,47 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
             safe(message), title=safe(title, one_line=True), severity=severity, timeout=timeout, markup=markup
         )
 
+    @on(Notice)
+    def _notice(self, message: Notice) -> None:
+        """Every notice from a tab or a worker, shown once (see ``Notice.quiet``)."""
+        now = time.monotonic()
+        if message.quiet and now - self._said.get(message.text, -1e9) < message.quiet:
+            return
+        self._said[message.text] = now
+        severity: SeverityLevel = message.severity  # type: ignore[assignment]
+        self.notify(message.text, title=message.title, severity=severity, timeout=message.timeout, markup=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Worker errors in one place: a worker that raised what it did not expect is said once,
+        in one sentence, and the app carries on (workers run with exit_on_error=False)."""
+        if event.state != WorkerState.ERROR or self._exiting:
+            return
+        error = event.worker.error
+        what = (event.worker.name or event.worker.group or "a task").strip("_").replace("_", " ")
+        self.post_message(
+            Notice(
+                f"Something went wrong in {what}: {type(error).__name__}: {error}",
+                title="Unexpected error",
+                severity="error",
+                timeout=12,
+            )
+        )
+
     @on(DatasetStatus)
     def _dataset_status(self, message: DatasetStatus) -> None:
         if not self.is_running or not self.screen_stack:
             return  # a late message while closing
+        session = self.session
         if message.path is not None:
             self._file_label = message.path.name
-        tabs, chats = self.screen.query(DataTab), self.screen.query(ChatTab)
-        ds = tabs.first().dataset if tabs else None  # none while closing
-        if message.progress >= 1 and ds is not None and ds.report is not None and chats:
-            chats.first().dataset_system(ds.report.most_common_system_message)
+            session.open_dataset(message.path)
+        if message.model is not None:
+            session.model = message.model
+        if message.report is not None and message.progress >= 1:
+            session.report = message.report
+            chats = self.screen.query(ChatTab)
+            if chats:
+                chats.first().dataset_system(message.report.most_common_system_message)
         checking = f" · checking {message.progress:.0%}" if message.progress < 1 else ""
         self._counts = f"✗ {message.errors:,}  ⚠ {message.warnings:,}{checking}"
         self._refresh_topbar()
@@ -456,10 +509,11 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
         self.action_show_tab("chat")
         self.chat_tab.open_model(message.model, message.base)
 
-    def dataset_appended(self, path: Path) -> None:
-        """ftui appended to ``path``: when it is the open dataset, the Data tab re-checks it now."""
+    @on(DatasetAppended)
+    def _dataset_appended(self, message: DatasetAppended) -> None:
+        """ftui appended to a file: when it is the open dataset, the Data tab re-checks it now."""
         ds = self.data_tab.dataset
-        if ds is not None and ds.path.resolve() == Path(path).resolve():
+        if ds is not None and ds.path.resolve() == Path(message.path).resolve():
             self.data_tab.check_file()
 
     def _refresh_topbar(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.message import Message
 
 
@@ -15,3 +17,25 @@ class ProviderFailed(Message, bubble=False):
     def __init__(self, reason: str) -> None:
         super().__init__()
         self.reason = reason
+
+
+class Notice(Message):
+    """Something to tell the user in a toast: ``text`` is one sentence (no secrets), shown safe.
+
+    Any widget posts it (it bubbles to the app); the app shows it once, and the same text
+    again only after ``quiet`` seconds (a failure repeating during an outage is said once)."""
+
+    def __init__(
+        self, text: str, *, title: str = "", severity: str = "information", timeout: float = 8.0, quiet: float = 0.0
+    ) -> None:
+        super().__init__()
+        self.text, self.title, self.severity, self.timeout, self.quiet = text, title, severity, timeout, quiet
+
+
+class DatasetAppended(Message):
+    """ftui appended to ``path`` (a chat exchange saved as an example): when it is the open
+    dataset, the app has the Data tab check it again."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.markup import escape
 
 from ftui.textsafe import safe
+
+if TYPE_CHECKING:
+    from ftui.tui.app import FtuiApp
 
 
 def _shown(text: str) -> str:
@@ -19,10 +23,14 @@ def _shown(text: str) -> str:
 class FtuiCommands(Provider):
     """Offers only the commands that make sense now (Data commands need an open file)."""
 
+    @property
+    def ftui(self) -> FtuiApp:
+        return cast("FtuiApp", self.app)
+
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
-        app = self.app
+        app = self.ftui
         out: list[tuple[str, str, Callable[[], object]]] = [
-            ("Open file…", "Open another JSONL dataset", app.action_open_file),  # type: ignore[attr-defined]
+            ("Open file…", "Open another JSONL dataset", app.action_open_file),
         ]
         for key, name in (("data", "Data"), ("jobs", "Jobs"), ("chat", "Chat"), ("files", "Files")):
             out.append(
@@ -31,8 +39,8 @@ class FtuiCommands(Provider):
                     f"Switch tabs (key {'1234'['data jobs chat files'.split().index(key)]})",
                     partial(app.action_show_tab, key),
                 )
-            )  # type: ignore[attr-defined]
-        data = app.data_tab  # type: ignore[attr-defined]
+            )
+        data = app.data_tab
         if data.is_open:
             out += [
                 ("Jump to line…", "Go to a line number", data.action_jump),
@@ -46,15 +54,15 @@ class FtuiCommands(Provider):
         return out
 
     def _jobs_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
-        app = self.app
-        jobs = app.jobs_tab  # type: ignore[attr-defined]
-        if app.provider is None:  # type: ignore[attr-defined]
+        app = self.ftui
+        jobs = app.jobs_tab
+        if app.provider is None:
             return []
         out: list[tuple[str, str, Callable[[], object]]] = [
             ("New fine-tuning job…", "Check, price and start a job from the open dataset", jobs.action_new_job),
             ("Refresh jobs", "List the provider's jobs now", jobs.action_refresh),
         ]
-        job = jobs.jobs.get(jobs.current or "")
+        job = jobs.model.current_job
         if job is not None:
             name = _shown(f"{job.id} ({job.status})")
             for action, label, words in (
@@ -77,11 +85,11 @@ class FtuiCommands(Provider):
         return out
 
     def _chat_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
-        chat = self.app.chat_tab  # type: ignore[attr-defined]
+        chat = self.ftui.chat_tab
 
         def in_chat(action: Callable[[], object]) -> Callable[[], object]:
             def run() -> None:
-                self.app.action_show_tab("chat")  # type: ignore[attr-defined]
+                self.ftui.action_show_tab("chat")
                 action()
 
             return run

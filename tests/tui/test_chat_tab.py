@@ -251,7 +251,7 @@ async def test_picker_enter_picks_the_highlighted_match_not_the_filter_text(samp
     app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(app, pilot)
-        await wait_for(lambda: app.chat_tab.provider_models)
+        await wait_for(lambda: app.session.provider_models)
         await pilot.press("ctrl+l")
         await wait_for(lambda: isinstance(app.screen, ModelPickerScreen))
         picker = app.screen

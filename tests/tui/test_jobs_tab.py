@@ -36,7 +36,7 @@ async def listed_job(app: FtuiApp, pilot) -> str:
     """Start a job via the API, refresh the list (as the timer would) and wait until it shows."""
     job_id = await start_job_via_api(app, app.data_tab.dataset.path)
     await pilot.press("ctrl+r")
-    await wait_for(lambda: job_id in app.jobs_tab.jobs)
+    await wait_for(lambda: job_id in app.session.jobs.jobs)
     return job_id
 
 
@@ -64,7 +64,7 @@ async def test_create_from_form_with_confirm_then_watch_to_success(sample_copy, 
         await wait_for(lambda: isinstance(app.screen, ConfirmScreen), timeout=20)
         text = screen_text(app)
         assert "14 examples" in text and "no errors" in text and "≈ $" in text
-        assert app.jobs_tab.jobs == {}  # nothing was spent before the confirm
+        assert app.session.jobs.jobs == {}  # nothing was spent before the confirm
         await pilot.press("y")
         tab = app.jobs_tab
         await wait_for(lambda: tab.current is not None, timeout=20)
@@ -72,9 +72,11 @@ async def test_create_from_form_with_confirm_then_watch_to_success(sample_copy, 
         size = app.data_tab.dataset.path.stat().st_size
         assert steps[0][1:] == (0, size) and any(done == total == size for _, done, total in steps)  # the bar filled
         assert "Uploading the training file" in steps[0][0] and steps[-1][0] == "Creating the job…"
-        await wait_for(lambda: tab.jobs[job_id].status == "succeeded" and tab.traces[job_id].complete, timeout=30)
+        await wait_for(
+            lambda: tab.model.jobs[job_id].status == "succeeded" and tab.model.traces[job_id].complete, timeout=30
+        )
         await pilot.pause(0.5)
-        trace = tab.traces[job_id]
+        trace = tab.model.traces[job_id]
         assert sum("successfully completed" in line for line in trace.lines) == 1
         assert len(trace.event_ids) == len(trace.lines)
         assert trace.points > 10
@@ -123,26 +125,26 @@ async def test_pause_resume_and_cancel_with_confirm(sample_copy, tmp_path) -> No
         await pilot.pause(0.2)
         await pilot.press("enter")
         await wait_for(lambda: tab.current == job_id)
-        await wait_for(lambda: tab.jobs[job_id].status == "running", timeout=20)
+        await wait_for(lambda: tab.model.jobs[job_id].status == "running", timeout=20)
         await pilot.press("p")
         await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
-        await wait_for(lambda: tab.jobs[job_id].status in ("pausing", "paused"))
+        await wait_for(lambda: tab.model.jobs[job_id].status in ("pausing", "paused"))
         await pilot.pause(0.3)
         assert "‖ paus" in screen_text(app)
         await pilot.press("r")
         await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
-        await wait_for(lambda: tab.jobs[job_id].status == "running", timeout=20)
+        await wait_for(lambda: tab.model.jobs[job_id].status == "running", timeout=20)
         await pilot.press("x")
         await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("escape")  # changed my mind: nothing happens
         await pilot.pause(0.3)
-        assert tab.jobs[job_id].status == "running"
+        assert tab.model.jobs[job_id].status == "running"
         await pilot.press("x")
         await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
-        await wait_for(lambda: tab.jobs[job_id].status == "cancelled")
+        await wait_for(lambda: tab.model.jobs[job_id].status == "cancelled")
         await pilot.pause(0.4)
         assert "⊘ cancelled" in screen_text(app)
 
@@ -163,8 +165,8 @@ async def test_injected_faults_still_show_every_event_once(sample_copy, tmp_path
         assert job_id is not None
         tab = app.jobs_tab
         tab.open_job(job_id)
-        await wait_for(lambda: tab.traces[job_id].complete, timeout=60)
-        trace = tab.traces[job_id]
+        await wait_for(lambda: tab.model.traces[job_id].complete, timeout=60)
+        trace = tab.model.traces[job_id]
         # The sandbox (a child process) still misbehaves: read the truth back with ample retries.
         patient = app.provider.client.with_options(max_retries=25)
         expected = [e.id async for e in patient.fine_tuning.jobs.list_events(job_id, limit=100)]
@@ -182,18 +184,18 @@ async def test_watched_jobs_resume_after_a_restart(sample_copy, tmp_path) -> Non
         await open_jobs(app, pilot)
         job_id = await start_job_via_api(app, path)
         await pilot.press("ctrl+r")
-        await wait_for(lambda: job_id in app.jobs_tab.jobs)
+        await wait_for(lambda: job_id in app.session.jobs.jobs)
         app.jobs_tab.open_job(job_id)
-        await wait_for(lambda: app.jobs_tab.traces[job_id].lines)
-        seen_before = len(app.jobs_tab.traces[job_id].lines)
+        await wait_for(lambda: app.session.jobs.traces[job_id].lines)
+        seen_before = len(app.session.jobs.traces[job_id].lines)
     assert state.watched_jobs() == [job_id] and state.last_job() == job_id
 
     again = FtuiApp(path, settings=settings)
     async with again.run_test(size=(80, 24)) as pilot:
         await wait_connected(again)
         tab = again.jobs_tab
-        await wait_for(lambda: job_id in tab.traces and tab.traces[job_id].complete, timeout=40)
-        trace = tab.traces[job_id]
+        await wait_for(lambda: job_id in tab.model.traces and tab.model.traces[job_id].complete, timeout=40)
+        trace = tab.model.traces[job_id]
         assert len(trace.lines) >= seen_before and len(set(trace.lines)) == len(trace.lines)
         await wait_for(lambda: any("Job ended" in n.title for n in again._notifications))
     assert state.watched_jobs() == []
@@ -206,7 +208,9 @@ async def test_save_results_csv_atomically(sample_copy, tmp_path) -> None:
         job_id = await listed_job(app, pilot)
         tab = app.jobs_tab
         tab.open_job(job_id)
-        await wait_for(lambda: tab.jobs[job_id].status == "succeeded" and tab.jobs[job_id].result_files, timeout=30)
+        await wait_for(
+            lambda: tab.model.jobs[job_id].status == "succeeded" and tab.model.jobs[job_id].result_files, timeout=30
+        )
         await pilot.pause(0.2)
         await pilot.press("s")
         await wait_for(lambda: isinstance(app.screen, AskScreen))
@@ -236,9 +240,11 @@ async def test_open_fine_tuned_model_in_chat(sample_copy, tmp_path, key) -> None
         job_id = await listed_job(app, pilot)
         tab = app.jobs_tab
         tab.open_job(job_id)
-        await wait_for(lambda: tab.traces[job_id].complete and tab.jobs[job_id].fine_tuned_model, timeout=30)
+        await wait_for(
+            lambda: tab.model.traces[job_id].complete and tab.model.jobs[job_id].fine_tuned_model, timeout=30
+        )
         await pilot.press("c")
-        await wait_for(lambda: len(tab.traces[job_id].checkpoints) == 3)
+        await wait_for(lambda: len(tab.model.traces[job_id].checkpoints) == 3)
         await pilot.pause(0.2)
         from ftui.tui.commands import FtuiCommands
 
@@ -248,8 +254,8 @@ async def test_open_fine_tuned_model_in_chat(sample_copy, tmp_path, key) -> None
         await pilot.press(key)
         await pilot.pause(0.2)
         chat = app.chat_tab
-        assert chat.models[0].endswith(":ckpt-step-" + str(tab.traces[job_id].checkpoints[0].step_number))
-        assert chat.models[1] == tab.jobs[job_id].model
+        assert chat.models[0].endswith(":ckpt-step-" + str(tab.model.traces[job_id].checkpoints[0].step_number))
+        assert chat.models[1] == tab.model.jobs[job_id].model
         assert "ckpt-step-" in screen_text(app)
 
 
@@ -265,7 +271,7 @@ async def test_event_log_filters_with_slash_and_esc_clears(sample_copy, tmp_path
 
         tab.post_message(JobsListed(JOBS, more=False, first=True))
         await pilot.pause(0.1)
-        tab._trace("ftjob-snapshot0004").complete = True
+        tab.model.trace("ftjob-snapshot0004").complete = True
         tab.post_message(JobEvents("ftjob-snapshot0004", events("ftjob-snapshot0004")))
         await pilot.pause(0.1)
         tab.open_job("ftjob-snapshot0004")
@@ -289,7 +295,7 @@ async def test_event_log_filters_with_slash_and_esc_clears(sample_copy, tmp_path
 
 async def test_job_list_pages_and_keeps_the_selection_on_refresh(sample_copy, tmp_path) -> None:
     from ftui.provider.files import upload_file
-    from ftui.tui.jobs.tab import MORE_ROW, PAGE_SIZE
+    from ftui.tui.jobs.tab import PAGE_SIZE
 
     app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path, speed=0.01))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -307,11 +313,11 @@ async def test_job_list_pages_and_keeps_the_selection_on_refresh(sample_copy, tm
         await wait_for(lambda: table.row_count == PAGE_SIZE + 1)  # a page, and the row that loads more
         await pilot.press("k")
         await pilot.press("j", "j", "j")
-        picked = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        picked = table.selected
         assert picked == ids[-4]  # newest first
         await pilot.press("ctrl+r")  # what the timer does every few seconds
         await pilot.pause(0.5)
-        assert str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value) == picked
+        assert table.selected == picked
         await pilot.press("G")  # reaching the end loads the next page
         await wait_for(lambda: table.row_count == PAGE_SIZE + 5)
-        assert MORE_ROW not in [str(k.value) for k in table.rows] and set(ids) <= set(tab.order)
+        assert not tab.model.more and set(ids) <= set(tab.model.order)

@@ -81,7 +81,7 @@ async def fixed_jobs(app: FtuiApp, pilot, jobs=JOBS) -> None:
 
 async def open_fixed(app: FtuiApp, pilot, job_id: str, steps: int = 60) -> None:
     tab = app.jobs_tab
-    trace = tab._trace(job_id)
+    trace = tab.model.trace(job_id)
     trace.complete = True  # fixed data: nothing to follow
     tab.post_message(JobEvents(job_id, events(job_id)[: steps + 1]))
     await wait_for(lambda: len(trace.lines) == steps + 1)
@@ -125,10 +125,12 @@ async def test_hostile_text_from_the_server_and_a_model_never_reaches_the_termin
         await pilot.press("2")
         tab = app.jobs_tab
         await pilot.press("ctrl+r")
-        await wait_for(lambda: created.id in tab.jobs)
+        await wait_for(lambda: created.id in tab.model.jobs)
         tab.open_job(created.id)
-        await wait_for(lambda: tab.traces[created.id].complete and tab.jobs[created.id].fine_tuned_model, timeout=30)
-        model = tab.jobs[created.id].fine_tuned_model
+        await wait_for(
+            lambda: tab.model.traces[created.id].complete and tab.model.jobs[created.id].fine_tuned_model, timeout=30
+        )
+        model = tab.model.jobs[created.id].fine_tuned_model
         assert "evil" in model
         await wait_for(lambda: "evil" in header(app))
         assert_clean(app)
@@ -186,9 +188,9 @@ async def test_hostile_event_messages_and_errors_from_a_fixed_server(sample_copy
         tab = app.jobs_tab
         evil = events(bad.id, steps=3)
         evil[-1] = evil[-1].model_copy(update={"message": f"Done {HOSTILE[1]}{HOSTILE[0]}", "level": "error"})
-        tab._trace(bad.id).complete = True
+        tab.model.trace(bad.id).complete = True
         tab.post_message(JobEvents(bad.id, evil))
-        await wait_for(lambda: len(tab._trace(bad.id).lines) == len(evil))
+        await wait_for(lambda: len(tab.model.trace(bad.id).lines) == len(evil))
         tab.open_job(bad.id)
         await wait_for(lambda: "Failed: Line 3: \\x1b]52;c;aGk=\\x07[red]boom[/red]" in header(app))
         assert_clean(app)
@@ -342,9 +344,9 @@ async def test_footers_fit_80_columns_in_every_chat_state(sample_copy, tmp_path)
 
 
 async def test_a_watch_that_fails_for_good_retries_slowly_and_says_so(sample_copy, tmp_path, monkeypatch) -> None:
-    from ftui.tui.jobs import tab as jobs_tab
+    from ftui.tui.jobs import follow
 
-    monkeypatch.setattr(jobs_tab, "WATCH_RETRY_FIRST", 0.4)
+    monkeypatch.setattr(follow, "WATCH_RETRY_FIRST", 0.4)
     app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path, speed=1))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_connected(app)
@@ -368,15 +370,15 @@ async def test_a_watch_that_fails_for_good_retries_slowly_and_says_so(sample_cop
         await pilot.press("2")
         tab = app.jobs_tab
         await pilot.press("ctrl+r")
-        await wait_for(lambda: created.id in tab.jobs)
+        await wait_for(lambda: created.id in tab.model.jobs)
         tab.open_job(created.id)
-        trace = tab.traces[created.id]
+        trace = tab.model.traces[created.id]
         await wait_for(lambda: trace.retry_attempt >= 3, timeout=15)
         await wait_for(lambda: "⟳ reconnecting in" in header(app) or "⟳ reconnecting now" in header(app))
         text = header(app)
         assert "(attempt" in text and "Watching stopped:" in text and "stopped watching" not in text
         assert all(b - a >= 0.35 for a, b in itertools.pairwise(calls))  # a wait between tries
-        assert created.id in tab.following  # still on it
+        assert created.id in tab.model.following  # still on it
         monkeypatch.setattr(resource, "list_events", real)  # the server behaves again
         await pilot.press("ctrl+r")  # tries again now
         await wait_for(lambda: trace.lines and trace.retry_at is None, timeout=15)
@@ -454,7 +456,7 @@ async def test_the_list_refreshes_by_itself(sample_copy, tmp_path, monkeypatch) 
         client = app.provider.client
         file = await upload_file(client, app.data_tab.dataset.path)
         created = await create_job(client, JobRequest(model="gpt-4o-mini", training_file=file.id))
-        await wait_for(lambda: created.id in tab.jobs)  # no key pressed: the timer asked
+        await wait_for(lambda: created.id in tab.model.jobs)  # no key pressed: the timer asked
         await wait_for(lambda: "…" + created.id[-8:] in screen_text(app))
 
 
@@ -487,5 +489,5 @@ async def test_a_refresh_never_cancels_loading_older_jobs(sample_copy, tmp_path,
         await pilot.press("ctrl+r")  # a refresh while the older page is out …
         await wait_for(lambda: asked["newest"] == before + 1)
         slow.set()
-        await wait_for(lambda: all(j.id in tab.jobs for j in JOBS))  # … did not cancel it
+        await wait_for(lambda: all(j.id in tab.model.jobs for j in JOBS))  # … did not cancel it
         assert asked["older"] == 1

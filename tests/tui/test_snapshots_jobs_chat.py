@@ -124,8 +124,8 @@ def fill_jobs(app: FtuiApp, open_id: str | None = None):
         tab.post_message(JobsListed(JOBS, more=False, first=True))
         await pilot.pause(0.1)
         if open_id:
-            tab.traces.clear()
-            trace = tab._trace(open_id)
+            tab.model.traces.clear()
+            trace = tab.model.trace(open_id)
             trace.complete = True
             tab.post_message(JobEvents(open_id, events(open_id)))
             await pilot.pause(0.1)

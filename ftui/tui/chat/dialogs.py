@@ -174,7 +174,7 @@ class SaveExampleScreen(ModalScreen[tuple[Path, int] | None]):
         example = exchange_example(self.system, self.user, self.replies[self._choice()][1])
         self._write(Path(text).expanduser(), example)
 
-    @work(thread=True, exclusive=True, group="save-example")
+    @work(thread=True, exclusive=True, group="save-example", exit_on_error=False)
     def _write(self, path: Path, example: dict[str, Any]) -> None:
         try:
             line = append_example(path, example, self.model)

@@ -28,8 +28,8 @@ class ReplyFailed(Message):
 
 
 class ModelsKnown(Message):
-    """Models the provider lists (for the picker)."""
+    """Models the provider lists (for the picker); ``error`` says why the list failed."""
 
-    def __init__(self, models: list[str]) -> None:
+    def __init__(self, models: list[str], error: str | None = None) -> None:
         super().__init__()
-        self.models = models
+        self.models, self.error = models, error

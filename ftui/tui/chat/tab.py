@@ -21,6 +21,7 @@ from textual.widgets import Static
 from ftui.data.catalog import load_catalog
 from ftui.provider.chat import ChatResult
 from ftui.textsafe import safe
+from ftui.tui.app_messages import DatasetAppended, Notice
 from ftui.tui.chat.dialogs import ChatSettings, ChatSettingsScreen, SaveExampleScreen
 from ftui.tui.chat.messages import ModelsKnown, ReplyChunk, ReplyDone, ReplyFailed
 from ftui.tui.chat.model_picker import OFF, ModelPickerScreen
@@ -28,7 +29,7 @@ from ftui.tui.chat.views import ExchangeView, PromptBox, ReplyPane
 from ftui.tui.layout import set_width_classes
 
 if TYPE_CHECKING:
-    from ftui.tui.app import FtuiApp
+    from ftui.session import Session
 
 FLUSH_SECONDS = 0.05
 PLACEHOLDER = "Message · Enter sends · ↑ history · ctrl+t multi-line"
@@ -65,17 +66,16 @@ conversation.
         Binding("i,enter", "write", "Write", id="chat.write"),
     ]
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, session: Session, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.session = session
         self.catalog = load_catalog()
         self.models: list[str] = [self.catalog.default_model]
         self.settings = ChatSettings()
         self.system_from_dataset = True  # until the user edits it
         self.tracks: list[list[dict[str, Any]]] = [[], []]
         self.exchanges: list[ExchangeView] = []
-        self.provider_models: list[str] = []
         self.chose_model = False
-        self.provider_error: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="chat-bar")
@@ -85,8 +85,8 @@ conversation.
         yield PromptBox(id="prompt", placeholder=PLACEHOLDER)
 
     @property
-    def ftui(self) -> FtuiApp:
-        return self.app  # type: ignore[return-value]
+    def provider_error(self) -> str | None:
+        return self.session.provider_error
 
     @property
     def prompt(self) -> PromptBox:
@@ -125,12 +125,10 @@ conversation.
 
     # -- inputs from the rest of the app ---------------------------------------------------------------
     def provider_ready(self) -> None:
-        self.provider_error = None
         self._list_models()
 
     def provider_failed(self, reason: str) -> None:
         """Called by the app when connecting failed: the chat says why instead of waiting."""
-        self.provider_error = reason
         hint = self.query_one("#chat-hint", Static)
         hint.update(Text.assemble(("Not connected to a provider: ", "bold"), safe(reason)))
 
@@ -153,58 +151,41 @@ conversation.
         self._draw_bar()
         self.prompt.focus()
 
-    @work(group="chat-models", exclusive=True)
+    @work(group="chat-models", exclusive=True, exit_on_error=False)
     async def _list_models(self) -> None:
-        provider = self.ftui.provider
+        provider = self.session.provider
         if provider is None:
             return
+        from ftui.provider.errors import describe
         from ftui.provider.jobs import list_model_ids
 
         try:
             ids = await list_model_ids(provider.client)
-        except Exception:
-            return  # the picker still offers base models and typed names
+        except Exception as exc:  # the picker still offers base models and typed names; say why
+            self.post_message(ModelsKnown([], describe(exc, "Listing the provider's models", provider.secrets)))
+            return
         self.post_message(ModelsKnown(ids))
 
     @on(ModelsKnown)
     def _models_known(self, message: ModelsKnown) -> None:
-        self.provider_models = message.models
+        self.session.provider_models = message.models
+        self.session.models_error = message.error
+        if message.error:
+            self.post_message(Notice(message.error, title="Chat", severity="warning"))
         tuned = [m for m in message.models if m.startswith("ft:") and ":ckpt-step-" not in m]
         if tuned:
             self.default_model(tuned[-1])
 
     def choices(self) -> dict[str, str]:
-        """Every model the picker offers, with its group."""
-        out: dict[str, str] = {}
-        jobs = self.ftui.jobs_tab
-        for job in jobs.jobs.values():
-            if job.fine_tuned_model:
-                out[job.fine_tuned_model] = "fine-tuned"
-        for trace in jobs.traces.values():
-            for c in trace.checkpoints:
-                out.setdefault(c.fine_tuned_model_checkpoint, "checkpoint")
-        provider = self.ftui.provider
-        if provider is not None:
-            for model, deployment in provider.profile.deployments.items():
-                out.setdefault(deployment, "deployment")
-                out.setdefault(model, "fine-tuned")
-        for model in self.provider_models:
-            if ":ckpt-step-" in model:
-                group = "checkpoint"
-            elif model.startswith("ft:"):
-                group = "fine-tuned"
-            else:
-                group = "base" if self.catalog.lookup(model).known else "provider"
-            out.setdefault(model, group)
-        for name in self.catalog.models:
-            out.setdefault(name, "base")
-        return out
+        """Every model the picker offers, with its group (the session knows them all)."""
+        known = {m for m in self.session.provider_models if self.catalog.lookup(m).known}
+        return self.session.chat_choices(list(self.catalog.models), known)
 
     # -- sending ---------------------------------------------------------------------------------------
     @on(PromptBox.Send)
     def _send(self, message: PromptBox.Send) -> None:
         if any(view.busy for view in self.exchanges[-1:]):
-            self.ftui.notify("A reply is still streaming: Esc stops it.", timeout=3)
+            self.app.notify("A reply is still streaming: Esc stops it.", timeout=3)
             return
         self.prompt.load_text("")
         self.query_one("#chat-hint").display = False
@@ -218,13 +199,13 @@ conversation.
             self._reply(index, slot, model, messages + list(self.tracks[slot]))
         self.refresh_bindings()  # Stop shows, Save hides
 
-    @work(group="chat-reply")
+    @work(group="chat-reply", exit_on_error=False)
     async def _reply(self, exchange: int, slot: int, model: str, messages: list[dict[str, Any]]) -> None:
         from ftui.config import ConfigError
         from ftui.provider.chat import stream_chat
         from ftui.provider.errors import describe
 
-        provider = self.ftui.provider
+        provider = self.session.provider
         result = ChatResult(model=model)
         if provider is None:
             why = f"Not connected to a provider: {self.provider_error}" if self.provider_error else None
@@ -385,18 +366,18 @@ conversation.
         view = self.exchanges[-1]
         replies = [(p.model, p.text) for p in view.panes if p.text and p.state in ("done", "stopped")]
         if not replies:
-            self.ftui.notify("The last exchange has no reply to save.", severity="warning", timeout=4)
+            self.app.notify("The last exchange has no reply to save.", severity="warning", timeout=4)
             return
-        data = self.ftui.data_tab
-        path = data.dataset.path if data.dataset is not None else None
+        path = self.session.dataset_path
 
         def saved(result: Any) -> None:
             if result is not None:
                 where, line = result
-                self.ftui.notify(
+                self.app.notify(
                     f"Saved as line {line:,} of {safe(where, one_line=True)}.", title="Saved", timeout=6, markup=False
                 )
-                self.ftui.dataset_appended(where)
+                self.post_message(DatasetAppended(where))
             self.prompt.focus()
 
-        self.app.push_screen(SaveExampleScreen(self.settings.system, view.user, replies, path, data.model), saved)
+        screen = SaveExampleScreen(self.settings.system, view.user, replies, path, self.session.model)
+        self.app.push_screen(screen, saved)

@@ -50,8 +50,19 @@ class FilterReady(Message):
 
 
 class DatasetStatus(Message):
-    """The Data tab tells the app what to show in the top bar."""
+    """The Data tab tells the app what is open: the top bar's counts, and for the session the
+    file, the base model it is checked against, and the full report once checked."""
 
-    def __init__(self, path: Path | None, errors: int, warnings: int, progress: float) -> None:
+    def __init__(
+        self,
+        path: Path | None,
+        errors: int,
+        warnings: int,
+        progress: float,
+        *,
+        model: str | None = None,
+        report: Report | None = None,
+    ) -> None:
         super().__init__()
         self.path, self.errors, self.warnings, self.progress = path, errors, warnings, progress
+        self.model, self.report = model, report

@@ -189,7 +189,7 @@ Browse the open file, see every problem and what training would cost.
         self.query_one("#progress").display = True
         self._load(path, self.model, keep_line)
 
-    @work(thread=True, exclusive=True, group="load")
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load(self, path: Path, model: str, keep_line: int | None) -> None:
         worker = get_current_worker()
         try:
@@ -317,7 +317,16 @@ Browse the open file, see every problem and what training would cost.
     def _status(self) -> None:
         ds = self.dataset
         errors, warnings = ds.counts if ds else (0, 0)
-        self.post_message(DatasetStatus(ds.path if ds else None, errors, warnings, ds.progress if ds else 0.0))
+        self.post_message(
+            DatasetStatus(
+                ds.path if ds else None,
+                errors,
+                warnings,
+                ds.progress if ds else 0.0,
+                model=self.model,
+                report=ds.report if ds else None,
+            )
+        )
 
     # -- the file on disk ----------------------------------------------------------------
     def check_file(self) -> None:
@@ -558,7 +567,7 @@ Browse the open file, see every problem and what training would cost.
         keep = ds.line_at(self.query_one(ExampleList).cursor) if ds.row_count else 1
         self._filter(ds, ds.text_filter, ds.errors_only, keep)
 
-    @work(thread=True, exclusive=True, group="filter")
+    @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
     def _filter(self, ds: Dataset, text: str, errors_only: bool, keep: int) -> None:
         worker = get_current_worker()
         if not text and not errors_only:

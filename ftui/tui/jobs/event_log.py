@@ -40,6 +40,7 @@ class EventLog(Vertical):
     def sync(self, trace: JobTrace | None) -> None:
         """Show the trace's lines; only lines new since the last call are looked at."""
         lines = trace.lines if trace is not None else []
+        kinds = trace.kinds if trace is not None else b""
         job_id = trace.job_id if trace is not None else None
         if job_id != self._job_id or len(lines) < self._scanned:
             self._job_id, self._scanned = job_id, 0
@@ -49,7 +50,7 @@ class EventLog(Vertical):
             needle = self.filter_text
             self._rows.extend(i for i in range(self._scanned, len(lines)) if needle in lines[i].lower())
         self._scanned = len(lines)
-        self.log_widget.show(lines, self._rows)
+        self.log_widget.show(lines, self._rows, kinds)
 
     def start_filter(self) -> None:
         self.add_class("filtering")

@@ -18,9 +18,9 @@ class JobsListed(Message):
 class JobChanged(Message):
     """A fresher copy of one job (from a watcher, a control action or creation)."""
 
-    def __init__(self, job: Any, reconnecting: str | None = None, created: bool = False) -> None:
+    def __init__(self, job: Any, created: bool = False) -> None:
         super().__init__()
-        self.job, self.reconnecting, self.created = job, reconnecting, created
+        self.job, self.created = job, created
 
 
 class JobReconnecting(Message):
@@ -74,12 +74,12 @@ class JobsListFailed(Message):
         self.text = text
 
 
-class JobsProblem(Message):
-    """Something failed; ``text`` is one clear sentence (no secrets)."""
+class StartJob(Message):
+    """The new-job form was confirmed: the app uploads and creates ``request`` (a NewJob plan)."""
 
-    def __init__(self, text: str, title: str = "Jobs") -> None:
+    def __init__(self, request: Any) -> None:
         super().__init__()
-        self.text, self.title = text, title
+        self.request = request
 
 
 class OpenInChat(Message):
@@ -88,3 +88,7 @@ class OpenInChat(Message):
     def __init__(self, model: str, base: str | None = None) -> None:
         super().__init__()
         self.model, self.base = model, base
+
+
+class RefreshJobs(Message):
+    """Ask for the job list now (say, after a create whose answer was lost)."""

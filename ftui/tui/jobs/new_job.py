@@ -233,7 +233,7 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
         self._say("Checking the files locally…", "yellow")
         self._check(training, validation, request.model)
 
-    @work(thread=True, exclusive=True, group="newjob-check")
+    @work(thread=True, exclusive=True, group="newjob-check", exit_on_error=False)
     def _check(self, training: Path | str, validation: Path | str | None, model: str) -> None:
         reports: dict[str, Report] = {}
         try:

@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, ProgressBar, Static
 
 from ftui.textsafe import safe
+from ftui.tui.jobs.messages import RefreshJobs
 from ftui.tui.jobs.new_job import NewJob, describe_upload
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ class StartJobScreen(ModalScreen[Any]):
     def on_mount(self) -> None:
         self._run()
 
-    @work(group="start-job", exclusive=True)
+    @work(group="start-job", exclusive=True, exit_on_error=False)
     async def _run(self) -> None:
         from ftui.provider.errors import describe
         from ftui.provider.files import upload_file
@@ -160,9 +161,7 @@ class StartJobScreen(ModalScreen[Any]):
             "a new job there with this model and training file is the one. Press Esc to go back."
         )
         self.query_one("#start-error", Static).update(shown)
-        jobs_tab = getattr(self.app, "jobs_tab", None)
-        if jobs_tab is not None:
-            jobs_tab.action_refresh()
+        self.post_message(RefreshJobs())
 
     @on(StartDone)
     def _done(self, message: StartDone) -> None:

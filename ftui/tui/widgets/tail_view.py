@@ -11,7 +11,8 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-LEVEL_STYLES = {" error ": Style(color="red", bold=True), " warn  ": Style(color="yellow")}
+# Line styles by kind (``ftui.provider.events.EventKind``: 1 warn, 2 error, 4 checkpoint).
+KIND_STYLES: dict[int, Style] = {1: Style(color="yellow"), 2: Style(color="red", bold=True), 4: Style(color="green")}
 
 
 class TailView(ScrollView, can_focus=False):
@@ -31,15 +32,16 @@ class TailView(ScrollView, can_focus=False):
         super().__init__(id=id)
         self.lines: list[str] = []
         self.rows: list[int] | None = None  # indices into lines when filtered
+        self.kinds: bytes | bytearray = b""  # one kind per line (styles); may be shorter than lines
         self.follow = True  # stick to the end until the user scrolls up
 
     @property
     def count(self) -> int:
         return len(self.rows) if self.rows is not None else len(self.lines)
 
-    def show(self, lines: list[str], rows: list[int] | None) -> None:
+    def show(self, lines: list[str], rows: list[int] | None, kinds: bytes | bytearray = b"") -> None:
         """Point at (possibly grown) lines; keeps following the end unless the user scrolled up."""
-        self.lines, self.rows = lines, rows
+        self.lines, self.rows, self.kinds = lines, rows, kinds
         self.virtual_size = Size(self.size.width, self.count)
         if self.follow:
             self._to_end()
@@ -62,17 +64,20 @@ class TailView(ScrollView, can_focus=False):
             self._to_end()
 
     def line(self, index: int) -> str:
-        return self.lines[self.rows[index] if self.rows is not None else index]
+        return self.lines[self._at(index)]
+
+    def _at(self, index: int) -> int:
+        return self.rows[index] if self.rows is not None else index
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         index = self.scroll_offset.y + y
         if index >= self.count:
             return Strip.blank(width, self.rich_style)
-        text = self.line(index)[:width].ljust(width)
+        at = self._at(index)
+        text = self.lines[at][:width].ljust(width)
         style = self.rich_style
-        for marker, level_style in LEVEL_STYLES.items():
-            if marker in text[:22]:
-                style = style + level_style
-                break
+        kind_style = KIND_STYLES.get(self.kinds[at]) if at < len(self.kinds) else None
+        if kind_style is not None:
+            style = style + kind_style
         return Strip([Segment(text, style)], width)
