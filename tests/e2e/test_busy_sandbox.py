@@ -1,16 +1,17 @@
 """End to end: a sandbox holding 200 finished-but-unread jobs never freezes the TUI.
 
 Before, the sandbox shared the UI's event loop and froze the screen for seconds while it
-caught those jobs up. Now it runs in a child process: keys pressed meanwhile, and tab switches
-afterwards, show at 80x24 within LIMIT_S. The goal is 0.2 s; on a loaded 2-core machine the
-TUI's own work (the first layout of the Jobs tab with 200 rows arriving) is not there yet, so
-the test holds the line at 1 s, leaves that first visit untimed, and prints every timing.
+caught those jobs up, and the Jobs tab rebuilt a 200-row table on every change. Now the
+sandbox runs in a child process and the job list draws only the rows on screen: every key
+and tab switch at 80x24 shows within LIMIT_S (the median of REPEAT tries, so one scheduler
+hiccup on a loaded CI machine is not a failure) and none takes longer than WORST_S.
 """
 
 from __future__ import annotations
 
 import os
 import shlex
+import statistics
 import subprocess
 import sys
 import time
@@ -21,16 +22,12 @@ import pytest
 from tests.conftest import SAMPLES
 from tests.e2e.test_tmux import Tmux, tmux  # noqa: F401  (the fixture)
 
-pytestmark = [
-    pytest.mark.e2e,
-    # Known, open (issue 11): with the sandbox in a child process its catch-up no longer blocks
-    # keys, but the TUI's own handling of 200 jobs arriving (the Jobs table filling) still
-    # stalls a key for seconds on a loaded 2-core machine. Kept strict in what it measures.
-    pytest.mark.xfail(reason="the Jobs list of 200 jobs still stalls keys (issue 11, open)", strict=False),
-]
+pytestmark = pytest.mark.e2e
 
 JOBS = 200
-LIMIT_S = 1.0
+LIMIT_S = 0.2
+WORST_S = 1.0
+REPEAT = 3
 
 
 def _fill_sandbox(data_dir: Path) -> None:
@@ -60,16 +57,16 @@ def _fill_sandbox(data_dir: Path) -> None:
     time.sleep(1.0)  # simulated time runs 5000x: every job has ended long before this
 
 
-def _timed(term: Tmux, key: str, text: str, *, absent: str | None = None) -> float:
-    """Seconds from sending ``key`` until ``text`` shows (and ``absent`` does not)."""
+def _timed(term: Tmux, key: str, *texts: str, absent: str | None = None) -> float:
+    """Seconds from sending ``key`` until one of ``texts`` shows (and ``absent`` does not)."""
     start = time.monotonic()
     term.run("send-keys", "-t", term.name, key)
     deadline = start + 15
     while time.monotonic() < deadline:
         screen = term.screen()
-        if text in screen and (absent is None or absent not in screen):
+        if any(text in screen for text in texts) and (absent is None or absent not in screen):
             return time.monotonic() - start
-    raise AssertionError(f"{text!r} never appeared after {key!r}:\n{term.screen()}")
+    raise AssertionError(f"{texts!r} never appeared after {key!r}:\n{term.screen()}")
 
 
 def test_tab_switches_and_keys_stay_fast_with_200_unread_jobs(tmux: Tmux, tmp_path: Path) -> None:  # noqa: F811
@@ -82,19 +79,34 @@ def test_tab_switches_and_keys_stay_fast_with_200_unread_jobs(tmux: Tmux, tmp_pa
     )
     tmux.run("new-session", "-d", "-x", "80", "-y", "24", "-s", tmux.name, command)
     tmux.wait_for("weather_jokes.jsonl")
-    timings: dict[str, float] = {}
-    # Straight away, while the embedded sandbox catches up 200 unread jobs: the Data tab answers.
-    timings["f (findings, while the sandbox works)"] = _timed(tmux, "f", "Findings (")
-    timings["x (example, while the sandbox works)"] = _timed(tmux, "x", "USER")
-    timings["s (stats, while the sandbox works)"] = _timed(tmux, "s", "billing tokens")
-    tmux.keys("Escape")
-    # The first visit to Jobs lays the tab out and fills 200 rows: not yet within the limit on a
-    # loaded 2-core machine (see the module docstring), so it is waited for, not timed.
+    timings: dict[str, list[float]] = {}
+
+    def timed(label: str, key: str, *texts: str, absent: str | None = None, back: tuple[str, ...] = ()) -> None:
+        for _ in range(REPEAT):
+            timings.setdefault(label, []).append(_timed(tmux, key, *texts, absent=absent))
+            for other in back:  # leave, so the next try shows the change again
+                tmux.keys(other)
+
+    # Straight away, while the sandbox catches up 200 unread jobs: the Data tab answers. The
+    # stats pane says "Validating…" until the file is checked, then the estimate.
+    timed("f (findings, while the sandbox works)", "f", "Findings (", back=("x",))
+    timed("s (stats, while the sandbox works)", "s", "billing tokens", "Validating", back=("x",))
+    timed("x (example, while the sandbox works)", "x", "USER", back=("f",))
+    tmux.keys("x")
+    timed("2 (Jobs, first visit: 200 jobs)", "2", "Base model", back=("1",))
     tmux.keys("2")
     tmux.wait_for("succeeded", timeout=30)
-    timings["1 (Data)"] = _timed(tmux, "1", "x Example", absent="Base model")
-    timings["3 (Chat)"] = _timed(tmux, "3", "Enter sends")
-    timings["alt+2 (Jobs, from the message box)"] = _timed(tmux, "M-2", "Base model")
-    timings["1 (Data again)"] = _timed(tmux, "1", "x Example", absent="Base model")
-    slow = {key: round(t, 3) for key, t in timings.items() if t > LIMIT_S}
-    assert not slow, f"keys slower than {LIMIT_S} s: {slow} (all: {timings})"
+    tmux.keys("1")
+    tmux.wait_for("x Example")
+    timed("1 (Data)", "1", "x Example", absent="Base model", back=("2",))
+    timed("3 (Chat)", "3", "Enter sends", back=("M-1",))
+    timed("alt+2 (Jobs, from the message box)", "M-2", "Base model", back=("3",))
+    tmux.keys("M-2")
+    tmux.wait_for("Base model")
+    timed("Enter (open a job)", "Enter", "l Loss", back=("Escape",))
+    medians = {key: round(statistics.median(t), 3) for key, t in timings.items()}
+    slow = {key: t for key, t in medians.items() if t > LIMIT_S}
+    worst = {key: round(max(t), 3) for key, t in timings.items() if max(t) > WORST_S}
+    print("median seconds per key:", medians)
+    assert not slow, f"keys slower than {LIMIT_S} s (median of {REPEAT}): {slow} (all: {timings})"
+    assert not worst, f"a key took longer than {WORST_S} s: {worst} (all: {timings})"

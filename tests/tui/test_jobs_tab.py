@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from textual.screen import ModalScreen
 
 from ftui import state
 from ftui.provider.jobs import JobRequest, create_job
@@ -75,22 +76,18 @@ async def test_create_from_form_with_confirm_then_watch_to_success(sample_copy, 
         await wait_for(
             lambda: tab.model.jobs[job_id].status == "succeeded" and tab.model.traces[job_id].complete, timeout=30
         )
-        await pilot.pause(0.5)
         trace = tab.model.traces[job_id]
         assert sum("successfully completed" in line for line in trace.lines) == 1
         assert len(trace.event_ids) == len(trace.lines)
         assert trace.points > 10
-        text = screen_text(app)
-        assert "✓ succeeded" in text and job_id in text and "Loss by step" in text
-        assert any("Job ended" in n.title and job_id in n.message for n in app._notifications)
+        await wait_for(lambda: all(t in screen_text(app) for t in ("✓ succeeded", job_id, "Loss by step")))
+        await wait_for(lambda: any("Job ended" in n.title and job_id in n.message for n in app._notifications))
         assert bells
         await pilot.press("c")
         await wait_for(lambda: len(trace.checkpoints) == 3)
-        await pilot.pause(0.3)
-        assert "ckpt-step-" in screen_text(app)
+        await wait_for(lambda: "ckpt-step-" in screen_text(app))
         await pilot.press("e")
-        await pilot.pause(0.4)
-        assert "The job has successfully completed" in screen_text(app)
+        await wait_for(lambda: "The job has successfully completed" in screen_text(app))
         assert job_id not in state.watched_jobs()  # it ended: nothing left to watch
 
 
@@ -103,15 +100,14 @@ async def test_form_refuses_a_file_with_errors_and_bad_hyperparameters(sample_co
         form = app.screen
         form.query_one("#epochs").value = "99"
         await pilot.press("ctrl+s")
-        await pilot.pause(0.2)
-        assert "Epochs: 99 is out of range" in screen_text(app)
+        await wait_for(lambda: "Epochs: 99 is out of range" in screen_text(app))
         form.query_one("#epochs").value = "auto"
         await pilot.press("ctrl+s")
         await wait_for(lambda: "nothing was uploaded" in screen_text(app), timeout=20)
         assert "The training file has 17 errors; line 2" in screen_text(app)
         assert not isinstance(app.screen, ConfirmScreen)
         await pilot.press("escape")
-        await pilot.pause(0.2)
+        await wait_for(lambda: not isinstance(app.screen, ModalScreen))
         page = await app.provider.client.fine_tuning.jobs.list()
         assert page.data == [] and app.provider is not None
 
@@ -122,7 +118,7 @@ async def test_pause_resume_and_cancel_with_confirm(sample_copy, tmp_path) -> No
         await open_jobs(app, pilot)
         job_id = await listed_job(app, pilot)
         tab = app.jobs_tab
-        await pilot.pause(0.2)
+        await wait_for(lambda: tab.table.selected == job_id)
         await pilot.press("enter")
         await wait_for(lambda: tab.current == job_id)
         await wait_for(lambda: tab.model.jobs[job_id].status == "running", timeout=20)
@@ -130,8 +126,7 @@ async def test_pause_resume_and_cancel_with_confirm(sample_copy, tmp_path) -> No
         await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
         await wait_for(lambda: tab.model.jobs[job_id].status in ("pausing", "paused"))
-        await pilot.pause(0.3)
-        assert "‖ paus" in screen_text(app)
+        await wait_for(lambda: "‖ paus" in screen_text(app))
         await pilot.press("r")
         await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
@@ -139,14 +134,14 @@ async def test_pause_resume_and_cancel_with_confirm(sample_copy, tmp_path) -> No
         await pilot.press("x")
         await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("escape")  # changed my mind: nothing happens
-        await pilot.pause(0.3)
+        await wait_for(lambda: not isinstance(app.screen, ConfirmScreen))
+        assert not tab.workers or all(w.group != "jobs-control" or w.is_finished for w in tab.workers)
         assert tab.model.jobs[job_id].status == "running"
         await pilot.press("x")
         await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
         await wait_for(lambda: tab.model.jobs[job_id].status == "cancelled")
-        await pilot.pause(0.4)
-        assert "⊘ cancelled" in screen_text(app)
+        await wait_for(lambda: "⊘ cancelled" in screen_text(app))
 
 
 async def test_injected_faults_still_show_every_event_once(sample_copy, tmp_path, monkeypatch) -> None:
@@ -211,7 +206,6 @@ async def test_save_results_csv_atomically(sample_copy, tmp_path) -> None:
         await wait_for(
             lambda: tab.model.jobs[job_id].status == "succeeded" and tab.model.jobs[job_id].result_files, timeout=30
         )
-        await pilot.pause(0.2)
         await pilot.press("s")
         await wait_for(lambda: isinstance(app.screen, AskScreen))
         missing = tmp_path / "missing" / "dir" / "results.csv"
@@ -245,15 +239,17 @@ async def test_open_fine_tuned_model_in_chat(sample_copy, tmp_path, key) -> None
         )
         await pilot.press("c")
         await wait_for(lambda: len(tab.model.traces[job_id].checkpoints) == 3)
-        await pilot.pause(0.2)
+        await wait_for(lambda: tab.query_one("#checkpoints").row_count == 3)
         from ftui.tui.commands import FtuiCommands
 
         names = [name for name, _, _ in FtuiCommands(app.screen)._commands()]
         assert "Save results CSV…" in names and "Chat with the fine-tuned model" in names
         assert not [n for n in names if n.startswith(("Cancel job", "Pause job", "Resume job"))]  # it ended
         await pilot.press(key)
-        await pilot.pause(0.2)
         chat = app.chat_tab
+        await wait_for(
+            lambda: chat.models[0].endswith(":ckpt-step-" + str(tab.model.traces[job_id].checkpoints[0].step_number))
+        )
         assert chat.models[0].endswith(":ckpt-step-" + str(tab.model.traces[job_id].checkpoints[0].step_number))
         assert chat.models[1] == tab.model.jobs[job_id].model
         assert "ckpt-step-" in screen_text(app)
@@ -270,25 +266,25 @@ async def test_event_log_filters_with_slash_and_esc_clears(sample_copy, tmp_path
         from ftui.tui.jobs.messages import JobEvents, JobsListed
 
         tab.post_message(JobsListed(JOBS, more=False, first=True))
-        await pilot.pause(0.1)
+        await wait_for(lambda: tab.table.row_count == len(JOBS))
         tab.model.trace("ftjob-snapshot0004").complete = True
         tab.post_message(JobEvents("ftjob-snapshot0004", events("ftjob-snapshot0004")))
-        await pilot.pause(0.1)
+        await wait_for(lambda: len(tab.model.trace("ftjob-snapshot0004").lines) == 62)
         tab.open_job("ftjob-snapshot0004")
         await pilot.press("slash")
         for ch in "val_loss":
             await pilot.press(ch if ch != "_" else "underscore")
         await pilot.press("enter")
-        await pilot.pause(0.4)
         from ftui.tui.widgets.tail_view import TailView
 
         tail = app.query_one(TailView)
+        await wait_for(lambda: tail.count == 12)
         shown = [tail.line(i) for i in range(tail.count)]
         assert len(shown) == 12 and all("val_loss" in line for line in shown)
         await pilot.press("j", "k", "G")  # moving keys reach the log while the job view has focus
         await pilot.press("escape")
-        await pilot.pause(0.3)
-        assert tail.count == 62 and tab.has_class("view-mode")
+        await wait_for(lambda: tail.count == 62)
+        assert tab.has_class("view-mode")
         await pilot.press("escape")
         assert tab.has_class("list-mode")
 
@@ -315,8 +311,10 @@ async def test_job_list_pages_and_keeps_the_selection_on_refresh(sample_copy, tm
         await pilot.press("j", "j", "j")
         picked = table.selected
         assert picked == ids[-4]  # newest first
+        worker = tab._list_worker
         await pilot.press("ctrl+r")  # what the timer does every few seconds
-        await pilot.pause(0.5)
+        await wait_for(lambda: tab._list_worker is not worker and tab._list_worker.is_finished)
+        await pilot.pause()  # the page it posted is handled
         assert table.selected == picked
         await pilot.press("G")  # reaching the end loads the next page
         await wait_for(lambda: table.row_count == PAGE_SIZE + 5)

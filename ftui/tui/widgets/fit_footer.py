@@ -4,13 +4,20 @@ At 80 columns a tab's own keys plus the app's (Quit, Help, Open) and the palette
 wider than the screen; Textual's footer then clips the last ones mid-word. This one measures
 the keys and drops whole keys from the end of the line (the app's, which are listed last),
 always keeping Help: `?` lists every key, so nothing is lost for good.
+
+Textual's footer rebuilds all its keys (a dozen widgets, styles and layout) on every change of
+focus or bindings, often several times for one key press. This one rebuilds at most once per
+refresh, and only when what it shows (the keys, their words, enabled or not, the width) changed.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.events import Resize
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -33,7 +40,35 @@ def key_width(key: FooterKey, compact: bool) -> int:
 class FitFooter(Footer):
     """A one-line footer that drops keys which do not fit (never Help) instead of clipping them."""
 
+    _shown: tuple[Any, ...] | None = None  # what the keys were built from, last time
+    _pending = False  # a rebuild is scheduled for after the next refresh
+
+    def _signature(self) -> tuple[Any, ...]:
+        """What the footer would show now: the shown bindings (word, enabled, tip) and the width."""
+        bindings = tuple(
+            (binding.key, binding.description, binding.action, enabled, tooltip)
+            for (_, binding, enabled, tooltip) in self.screen.active_bindings.values()
+            if binding.show or binding.key == self.app.COMMAND_PALETTE_BINDING
+        )
+        return (self.app.size.width, self.compact, self.show_command_palette, bindings)
+
+    def bindings_changed(self, screen: Screen) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus or self._pending:
+            return
+        if self.is_attached and screen is self.screen:
+            self._pending = True
+            self.call_after_refresh(self._rebuild)
+
+    async def _rebuild(self) -> None:
+        self._pending = False
+        if not self.is_attached or self._signature() == self._shown:
+            return  # the same keys as on screen: nothing to rebuild
+        await self.recompose()
+
     def compose(self) -> ComposeResult:
+        if self._bindings_ready:
+            self._shown = self._signature()
         widgets: list[Widget] = list(super().compose())
         width = self.app.size.width  # docked at the bottom of the screen, full width
         compact = self.compact
@@ -59,4 +94,6 @@ class FitFooter(Footer):
     def on_resize(self, event: Resize) -> None:
         if event.size.width != getattr(self, "_fit_width", None):
             self._fit_width = event.size.width
-            self.call_after_refresh(self.recompose)
+            if not self._pending:
+                self._pending = True
+                self.call_after_refresh(self._rebuild)
