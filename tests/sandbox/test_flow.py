@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import openai
@@ -14,6 +13,19 @@ from ftui.provider.files import upload_file
 from ftui.provider.jobs import JobRequest, create_job, fetch_results_csv
 from ftui.sandbox.server import SandboxServer
 from tests.conftest import SAMPLES
+
+
+class FakeClock:
+    """Sandbox time that moves only when a test moves it (no wall-clock sleeps)."""
+
+    def __init__(self, start: float = 1_750_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
 async def finished_job(client: AsyncOpenAI, sample: str = "weather_jokes.jsonl", **kw) -> tuple[str, list]:
@@ -126,7 +138,8 @@ async def test_hyperparameters_are_range_checked(client: AsyncOpenAI) -> None:
 
 
 async def test_cancel_pause_resume(tmp_path: Path) -> None:
-    server = SandboxServer(tmp_path / "slow", speed=20)  # 1 step every 50 ms
+    clock = FakeClock()
+    server = SandboxServer(tmp_path / "slow", speed=20, clock=clock)  # 1 step every 50 ms of its time
     await server.start()
     client = AsyncOpenAI(base_url=server.base_url, api_key="x")
     try:
@@ -135,11 +148,11 @@ async def test_cancel_pause_resume(tmp_path: Path) -> None:
         with pytest.raises(openai.BadRequestError, match="only be paused while running"):
             await client.fine_tuning.jobs.pause(job.id)
         while (await client.fine_tuning.jobs.retrieve(job.id)).status != "running":
-            await asyncio.sleep(0.05)
+            clock.advance(0.05)
         paused = await client.fine_tuning.jobs.pause(job.id)
         assert paused.status == "paused"
         steps_then = [metric_point(e) for e in (await client.fine_tuning.jobs.list_events(job.id, limit=1)).data]
-        await asyncio.sleep(0.3)
+        clock.advance(30)  # 600 steps' worth of time
         steps_later = [metric_point(e) for e in (await client.fine_tuning.jobs.list_events(job.id, limit=1)).data]
         assert steps_then == steps_later  # nothing moves while paused
         resumed = await client.fine_tuning.jobs.resume(job.id)
@@ -158,19 +171,21 @@ async def test_cancel_pause_resume(tmp_path: Path) -> None:
 
 async def test_state_survives_a_restart(tmp_path: Path) -> None:
     data = tmp_path / "state"
-    server = SandboxServer(data, speed=20)
+    clock = FakeClock()
+    server = SandboxServer(data, speed=20, clock=clock)
     await server.start()
     client = AsyncOpenAI(base_url=server.base_url, api_key="x")
     file = await upload_file(client, SAMPLES / "weather_jokes.jsonl")
     job = await create_job(client, JobRequest(model="gpt-4o-mini", training_file=file.id))
-    await asyncio.sleep(0.5)
+    clock.advance(2.0)  # validation and queueing, then some steps
     before = [e.id async for e in client.fine_tuning.jobs.list_events(job.id)]
     steps_before = [p.step for p in [metric_point(e) async for e in client.fine_tuning.jobs.list_events(job.id)] if p]
+    assert steps_before  # it was training when ftui closed
     await client.close()
     await server.stop()
-    await asyncio.sleep(0.5)  # time passes while ftui is closed
+    clock.advance(0.5)  # time passes while ftui is closed
 
-    server = SandboxServer(data, speed=1)  # a different speed must not move the old job
+    server = SandboxServer(data, speed=1, clock=clock)  # a different speed must not move the old job
     await server.start()
     client = AsyncOpenAI(base_url=server.base_url, api_key="x")
     try:

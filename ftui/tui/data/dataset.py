@@ -148,6 +148,3 @@ class Dataset:
         if len(self._cache) > 4000:
             self._cache.popitem(last=False)
         return summary
-
-    def clear_cache(self) -> None:
-        self._cache.clear()

@@ -66,3 +66,6 @@ class DatasetStatus(Message):
         super().__init__()
         self.path, self.errors, self.warnings, self.progress = path, errors, warnings, progress
         self.model, self.report = model, report
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, DatasetStatus)  # only the newest status matters

@@ -24,9 +24,20 @@ class JobChanged(Message):
 
 
 class JobReconnecting(Message):
+    """A job's watcher is (or is no longer, with None) reconnecting. A newer "reconnecting …"
+    replaces one still queued (the countdown moved on); a recovery (None) is never dropped."""
+
     def __init__(self, job_id: str, reconnecting: str | None) -> None:
         super().__init__()
         self.job_id, self.reconnecting = job_id, reconnecting
+
+    def can_replace(self, message: Message) -> bool:
+        return (
+            isinstance(message, JobReconnecting)
+            and message.job_id == self.job_id
+            and message.reconnecting is not None
+            and self.reconnecting is not None
+        )
 
 
 class JobRetrying(Message):
