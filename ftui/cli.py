@@ -26,7 +26,7 @@ def _validate_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only_validate: bool = False) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ftui",
         description="Fine-tune chat models from the terminal. Run without a subcommand to open the TUI.",
@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ftui {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _validate_parser(sub)
+    if only_validate:  # `ftui validate` starts like a small tool: no provider modules imported
+        return parser
     sandbox = sub.add_parser("sandbox", help="the built-in OpenAI-compatible sandbox").add_subparsers(
         dest="sandbox_command", required=True
     )
@@ -75,9 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
     if not args_list or args_list[0] not in (*SUBCOMMANDS, "-h", "--help", "--version"):
         return _open_tui(args_list)
+    parser = build_parser(only_validate=args_list[0] == "validate")
     args = parser.parse_args(args_list)
     if args.command == "validate":
         from ftui.commands.validate import run

@@ -17,14 +17,22 @@ BLOCK = 8 * 1024 * 1024
 
 def line_boundaries(path: str | os.PathLike[str], parts: int, min_size: int = 1 << 20) -> list[tuple[int, int]]:
     """Split a file into about ``parts`` byte ranges that each start at a line start."""
-    size = os.path.getsize(path)
-    if size == 0:
+    return range_boundaries(path, 0, os.path.getsize(path), parts, min_size)
+
+
+def range_boundaries(
+    path: str | os.PathLike[str], start: int, end: int, parts: int, min_size: int = 1 << 20
+) -> list[tuple[int, int]]:
+    """Split the bytes ``start``..``end`` of a file (``start`` at a line start) into about
+    ``parts`` ranges that each start at a line start."""
+    size = end - start
+    if size <= 0:
         return []
     parts = max(1, min(parts, size // min_size or 1))
-    bounds = [0]
+    bounds = [start]
     with open(path, "rb") as fh:
         for k in range(1, parts):
-            target = size * k // parts
+            target = start + size * k // parts
             if target <= bounds[-1]:
                 continue
             fh.seek(target - 1)
@@ -41,9 +49,9 @@ def line_boundaries(path: str | os.PathLike[str], parts: int, min_size: int = 1 
             if nl < 0:
                 break
             cut = target + nl
-            if cut < size and cut > bounds[-1]:
+            if cut < end and cut > bounds[-1]:
                 bounds.append(cut)
-    bounds.append(size)
+    bounds.append(end)
     return [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
 
 

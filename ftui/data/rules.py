@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic_core import from_json
 
@@ -26,6 +26,9 @@ IMAGE_DETAILS = ("low", "high", "auto")
 IMAGE_MIME = ("image/jpeg", "image/jpg", "image/png", "image/webp")
 MAX_IMAGES = 10
 _BOM = b"\xef\xbb\xbf"
+_ROLE_BITS = {"system": 1, "user": 2, "assistant": 4}  # the roles of the fast path
+_NO_SYSTEM = "The example has no system message."
+_NO_USER = "The example has no user message."
 _JSON_POS = re.compile(r" at line \d+ column (\d+)$")
 
 
@@ -57,6 +60,16 @@ class ExampleResult:
     system_message: str | None = None
 
 
+class PlainChat(NamedTuple):
+    """What the fast path learned about a plain chat line (its format is chat, it parsed)."""
+
+    findings: list[Finding]
+    messages: int
+    tokens: int
+    assistant_tokens: int
+    system_message: str | None
+
+
 @dataclass(slots=True)
 class _Ctx:
     line: int
@@ -76,19 +89,80 @@ class ExampleChecker:
         self.counter = counter
         self.token_limit = token_limit
         self.rft_model = rft_model
+        self._role_tokens = {bit: counter.count(role) for role, bit in _ROLE_BITS.items()}
 
-    # -- entry point -------------------------------------------------------------------
+    # -- entry points ------------------------------------------------------------------
     def check_line(self, line: int, raw: bytes) -> ExampleResult:
         """Validate one non-blank physical line (``raw`` without its line ending)."""
-        ctx = _Ctx(line)
-        self.counter.bounded = False
         if raw.startswith(_BOM):
             raw = raw[len(_BOM) :]
         try:
             obj = from_json(raw)
         except ValueError as exc:
+            ctx = _Ctx(line)
             self._parse_failure(ctx, raw, exc)
             return ExampleResult(ctx.findings)
+        return self.check_object(line, obj)
+
+    def plain_chat(self, line: int, obj: Any) -> PlainChat | None:
+        """The one-pass fast path for the common line: a chat example holding only ``messages``,
+        each exactly ``role`` (system, user or assistant) and non-empty string ``content``, with
+        an assistant message and within the token limit.
+
+        Each content is tokenized once and the assistant sum is taken from that count; no field
+        path is built. Anything else (and any line that would get an error) returns None: the
+        full checker (``check_object``) sees it. Both give the same findings and counts (a
+        property test checks that on generated lines).
+        """
+        if obj.__class__ is not dict or len(obj) != 1:
+            return None
+        messages = obj.get("messages")
+        if messages.__class__ is not list or not messages:
+            return None
+        role_tokens = self._role_tokens
+        count = self.counter.count
+        fresh = self.counter.count_fresh
+        total = 3
+        assistant = 0
+        roles = 0
+        system = None
+        for m in messages:
+            if m.__class__ is not dict or len(m) != 2:
+                return None
+            role = m.get("role")
+            content = m.get("content")
+            if role.__class__ is not str or content.__class__ is not str or not content:
+                return None
+            bit = _ROLE_BITS.get(role)
+            if bit is None:
+                return None
+            roles |= bit
+            if bit == 4:
+                n = fresh(content)
+                assistant += n
+            elif bit == 1:
+                n = count(content)  # system prompts repeat: the cache answers
+                if system is None:
+                    system = content
+            else:
+                n = fresh(content)
+            total += 3 + role_tokens[bit] + n
+        if not roles & 4 or total > self.token_limit:  # (a bounded count is always over the limit)
+            return None
+        if roles == 7:
+            findings: list[Finding] = []
+        else:
+            findings = []
+            if not roles & 1:
+                findings.append(Finding(line, "missing_system_message", _NO_SYSTEM, "messages"))
+            if not roles & 2:
+                findings.append(Finding(line, "missing_user_message", _NO_USER, "messages"))
+        return PlainChat(findings, len(messages), total, assistant, system)
+
+    def check_object(self, line: int, obj: Any) -> ExampleResult:
+        """Validate one parsed line with every rule (the full checker)."""
+        ctx = _Ctx(line)
+        self.counter.bounded = False
         if not isinstance(obj, dict):
             ctx.add("data_type", f"Each line must be a JSON object, but this one is {json_type(obj)}.")
             return ExampleResult(ctx.findings)
@@ -142,9 +216,9 @@ class ExampleChecker:
             pass  # a message without a known role may be the missing one; its error says enough
         else:
             if "system" not in roles and "developer" not in roles:
-                ctx.add("missing_system_message", "The example has no system message.", "messages")
+                ctx.add("missing_system_message", _NO_SYSTEM, "messages")
             if "user" not in roles:
-                ctx.add("missing_user_message", "The example has no user message.", "messages")
+                ctx.add("missing_user_message", _NO_USER, "messages")
         self._count_chat(obj, messages, result)
 
     def _check_rft(self, obj: dict[str, Any], ctx: _Ctx, result: ExampleResult) -> None:

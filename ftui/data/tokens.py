@@ -143,6 +143,13 @@ class TokenCounter:
             self._cached_chars += size
         return n
 
+    def count_fresh(self, text: str) -> int:
+        """``count`` for text that rarely repeats (user and assistant turns): the same number,
+        without the cache's lookup and bookkeeping."""
+        if len(text) > PIECE_CHARS:
+            return self.count(text)
+        return len(self._encode(text))
+
     def truncate(self, text: str, max_tokens: int) -> tuple[str, bool]:
         """The text cut to at most ``max_tokens`` tokens, and whether it was cut."""
         tokens = self._encode(text)

@@ -25,12 +25,12 @@ def sample_copy(tmp_path: Path):
 
 
 async def wait_validated(app: FtuiApp, timeout: float = 20.0) -> None:
-    """Wait until the open file is indexed and fully validated."""
+    """Wait until the open file is indexed and fully validated, its rows' summaries are read
+    and the example view shows the selected line."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
-        ds = app.data_tab.dataset
-        if ds is not None and ds.report is not None:
+        if app.data_tab.settled:
             return
         if loop.time() > deadline:
             raise AssertionError("validation did not finish")

@@ -62,8 +62,7 @@ async def test_navigation_keys(sample_copy) -> None:
         await pilot.press("ctrl+d")
         assert lst.cursor > 0
         await pilot.press("k")
-        await pilot.pause(0.2)
-        assert f"Line {lst.cursor + 1}" in example_text(app)
+        await wait_for(lambda: f"Line {lst.cursor + 1}" in example_text(app))
 
 
 async def test_jump_to_line_and_filter(sample_copy) -> None:
@@ -71,8 +70,7 @@ async def test_jump_to_line_and_filter(sample_copy) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_validated(app)
         await pilot.press("colon", *"11", "enter")
-        await pilot.pause(0.2)
-        assert "Line 11" in example_text(app)
+        await wait_for(lambda: "Line 11" in example_text(app))
         assert "invalid_weight" in example_text(app)
         await pilot.press("slash", *"Rome", "enter")
         await wait_for(lambda: app.data_tab.dataset.rows is not None)
@@ -106,7 +104,7 @@ async def test_findings_list_jumps_to_the_example(sample_copy) -> None:
         assert "Findings (24)" in shown(app, "#detail-title")
         # Row 0 and 1 are file-level; row 2 is line 2's invalid_json.
         await pilot.press("j", "j", "enter")
-        await pilot.pause(0.2)
+        await wait_for(lambda: "Line 2" in example_text(app))
         assert app.query_one("#detail", ContentSwitcher).current == "example-view"
         assert app.query_one(ExampleList).cursor == 1
         assert "Line 2" in example_text(app) and "invalid_json" in example_text(app)
@@ -117,11 +115,9 @@ async def test_raw_json_view(sample_copy) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_validated(app)
         await pilot.press("r")
-        await pilot.pause(0.1)
-        assert '"messages": [' in example_text(app)
+        await wait_for(lambda: '"messages": [' in example_text(app))
         await pilot.press("escape")
-        await pilot.pause(0.1)
-        assert "SYSTEM" in example_text(app)
+        await wait_for(lambda: "SYSTEM" in example_text(app))
 
 
 async def test_model_change_updates_the_estimate(sample_copy) -> None:
@@ -254,7 +250,7 @@ async def test_example_view_formats_tools_weights_and_images(sample_copy) -> Non
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_validated(app)
         await pilot.press("colon", *"4", "enter")
-        await pilot.pause(0.2)
+        await wait_for(lambda: "Line 4" in example_text(app))
         text = example_text(app)
         assert "weight 0: not trained" in text
         assert "→ get_weather(" in text and "← result of call_003lim" in text
@@ -273,6 +269,6 @@ async def test_palette_jump_to_line(sample_copy) -> None:
         await pilot.press("enter")
         await pilot.pause(0.3)
         await pilot.press("5", "enter")
-        await pilot.pause(0.3)
+        await wait_for(lambda: "Line 5" in example_text(app))
         assert app.query_one(ExampleList).cursor == 4
         assert "Line 5" in example_text(app) and "missing_messages_list" in example_text(app)

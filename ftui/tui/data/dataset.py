@@ -1,44 +1,52 @@
 """What the Data tab knows about the open file: index, findings by line, rows shown, summaries.
 
-Plain Python (no Textual): workers fill it through messages, widgets read it.
+Plain Python (no Textual): workers compute, handlers store, widgets only read. Nothing here
+that a widget calls while drawing reads the file or parses JSON: a row's summary is either
+known or asked for (``wanted``) and filled later by a thread (``summarize_lines``).
 """
 
 from __future__ import annotations
 
-import json
+import bisect
 from array import array
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from pydantic_core import from_json
 
 from ftui.data.findings import Finding, Severity
 from ftui.data.index import LineIndex
 from ftui.data.validate import Report
 
 PREVIEW_CHARS = 200
+READ_CAP = 64 * 1024  # bytes of a line read for its row: a multi-MB line costs no more
+CACHE_ROWS = 4000
 
 
 @dataclass(frozen=True, slots=True)
 class RowSummary:
-    """What a list row shows for one line."""
+    """What a list row shows for one line: message count (when known) and a preview."""
 
     messages: int | None
-    tokens: int | None
     preview: str
 
 
-def summarize(raw: bytes) -> RowSummary:
-    """Message count and the first user message (or the first text) of a line; tokens come
-    from validation (``Dataset.line_tokens``), so the UI process needs no tokenizer."""
+def summarize(raw: bytes, whole: bool = True) -> RowSummary:
+    """Message count and the first user message (or the first text) of a line.
+
+    ``whole`` False: ``raw`` is only the start of a long line; it is parsed as far as it
+    goes (the preview is right, the message count unknown)."""
     text = raw.decode("utf-8", errors="replace").removeprefix("\ufeff").strip()
     if not text:
-        return RowSummary(None, None, "(blank line)")
+        return RowSummary(None, "(blank line)")
     try:
-        obj = json.loads(text)
+        obj = from_json(text, allow_partial=False if whole else "trailing-strings")
     except ValueError:
-        return RowSummary(None, None, text[:PREVIEW_CHARS])
+        return RowSummary(None, text[:PREVIEW_CHARS])
     if not isinstance(obj, dict):
-        return RowSummary(None, None, text[:PREVIEW_CHARS])
+        return RowSummary(None, text[:PREVIEW_CHARS])
     messages = obj.get("messages")
     if not isinstance(messages, list) and isinstance(obj.get("input"), dict):
         messages = obj["input"].get("messages")
@@ -48,12 +56,15 @@ def summarize(raw: bytes) -> RowSummary:
             if isinstance(m, dict) and m.get("role") == "user":
                 preview = _text_of(m.get("content"))
                 break
-        return RowSummary(len(messages), None, " ".join(preview.split())[:PREVIEW_CHARS])
+        return RowSummary(len(messages) if whole else None, _one_line(preview))
     if "prompt" in obj:
         prompt = obj.get("prompt")
-        preview = prompt if isinstance(prompt, str) else text
-        return RowSummary(2, None, " ".join(preview.split())[:PREVIEW_CHARS])
-    return RowSummary(None, None, text[:PREVIEW_CHARS])
+        return RowSummary(2, _one_line(prompt if isinstance(prompt, str) else text))
+    return RowSummary(None, text[:PREVIEW_CHARS])
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text[: PREVIEW_CHARS * 4].split())[:PREVIEW_CHARS]
 
 
 def _text_of(content: object) -> str:
@@ -70,6 +81,29 @@ def _text_of(content: object) -> str:
     return ""
 
 
+def summarize_lines(index: LineIndex, lines: Iterable[int]) -> dict[int, RowSummary]:
+    """Row summaries of some lines, reading at most READ_CAP bytes of each (for a thread)."""
+    out: dict[int, RowSummary] = {}
+    try:
+        fh = open(index.path, "rb")  # noqa: SIM115
+    except OSError:
+        return {line: RowSummary(None, "(the file cannot be read now)") for line in lines}
+    with fh:
+        for line in lines:
+            try:
+                start, end = index.span(line)
+                fh.seek(start)
+                raw = fh.read(min(end - start, READ_CAP))
+            except (OSError, IndexError):
+                out[line] = RowSummary(None, "(the file cannot be read now)")
+                continue
+            whole = end - start <= READ_CAP
+            if whole and raw.endswith(b"\r"):
+                raw = raw[:-1]
+            out[line] = summarize(raw, whole)
+    return out
+
+
 @dataclass
 class Dataset:
     """The open file and everything learned about it so far."""
@@ -82,10 +116,12 @@ class Dataset:
     report: Report | None = None
     progress: float = 0.0  # 0..1 while validating
     line_tokens: array = field(default_factory=lambda: array("q"))  # per line, from validation
+    line_messages: array = field(default_factory=lambda: array("i"))  # per line, from validation
     text_filter: str = ""
     errors_only: bool = False
     rows: list[int] | None = None  # None: every line in order
-    _cache: OrderedDict[int, RowSummary] = field(default_factory=OrderedDict)
+    wanted: set[int] = field(default_factory=set)  # lines drawn before their summary was known
+    _summaries: OrderedDict[int, RowSummary] = field(default_factory=OrderedDict)
 
     @property
     def line_count(self) -> int:
@@ -103,8 +139,6 @@ class Dataset:
         """The row showing ``line``, or the nearest row after it (the last row if none)."""
         if self.rows is None:
             return max(0, min(line - 1, self.line_count - 1))
-        import bisect
-
         pos = bisect.bisect_left(self.rows, line)
         return min(pos, max(0, len(self.rows) - 1))
 
@@ -135,16 +169,36 @@ class Dataset:
     def checked(self, line: int) -> bool:
         return line <= len(self.line_tokens)
 
-    def summary(self, line: int) -> RowSummary:
-        hit = self._cache.get(line)
-        if hit is not None:
-            return hit
-        try:
-            raw = self.index.line_bytes(line)
-        except OSError:
-            return RowSummary(None, None, "(the file cannot be read now)")
-        summary = summarize(raw)
-        self._cache[line] = summary
-        if len(self._cache) > 4000:
-            self._cache.popitem(last=False)
-        return summary
+    # -- row summaries (the draw path only reads; a thread fills) -------------------------
+    def summary(self, line: int) -> RowSummary | None:
+        """The row summary of a line, or None (and the line is ``wanted``) until a fill has read it."""
+        hit = self._summaries.get(line)
+        if hit is None:
+            self.wanted.add(line)
+        return hit
+
+    def messages(self, line: int, summary: RowSummary | None) -> int | None:
+        """Messages in a line: from its summary, else from validation once it got there."""
+        if summary is not None and summary.messages is not None:
+            return summary.messages
+        if line <= len(self.line_messages):
+            n = self.line_messages[line - 1]
+            return n if n >= 0 else None
+        return None
+
+    def missing(self, lines: Iterable[int]) -> list[int]:
+        """Those of ``lines`` (in range) whose summary is not known yet."""
+        known, count = self._summaries, self.line_count
+        return [n for n in lines if 1 <= n <= count and n not in known]
+
+    def add_summaries(self, found: dict[int, RowSummary]) -> None:
+        cache = self._summaries
+        cache.update(found)
+        self.wanted.difference_update(found)
+        while len(cache) > CACHE_ROWS:
+            cache.popitem(last=False)
+
+    def forget_summaries(self, from_line: int = 1) -> None:
+        """Drop what is known of lines from ``from_line`` on (they changed on disk)."""
+        for line in [n for n in self._summaries if n >= from_line]:
+            del self._summaries[line]

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.message import Message
 
 from ftui.data.findings import Finding, Severity
 from ftui.tui.data.dataset import Dataset
@@ -15,7 +16,10 @@ MARKS = {Severity.ERROR: ("✗", "bold red"), Severity.WARNING: ("⚠", "yellow"
 
 
 class ExampleList(VirtualList):
-    """One row per line: mark, line number, messages, tokens, preview of the first user message."""
+    """One row per line: mark, line number, messages, tokens, preview of the first user message.
+
+    Drawing a row never reads the file: a row whose summary is not known yet shows a
+    placeholder, and the list asks (``SummariesWanted``) for a thread to fill it in."""
 
     HELP = """
 ## Examples
@@ -27,7 +31,11 @@ Every line of the file, drawn only as it scrolls into view.
 - Marks: ✗ error, ⚠ warning, ✓ fine, · not checked yet
 """
 
+    class SummariesWanted(Message):
+        """Rows were drawn before their summaries were known (``Dataset.wanted``)."""
+
     dataset: Dataset | None = None
+    asked = False  # a SummariesWanted is on its way or being answered
 
     def row_text(self, index: int, width: int) -> Text:
         ds = self.dataset
@@ -40,18 +48,22 @@ Every line of the file, drawn only as it scrolls into view.
         else:
             mark, style = "·", "dim"  # not checked yet
         summary = ds.summary(line)
+        if summary is None and not self.asked:
+            self.asked = True
+            self.post_message(self.SummariesWanted())
         digits = max(4, len(str(ds.line_count)))
-        msgs = f"{summary.messages:>3}m" if summary.messages is not None else "   –"
+        messages = ds.messages(line, summary)
+        msgs = f"{messages:>3}m" if messages is not None else "   –"
         tokens = ds.tokens(line)
         if tokens is not None:
             toks = f"{tokens:>6,}t"
         else:  # "…" until validation reaches the line; "–" when it holds no countable example
-            toks = "      –" if ds.checked(line) or summary.messages is None else "      …"
+            toks = "      –" if ds.checked(line) or (summary is not None and summary.messages is None) else "      …"
         return self.styled(
             (f"{mark} ", style),
             (f"{line:>{digits}} ", "dim"),
             (f"{msgs} {toks}  ", "cyan"),
-            (summary.preview, ""),
+            (summary.preview, "") if summary is not None else ("…", "dim"),
         )
 
 

@@ -6,35 +6,61 @@ import threading
 from array import array
 from pathlib import Path
 
+from rich.console import RenderableType
 from textual.message import Message
 
 from ftui.data.findings import Finding
 from ftui.data.index import LineIndex
 from ftui.data.validate import Report
+from ftui.tui.data.dataset import RowSummary
 
 
 class IndexReady(Message):
-    """The file is indexed; ``drawn`` is set once the list has been drawn."""
+    """The file is indexed; ``drawn`` is set once the list has been drawn. ``recheck``: the file
+    changed on disk and only what changed is being checked; the known findings stay meanwhile."""
 
     def __init__(
-        self, path: Path, index: LineIndex, keep_line: int | None, drawn: threading.Event | None = None
+        self,
+        path: Path,
+        index: LineIndex,
+        keep_line: int | None,
+        drawn: threading.Event | None = None,
+        recheck: bool = False,
     ) -> None:
         super().__init__()
-        self.path, self.index, self.keep_line, self.drawn = path, index, keep_line, drawn
+        self.path, self.index, self.keep_line, self.drawn, self.recheck = path, index, keep_line, drawn, recheck
 
 
 class ValidationProgress(Message):
-    """One more range of the file is checked (in file order)."""
+    """One more range of the file is checked (in file order); ``done`` is the fraction checked."""
 
-    def __init__(self, findings: list[Finding], line_tokens: array, done: int, total: int) -> None:
+    def __init__(self, findings: list[Finding], line_tokens: array, line_messages: array, done: float) -> None:
         super().__init__()
-        self.findings, self.line_tokens, self.done, self.total = findings, line_tokens, done, total
+        self.findings, self.line_tokens, self.line_messages, self.done = findings, line_tokens, line_messages, done
 
 
 class ValidationDone(Message):
-    def __init__(self, report: Report) -> None:
+    """The whole file is checked: the report, and tokens and messages per line."""
+
+    def __init__(self, report: Report, line_tokens: array, line_messages: array) -> None:
         super().__init__()
-        self.report = report
+        self.report, self.line_tokens, self.line_messages = report, line_tokens, line_messages
+
+
+class SummariesReady(Message):
+    """Row summaries a thread read for ``dataset`` (the one open when it was asked)."""
+
+    def __init__(self, dataset: object, summaries: dict[int, RowSummary]) -> None:
+        super().__init__()
+        self.dataset, self.summaries = dataset, summaries
+
+
+class ExampleReady(Message):
+    """The selected line, drawn by a thread (``renderable``), for ``dataset`` and ``line``."""
+
+    def __init__(self, dataset: object, line: int, raw: bool, renderable: RenderableType) -> None:
+        super().__init__()
+        self.dataset, self.line, self.raw, self.renderable = dataset, line, raw, renderable
 
 
 class LoadFailed(Message):

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing
-import os
-import sys
 import threading
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from array import array
 from pathlib import Path
 from typing import ClassVar
 
@@ -24,50 +19,30 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Input, ProgressBar, Select, Static, TabPane
 from textual.worker import get_current_worker
 
-from ftui.data.catalog import ModelInfo, load_catalog
-from ftui.data.index import LineIndex, line_boundaries
-from ftui.data.validate import (
-    ChunkResult,
-    DatasetReadError,
-    check_readable,
-    make_checker,
-    merge,
-    scan_range,
-    worker_init_niced,
-    worker_scan,
-)
+from ftui.data.findings import Finding
+from ftui.data.index import LineIndex
+from ftui.data.scan import ChunkResult
+from ftui.data.validate import DatasetReadError, Stopped, Validation, check_readable, stop_workers
 from ftui.textsafe import safe
-from ftui.tui.data.dataset import Dataset
+from ftui.tui.data.dataset import Dataset, summarize_lines
 from ftui.tui.data.example_view import ExampleView, render_example, render_raw
 from ftui.tui.data.lists import ExampleList, FindingsList
 from ftui.tui.data.messages import (
     DatasetStatus,
+    ExampleReady,
     FilterReady,
     IndexReady,
     LoadFailed,
+    SummariesReady,
     ValidationDone,
     ValidationProgress,
 )
 from ftui.tui.data.stats_view import StatsView
 from ftui.tui.layout import set_width_classes
 
-RANGE_BYTES = 1 << 20
 SHOW_DELAY = 0.06  # seconds the example view waits for the cursor to settle
-PROCESS_THRESHOLD = 8 << 20  # files above this are validated by worker processes
 
-
-def _start_resource_tracker() -> None:
-    """multiprocessing's resource tracker hands ``sys.stderr.fileno()`` to its process when it
-    starts; inside Textual that stream is a capture object with no real descriptor, so start
-    the tracker with the real stderr in place."""
-    from multiprocessing import resource_tracker
-
-    saved = sys.stderr
-    try:
-        sys.stderr = sys.__stderr__ or open(os.devnull, "w")  # noqa: SIM115
-        resource_tracker.ensure_running()
-    finally:
-        sys.stderr = saved
+stop_validation_workers = stop_workers  # ftui is quitting: no validation worker process may outlive it
 
 
 class Hint(Static, can_focus=True):
@@ -87,21 +62,6 @@ class PromptBar(Input):
 
     def action_cancel(self) -> None:
         self.post_message(self.Cancelled())
-
-
-_POOLS: set[ProcessPoolExecutor] = set()  # validation pools running now
-
-
-def stop_validation_workers() -> None:
-    """Kill the processes of every validation pool at once (ftui is quitting: no process may
-    outlive it, and none may make it wait)."""
-    for pool in list(_POOLS):
-        _POOLS.discard(pool)
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
-            with contextlib.suppress(Exception):
-                process.kill()
-        with contextlib.suppress(Exception):
-            pool.shutdown(wait=False, cancel_futures=True)
 
 
 class DataTab(Container):
@@ -140,6 +100,8 @@ Browse the open file, see every problem and what training would cost.
         self._findings_dirty = False
         self._progress_dirty = False
         self._show_timer: Timer | None = None
+        self._validation: Validation | None = None
+        self.shown_line: tuple[int, bool] | None = None  # (line, raw) the example view shows now
 
     def compose(self) -> ComposeResult:
         with Container(id="split"):
@@ -182,79 +144,71 @@ Browse the open file, see every problem and what training would cost.
         set_width_classes(self, event.size.width)
 
     # -- loading -----------------------------------------------------------------------
-    def open(self, path: Path, keep_line: int | None = None) -> None:
-        """Index and validate ``path`` in a thread; the list shows up as soon as the index does."""
+    def open(self, path: Path, keep_line: int | None = None, *, recheck: bool = False) -> None:
+        """Index and validate ``path`` in a thread; the list shows up as soon as the index does.
+
+        ``recheck``: the open file changed on disk; only what changed is checked again (after
+        an append, the new tail) and the known findings stay on screen meanwhile."""
         self._vanished = False
+        validation = self._validation
+        if not recheck or validation is None or validation.path != path or validation.model != self.model:
+            validation = self._validation = Validation(path, self.model, nice=True)
+            recheck = False
         self.query_one("#progress", ProgressBar).update(progress=0)
         self.query_one("#progress").display = True
-        self._load(path, self.model, keep_line)
+        self._load(path, validation, keep_line, recheck)
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
-    def _load(self, path: Path, model: str, keep_line: int | None) -> None:
+    def _load(self, path: Path, validation: Validation, keep_line: int | None, recheck: bool) -> None:
         worker = get_current_worker()
         try:
             check_readable(path)
             index = LineIndex(path).build()
+            if recheck and validation.changed_from() == 0:
+                recheck = False  # replaced, not appended to: check it all, as a new file
         except (DatasetReadError, OSError) as exc:
             self.post_message(LoadFailed(str(exc)))
             return
         drawn = threading.Event()
-        self.post_message(IndexReady(path, index, keep_line, drawn))
-        # Loading the tokenizer is heavy pure-Python work: let the first screen draw first.
-        drawn.wait(timeout=1.0)
-        catalog = load_catalog()
-        info = catalog.lookup(model)
-        size = index.size
-        ranges = line_boundaries(path, max(1, size // RANGE_BYTES))
-        chunks = []
-        offset = 0
-        try:
-            for chunk in self._scan(path, ranges, info, model):
-                if worker.is_cancelled:
-                    return
-                chunks.append(chunk)
+        self.post_message(IndexReady(path, index, keep_line, drawn, recheck))
+        if not recheck:
+            # Workers starting (or the tokenizer loading) is heavy: let the first screen draw first.
+            drawn.wait(timeout=1.0)
+        done = 0.0
+
+        def progress(finished: int, total: int) -> None:
+            nonlocal done
+            done = finished / total if total else 1.0
+            if recheck:
+                self.post_message(ValidationProgress([], array("q"), array("i"), done))
+
+        def on_chunk(chunk: ChunkResult, offset: int) -> None:
+            if not recheck:
                 findings = [f.shifted(offset) for f in chunk.findings]
-                self.post_message(ValidationProgress(findings, chunk.line_tokens, chunk.end, size))
-                offset += chunk.lines
-        except OSError as exc:
-            self.post_message(LoadFailed(f"{path} cannot be read: {exc.strerror or exc}."))
+                self.post_message(ValidationProgress(findings, chunk.line_tokens, chunk.line_messages, done))
+
+        try:
+            run = validation.recheck if recheck else validation.run
+            report = run(on_chunk=on_chunk, progress=progress, cancelled=lambda: worker.is_cancelled)
+        except Stopped:
+            return
+        except DatasetReadError as exc:
+            self.post_message(LoadFailed(str(exc)))
             return
         if not worker.is_cancelled:
-            self.post_message(ValidationDone(merge(str(path), model, info, chunks, catalog)))
-
-    @staticmethod
-    def _scan(path: Path, ranges: list[tuple[int, int]], info: ModelInfo, model: str) -> Iterator[ChunkResult]:
-        """Chunk results in file order. Big files go to low-priority worker processes, so this
-        (UI) process keeps the GIL and both cores do the work; small files are scanned here."""
-        if not ranges or ranges[-1][1] < PROCESS_THRESHOLD:
-            checker = make_checker(info, model)
-            for start, end in ranges:
-                yield scan_range(path, start, end, checker)
-            return
-        _start_resource_tracker()
-        ctx = multiprocessing.get_context("spawn")  # never fork a threaded process
-        workers = max(1, (os.cpu_count() or 1) - 1)  # leave a core for the UI
-        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=worker_init_niced, initargs=(info, model))
-        _POOLS.add(pool)
-        try:
-            futures = [pool.submit(worker_scan, (str(path), a, b)) for a, b in ranges]
-            for future in futures:
-                yield future.result()
-        finally:
-            _POOLS.discard(pool)
-            pool.shutdown(wait=False, cancel_futures=True)
+            self.post_message(ValidationDone(report, validation.line_tokens(), validation.line_messages()))
 
     @on(IndexReady)
     def _index_ready(self, message: IndexReady) -> None:
         old = self.dataset
+        if message.recheck and old is not None and old.path == message.path:
+            self._index_grew(old, message)
+            return
         self.dataset = Dataset(message.path, message.index, self.model)
         if old is not None and old.path == message.path:
             self.dataset.text_filter, self.dataset.errors_only = old.text_filter, old.errors_only
-        try:
-            st = message.path.stat()
-            self._stat = (st.st_mtime_ns, st.st_size, st.st_ino)
-        except OSError:
-            self._stat = None
+        self.query_one(ExampleList).asked = False
+        self._remember_stat(message.path)
         self.query_one("#empty-hint").display = False
         self.query_one("#split").display = True
         examples = self.query_one(ExampleList)
@@ -276,6 +230,31 @@ Browse the open file, see every problem and what training would cost.
         self._show_selected()
         self._status()
 
+    def _index_grew(self, ds: Dataset, message: IndexReady) -> None:
+        """The open file changed on disk and is being re-checked: new line index, same findings
+        (until the re-check is done), rows read again as they are drawn."""
+        self._remember_stat(message.path)
+        ds.index = message.index
+        ds.forget_summaries()
+        ds.progress = 0.0
+        examples = self.query_one(ExampleList)
+        examples.asked = False
+        keep = ds.row_of(message.keep_line) if message.keep_line else examples.cursor
+        if ds.rows is not None:
+            self._apply_filter()
+        else:
+            examples.set_count(ds.row_count, keep=keep)
+        self._show_selected()
+        self._update_title()
+        self._status()
+
+    def _remember_stat(self, path: Path) -> None:
+        try:
+            st = path.stat()
+            self._stat = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            self._stat = None
+
     @on(ValidationProgress)
     def _progress(self, message: ValidationProgress) -> None:
         # Only the data changes here; the screen catches up in _flush_progress a few times a
@@ -285,7 +264,8 @@ Browse the open file, see every problem and what training would cost.
             return
         ds.add_findings(message.findings)
         ds.line_tokens.extend(message.line_tokens)
-        ds.progress = message.done / message.total if message.total else 1.0
+        ds.line_messages.extend(message.line_messages)
+        ds.progress = message.done
         self._findings_dirty = self._findings_dirty or bool(message.findings)
         self._progress_dirty = True
 
@@ -297,6 +277,7 @@ Browse the open file, see every problem and what training would cost.
         ds.report = message.report
         ds.findings, ds.by_line = [], {}
         ds.add_findings(message.report.findings)
+        ds.line_tokens, ds.line_messages = message.line_tokens, message.line_messages
         ds.progress = 1.0
         self._findings_dirty = self._progress_dirty = False
         self.query_one("#progress").display = False
@@ -356,7 +337,7 @@ Browse the open file, see every problem and what training would cost.
             self._stat = current
             line = ds.line_at(self.query_one(ExampleList).cursor) if ds.row_count else None
             self.notify(f"{ds.path.name} changed on disk; checking it again.", timeout=3, markup=False)
-            self.open(ds.path, keep_line=line)
+            self.open(ds.path, keep_line=line, recheck=True)
 
     # -- selection and views -----------------------------------------------------------
     @on(ExampleList.Highlighted)
@@ -408,9 +389,11 @@ Browse the open file, see every problem and what training would cost.
         examples.focus()
 
     def _show_selected(self) -> None:
+        """Draw the selected example: a thread reads and renders it (``ExampleReady``)."""
         ds = self.dataset
         view = self.query_one(ExampleView)
         if ds is None or ds.row_count == 0:
+            self.shown_line = None
             if ds is None:
                 view.show("Nothing to show.")
             elif ds.line_count == 0:
@@ -419,12 +402,72 @@ Browse the open file, see every problem and what training would cost.
                 view.show("No lines match the filter.")
             return
         line = ds.line_at(self.query_one(ExampleList).cursor)
+        self._render_example(ds, line, list(ds.by_line.get(line, [])), self.raw)
+
+    @work(thread=True, exclusive=True, group="example", exit_on_error=False)
+    def _render_example(self, ds: Dataset, line: int, findings: list[Finding], raw: bool) -> None:
         try:
-            raw = ds.index.line_bytes(line)
-        except OSError as exc:
-            view.show(f"Line {line} cannot be read now: {exc.strerror or exc}.")
+            data = ds.index.line_bytes(line)
+        except (OSError, IndexError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            self.post_message(ExampleReady(ds, line, raw, f"Line {line} cannot be read now: {why}."))
             return
-        view.show(render_raw(raw) if self.raw else render_example(raw, ds.by_line.get(line, []), line))
+        shown = render_raw(data) if raw else render_example(data, findings, line)
+        self.post_message(ExampleReady(ds, line, raw, shown))
+
+    @on(ExampleReady)
+    def _example_ready(self, message: ExampleReady) -> None:
+        ds = self.dataset
+        if ds is None or message.dataset is not ds or message.raw != self.raw or not ds.row_count:
+            return
+        if ds.line_at(self.query_one(ExampleList).cursor) != message.line:
+            return  # the cursor moved on; its own drawing is on its way
+        self.query_one(ExampleView).show(message.renderable)
+        self.shown_line = (message.line, message.raw)
+
+    # -- row summaries -------------------------------------------------------------------
+    @on(ExampleList.SummariesWanted)
+    def _summaries_wanted(self) -> None:
+        """Rows were drawn without their summaries: read them (and a screen either side) in a thread."""
+        ds = self.dataset
+        examples = self.query_one(ExampleList)
+        if ds is None:
+            examples.asked = False
+            return
+        top, height = examples.scroll_offset.y, max(examples.size.height, 10)
+        rows = range(max(0, top - height), min(ds.row_count, top + 2 * height))
+        lines = sorted(set(ds.missing([*ds.wanted, *(ds.line_at(r) for r in rows)])))
+        ds.wanted.clear()
+        if not lines:
+            examples.asked = False
+            examples.refresh()
+            return
+        self._fill_summaries(ds, lines)
+
+    @work(thread=True, exclusive=True, group="summaries", exit_on_error=False)
+    def _fill_summaries(self, ds: Dataset, lines: list[int]) -> None:
+        self.post_message(SummariesReady(ds, summarize_lines(ds.index, lines)))
+
+    @on(SummariesReady)
+    def _summaries_ready(self, message: SummariesReady) -> None:
+        ds = self.dataset
+        examples = self.query_one(ExampleList)
+        if ds is None or message.dataset is not ds:
+            return
+        ds.add_summaries(message.summaries)
+        examples.asked = False
+        examples.refresh()
+
+    @property
+    def settled(self) -> bool:
+        """Nothing on its way: the file is checked, every row drawn has its summary, and the
+        example view shows the selected line (tests wait on this)."""
+        ds = self.dataset
+        if ds is None or ds.report is None or ds.progress < 1.0 or self.query_one(ExampleList).asked or ds.wanted:
+            return False
+        if not ds.row_count:
+            return True
+        return self.shown_line == (ds.line_at(self.query_one(ExampleList).cursor), self.raw)
 
     def _update_title(self) -> None:
         ds = self.dataset

@@ -18,6 +18,7 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
+from textual.worker import get_current_worker
 
 from ftui.api_facts import (
     AZURE_SUFFIX_MAX,
@@ -29,7 +30,7 @@ from ftui.api_facts import (
     epochs_word,
 )
 from ftui.data.catalog import Catalog, load_catalog
-from ftui.data.validate import DatasetReadError, Report, validate_file
+from ftui.data.validate import DatasetReadError, Report, Stopped, validate_file
 from ftui.provider.jobs import JobRequest
 from ftui.textsafe import safe
 from ftui.tui.widgets.dialogs import ConfirmScreen
@@ -235,11 +236,15 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
 
     @work(thread=True, exclusive=True, group="newjob-check", exit_on_error=False)
     def _check(self, training: Path | str, validation: Path | str | None, model: str) -> None:
+        """The same pipeline as the Data tab and `ftui validate`: every core, at low priority."""
+        worker = get_current_worker()
         reports: dict[str, Report] = {}
         try:
             for kind, ref in (("training", training), ("validation", validation)):
                 if isinstance(ref, Path):
-                    reports[kind] = validate_file(ref, model)
+                    reports[kind] = validate_file(ref, model, nice=True, cancelled=lambda: worker.is_cancelled)
+        except Stopped:
+            return
         except DatasetReadError as exc:
             self.post_message(Checked({}, str(exc)))
             return

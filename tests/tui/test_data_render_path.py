@@ -1,0 +1,122 @@
+"""The Data tab's UI loop never reads the file or parses JSON: rows and the example are filled
+by threads; an append is re-checked from the tail with the known findings kept meanwhile."""
+
+from __future__ import annotations
+
+import builtins
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from ftui.data import validate as validate_module
+from ftui.data.atomic import append_line
+from ftui.tui.app import FtuiApp
+from ftui.tui.data import dataset as dataset_module
+from ftui.tui.data.lists import ExampleList
+from ftui.tui.data.tab import DataTab
+from tests.tui.conftest import wait_for, wait_validated
+
+
+def list_rows(app: FtuiApp) -> list[str]:
+    lst = app.query_one(ExampleList)
+    return [lst.render_line(y).text for y in range(min(lst.size.height, lst.count))]
+
+
+def first_row(app: FtuiApp) -> str:
+    rows = list_rows(app)
+    return rows[0] if rows else ""
+
+
+@pytest.fixture
+def on_the_ui_loop(monkeypatch: pytest.MonkeyPatch):
+    """Record each time the data file is opened or a line parsed on the main thread (the UI loop)."""
+    seen: list[str] = []
+
+    def track(path: Path) -> None:
+        real_open = builtins.open
+
+        def spy_open(file, *args, **kwargs):
+            if threading.current_thread() is threading.main_thread() and str(file) == str(path):
+                seen.append(f"open {file}")
+            return real_open(file, *args, **kwargs)
+
+        real_parse = dataset_module.from_json
+
+        def spy_parse(*args, **kwargs):
+            if threading.current_thread() is threading.main_thread():
+                seen.append("from_json")
+            return real_parse(*args, **kwargs)
+
+        monkeypatch.setattr(builtins, "open", spy_open)
+        monkeypatch.setattr(dataset_module, "from_json", spy_parse)
+
+    return seen, track
+
+
+async def test_rows_are_shown_without_the_ui_loop_reading_the_file(sample_copy, on_the_ui_loop) -> None:
+    path = sample_copy()
+    seen, track = on_the_ui_loop
+    track(path)
+    app = FtuiApp(path, connect=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_validated(app)
+        rows = list_rows(app)
+        assert rows[0].startswith("✓    1   3m") and "Weather in Rome?" in rows[0]
+        await pilot.press("G")
+        await wait_for(lambda: app.data_tab.settled)
+        assert "24" in list_rows(app)[-1]
+        await pilot.press("g", "r")
+        await wait_for(lambda: app.data_tab.settled)
+    assert seen == []  # every read and parse of the file ran in a thread
+
+
+async def test_a_row_is_a_placeholder_until_its_summary_is_read(sample_copy, monkeypatch) -> None:
+    gate = threading.Event()
+    real = dataset_module.summarize_lines
+
+    def slow(index, lines):
+        gate.wait(10)
+        return real(index, lines)
+
+    monkeypatch.setattr("ftui.tui.data.tab.summarize_lines", slow)
+    app = FtuiApp(sample_copy(), connect=False)
+    async with app.run_test(size=(80, 24)):
+        await wait_for(lambda: app.query_one(ExampleList).count == 24)
+        await wait_for(lambda: first_row(app).rstrip().endswith("…"))  # drawn at once, filled later
+        gate.set()
+        await wait_for(lambda: "Weather in Rome?" in first_row(app))
+
+
+async def test_an_append_is_rechecked_from_the_tail_keeping_the_findings(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(validate_module, "RANGE_BYTES", 4096)
+    monkeypatch.setattr(validate_module, "MIN_RANGE_BYTES", 1024)
+    path = tmp_path / "big.jsonl"
+    rows = [
+        {"messages": [{"role": "user", "content": f"q{i} " + "word " * 20}, {"role": "assistant", "content": "a"}]}
+        for i in range(300)
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    kept_meanwhile: list[int] = []
+    grew = DataTab._index_grew
+
+    def spy(self: DataTab, ds, message) -> None:
+        grew(self, ds, message)
+        kept_meanwhile.append(len(ds.findings))
+
+    monkeypatch.setattr(DataTab, "_index_grew", spy)
+    app = FtuiApp(path, connect=False)
+    async with app.run_test(size=(80, 24)):
+        await wait_validated(app)
+        before = len(app.data_tab.dataset.findings)
+        assert before == 300  # no system message on each line
+        append_line(path, json.dumps({"messages": [{"role": "user", "content": "no answer"}]}))
+        app.data_tab.check_file()
+        await wait_for(lambda: kept_meanwhile != [])
+        await wait_for(lambda: app.data_tab.dataset.line_count == 301 and app.data_tab.settled)
+        assert kept_meanwhile == [before]  # the known findings stayed while the tail was checked
+        assert app.data_tab._validation is not None and app.data_tab._validation.rechecked_from > 0
+        ds = app.data_tab.dataset
+        assert any(f.line == 301 and f.code == "example_missing_assistant_message" for f in ds.findings)
+        assert ds.tokens(301) is not None and len(ds.line_tokens) == 301
