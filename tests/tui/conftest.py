@@ -61,3 +61,20 @@ def screen_text(app: FtuiApp) -> str:
     """Everything drawn on the current screen, as plain lines (what a user reads)."""
     strips = app.screen._compositor.render_strips()  # the composed frame, as on the terminal
     return "\n".join(strip.text for strip in strips)
+
+
+async def settle(pilot, timeout: float = 10.0) -> None:
+    """Wait until the screen stops changing: the same frame three checks in a row, with every
+    queued message handled between checks (what a snapshot or a screen assertion should see)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    last, same = None, 0
+    while same < 3:
+        await pilot.pause()
+        await pilot.wait_for_scheduled_animations()
+        frame = screen_text(pilot.app)
+        same = same + 1 if frame == last else 0
+        last = frame
+        if loop.time() > deadline:
+            raise AssertionError("the screen kept changing")
+        await asyncio.sleep(0.03)

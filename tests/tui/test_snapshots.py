@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ftui.tui.app import FtuiApp
-from tests.tui.conftest import wait_validated
+from tests.tui.conftest import settle, wait_validated
 
 
 def make_run_before(*keys: str):
@@ -13,7 +13,8 @@ def make_run_before(*keys: str):
         await wait_validated(pilot.app)
         for key in keys:
             await pilot.press(key)
-        await pilot.pause(0.3)
+        await wait_validated(pilot.app)  # the example of the line the keys led to is drawn
+        await settle(pilot)
 
     return run_before
 

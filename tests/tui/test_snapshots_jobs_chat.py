@@ -1,4 +1,5 @@
-"""Snapshots of the Jobs tab (fixed jobs and events, no network) and the Chat tab (sandbox, frozen clock)."""
+"""Snapshots of the Jobs tab (fixed jobs and events served over loopback to ftui's real
+provider path) and the Chat tab (sandbox, frozen clock)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,11 @@ import itertools
 import time
 
 import pytest
-from openai._models import construct_type
-from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
 
+from ftui.config import Profile, Settings
 from ftui.tui.app import FtuiApp
-from ftui.tui.jobs.messages import JobEvents, JobsListed
-from tests.tui.conftest import sandbox_settings, wait_connected, wait_for, wait_validated
+from tests.recorded_api import RecordedApi
+from tests.tui.conftest import sandbox_settings, screen_text, settle, wait_connected, wait_for, wait_validated
 
 T0 = 1767261600  # 2026-01-01 10:00 UTC
 
@@ -27,7 +27,7 @@ def utc(monkeypatch):
     time.tzset()
 
 
-def job(n: int, status: str, **extra) -> FineTuningJob:
+def job(n: int, status: str, **extra) -> dict:
     base = {
         "id": f"ftjob-snapshot{n:04d}",
         "object": "fine_tuning.job",
@@ -52,20 +52,16 @@ def job(n: int, status: str, **extra) -> FineTuningJob:
         "validation_file": "file-valid0001",
     }
     base.update(extra)
-    return construct_type(type_=FineTuningJob, value=base)  # lenient, as the SDK parses answers
+    return base
 
 
-def events(job_id: str, steps: int = 60) -> list[FineTuningJobEvent]:
-    out = [
-        FineTuningJobEvent(
-            id="ev-0",
-            object="fine_tuning.job.event",
-            created_at=T0,
-            level="info",
-            message=f"Created fine-tuning job: {job_id}",
-            type="message",
-        )
-    ]
+def event(id: str, created_at: int, message: str, type: str = "message", **data) -> dict:
+    out = {"id": id, "object": "fine_tuning.job.event", "created_at": created_at, "level": "info"}
+    return out | {"message": message, "type": type, **({"data": data} if data else {})}
+
+
+def events(job_id: str, steps: int = 60) -> list[dict]:
+    out = [event("ev-0", T0, f"Created fine-tuning job: {job_id}")]
     for step in range(1, steps + 1):
         loss = 0.25 + 2.0 * 0.93**step + (0.08 if step % 7 == 0 else 0)
         data = {"step": step, "total_steps": steps, "train_loss": loss, "train_mean_token_accuracy": 1 - loss / 3}
@@ -73,27 +69,9 @@ def events(job_id: str, steps: int = 60) -> list[FineTuningJobEvent]:
             data["valid_loss"] = loss * 1.1 + 0.05
         if step % 20 == 0:
             data["full_valid_loss"] = loss * 1.08 + 0.04
-        out.append(
-            FineTuningJobEvent(
-                id=f"ev-{step}",
-                object="fine_tuning.job.event",
-                created_at=T0 + 10 * step,
-                level="info",
-                message=f"Step {step}/{steps}: training loss={loss:.2f}",
-                type="metrics",
-                data=data,
-            )
-        )
-    out.append(
-        FineTuningJobEvent(
-            id="ev-end",
-            object="fine_tuning.job.event",
-            created_at=T0 + 754,
-            level="info",
-            message="The job has successfully completed",
-            type="message",
-        )
-    )
+        message = f"Step {step}/{steps}: training loss={loss:.2f}"
+        out.append(event(f"ev-{step}", T0 + 10 * step, message, "metrics", **data))
+    out.append(event("ev-end", T0 + 754, "The job has successfully completed"))
     return out
 
 
@@ -116,49 +94,76 @@ JOBS = [
 ]
 
 
+def results_csv(job_id: str) -> str:
+    """The results file of a job, holding the same steps as its metric events."""
+    rows = ["step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy"]
+    for e in events(job_id):
+        if d := e.get("data"):
+            rows.append(f"{d['step']},{d['train_loss']},{d['train_mean_token_accuracy']},{d.get('valid_loss', '')},")
+    return "\n".join(rows) + "\n"
+
+
+@pytest.fixture
+def recorded(monkeypatch, utc):
+    """An app on a provider that serves JOBS and their events (no sandbox, nothing moves)."""
+    api = RecordedApi(
+        jobs=JOBS,
+        events={j["id"]: events(j["id"]) for j in JOBS if j["status"] != "validating_files"},
+        files={"file-results0001": results_csv("ftjob-snapshot0004")},
+    )
+    url = api.start()
+    monkeypatch.setenv("FTUI_RECORDED_KEY", "sk-recorded-0000")
+    profile = Profile(name="recorded", provider="openai", base_url=url, api_key_env="FTUI_RECORDED_KEY")
+    settings = Settings(default_profile="recorded", profiles={"recorded": profile})
+    yield settings
+    api.stop()
+
+
 def fill_jobs(app: FtuiApp, open_id: str | None = None):
+    """Open the Jobs tab (the list comes from the provider) and, with ``open_id``, that job."""
+
     async def run_before(pilot) -> None:
         await wait_validated(app)
+        await wait_connected(app)
         await pilot.press("2")
-        tab = app.jobs_tab
-        tab.post_message(JobsListed(JOBS, more=False, first=True))
-        await pilot.pause(0.1)
+        await wait_for(lambda: app.jobs_tab.loaded and app.jobs_tab.table.row_count == len(JOBS))
         if open_id:
-            tab.model.traces.clear()
-            trace = tab.model.trace(open_id)
-            trace.complete = True
-            tab.post_message(JobEvents(open_id, events(open_id)))
-            await pilot.pause(0.1)
-            tab.open_job(open_id)
-        await pilot.pause(0.6)
+            while app.jobs_tab.table.selected != open_id:
+                await pilot.press("j")
+            await pilot.press("enter")
+            trace = app.jobs_tab.model.trace(open_id)
+            await wait_for(lambda: trace.complete and app.jobs_tab.current == open_id)
+            await wait_for(lambda: "(60 points)" in screen_text(app))  # the chart is drawn
+        await settle(pilot)
 
     return run_before
 
 
-def test_jobs_list_80x24(snap_compare, sample_copy, utc) -> None:
-    app = FtuiApp(sample_copy("weather_jokes.jsonl"), connect=False)
+def test_jobs_list_80x24(snap_compare, sample_copy, recorded) -> None:
+    app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=recorded)
     assert snap_compare(app, terminal_size=(80, 24), run_before=fill_jobs(app))
 
 
-def test_job_view_80x24(snap_compare, sample_copy, utc) -> None:
-    app = FtuiApp(sample_copy("weather_jokes.jsonl"), connect=False)
+def test_job_view_80x24(snap_compare, sample_copy, recorded) -> None:
+    app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=recorded)
     assert snap_compare(app, terminal_size=(80, 24), run_before=fill_jobs(app, "ftjob-snapshot0004"))
 
 
-def test_job_view_events_80x24(snap_compare, sample_copy, utc) -> None:
-    app = FtuiApp(sample_copy("weather_jokes.jsonl"), connect=False)
+def test_job_view_events_80x24(snap_compare, sample_copy, recorded) -> None:
+    app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=recorded)
     before = fill_jobs(app, "ftjob-snapshot0004")
 
     async def run_before(pilot) -> None:
         await before(pilot)
         await pilot.press("e")
-        await pilot.pause(0.4)
+        await wait_for(lambda: "The job has successfully completed" in screen_text(app))
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
 
-def test_job_view_failed_120x40(snap_compare, sample_copy, utc) -> None:
-    app = FtuiApp(sample_copy("weather_jokes.jsonl"), connect=False)
+def test_job_view_failed_120x40(snap_compare, sample_copy, recorded) -> None:
+    app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=recorded)
     assert snap_compare(app, terminal_size=(120, 40), run_before=fill_jobs(app, "ftjob-snapshot0003"))
 
 
@@ -176,13 +181,13 @@ def chat_before(app: FtuiApp, prompt: str, models: list[str]):
         await wait_validated(app)
         await pilot.press("3")
         app.chat_tab.open_model(models[0], models[1] if len(models) > 1 else None)
-        await pilot.pause(0.1)
+        await pilot.pause()
         for ch in prompt:
             await pilot.press(ch if ch != " " else "space")
         await pilot.press("enter")
         await wait_for(lambda: not app.chat_tab.exchanges[-1].busy, timeout=15)
         app.chat_tab.prompt.cursor_blink = False  # a blinking cursor would make the picture random
-        await pilot.pause(0.4)
+        await settle(pilot)
 
     return run_before
 
