@@ -9,7 +9,7 @@ from ftui.tui.app import FtuiApp
 from ftui.tui.chat.dialogs import SaveExampleScreen
 from ftui.tui.chat.model_picker import ModelPickerScreen
 from ftui.tui.commands import FtuiCommands
-from tests.tui.conftest import sandbox_settings, screen_text, wait_connected, wait_for, wait_validated
+from tests.tui.conftest import sandbox_settings, screen_text, settle, wait_connected, wait_for, wait_validated
 
 
 async def train(app: FtuiApp, timeout: float = 30.0) -> str:
@@ -60,7 +60,7 @@ async def test_fine_tuned_model_replies_in_the_trained_style(sample_copy, tmp_pa
         app.chat_tab.open_model(model)
         await send(pilot, "Will it snow in Denver?")
         await wait_for(lambda: replies(app)[0].state == "done", timeout=15)
-        await pilot.pause(0.3)
+        await settle(pilot)
         pane = replies(app)[0]
         assert "snow" in pane.text and "Denver" in pane.text  # the trained answer, joke included
         text = screen_text(app)
@@ -76,7 +76,7 @@ async def test_compare_shows_both_replies_with_their_numbers(sample_copy, tmp_pa
         app.chat_tab.open_model(model, "gpt-4o-mini")
         await send(pilot, "Should I plan a picnic in Sydney on Sunday?")
         await wait_for(lambda: all(p.state == "done" for p in replies(app)), timeout=15)
-        await pilot.pause(0.3)
+        await settle(pilot)
         a, b = replies(app)
         assert "Sydney" in a.text and "picnic" in a.text
         assert "base model" in b.text
@@ -94,8 +94,7 @@ async def test_compare_stacks_at_80_columns_and_picker_sets_model_b(sample_copy,
         for ch in "gpt-4.1-nano":
             await pilot.press(ch)
         await pilot.press("enter")
-        await pilot.pause(0.1)
-        assert app.chat_tab.models[1] == "gpt-4.1-nano"
+        await wait_for(lambda: len(app.chat_tab.models) > 1 and app.chat_tab.models[1] == "gpt-4.1-nano")
         await send(pilot, "hello")
         await wait_for(lambda: all(p.state == "done" for p in replies(app)), timeout=15)
         a, b = replies(app)
@@ -112,7 +111,9 @@ async def test_escape_stops_a_reply_mid_stream(sample_copy, tmp_path) -> None:
         await wait_for(lambda: replies(app)[0].state == "stopped")
         pane = replies(app)[0]
         partial = pane.text
-        await pilot.pause(0.5)
+        # Once the reply's worker has ended nothing more can arrive; then the screen settles.
+        await wait_for(lambda: not [w for w in app.workers if w.group == "chat-reply" and not w.is_finished])
+        await settle(pilot)
         assert pane.text == partial and "⏹ stopped" in screen_text(app)
         assert app.chat_tab.tracks[0][-1] == {"role": "assistant", "content": partial}
 
@@ -124,7 +125,7 @@ async def test_errors_are_one_line_and_the_next_message_works(sample_copy, tmp_p
         app.chat_tab.open_model("no-such-model")
         await send(pilot, "hi")
         await wait_for(lambda: replies(app)[0].state == "failed")
-        await pilot.pause(0.2)
+        await settle(pilot)
         text = screen_text(app)
         assert "✗" in text and "no-such-model" in text and "Traceback" not in text
         app.chat_tab.open_model("gpt-4o-mini")
@@ -201,12 +202,11 @@ async def test_settings_change_the_prompt_and_the_bar_and_replies_stick_to_the_b
         app.screen.query_one("#system").load_text("You are terse.")
         app.screen.query_one("#temp").value = "3"
         await pilot.press("ctrl+s")
-        await pilot.pause(0.1)
-        assert "Temperature: it must be between 0 and 2" in screen_text(app)
+        await wait_for(lambda: "Temperature: it must be between 0 and 2" in screen_text(app))
         app.screen.query_one("#temp").value = "0.2"
         app.screen.query_one("#max").value = "64"
         await pilot.press("ctrl+s")
-        await pilot.pause(0.2)
+        await settle(pilot)
         chat = app.chat_tab
         assert chat.settings.system == "You are terse." and not chat.system_from_dataset
         text = screen_text(app)
@@ -214,7 +214,7 @@ async def test_settings_change_the_prompt_and_the_bar_and_replies_stick_to_the_b
         for i in range(4):
             await send(pilot, f"question {i}")
             await wait_for(lambda: replies(app)[0].state == "done")
-        await pilot.pause(0.3)
+        await settle(pilot)
         transcript = app.query_one("#transcript")
         assert transcript.max_scroll_y > 0 and transcript.scroll_y == transcript.max_scroll_y
         assert "question 3" in screen_text(app)
@@ -240,7 +240,7 @@ async def test_azure_fine_tuned_model_without_deployment_says_so(sample_copy, mo
         app.chat_tab.open_model("gpt-4o-mini-2024-07-18.ft-def")
         await send(pilot, "hi")
         await wait_for(lambda: replies(app)[0].state == "failed")
-        await pilot.pause(0.2)
+        await settle(pilot)
         text = screen_text(app)
         assert "has no deployment in profile 'az'" in text and "not-a-real-key" not in text
 

@@ -8,12 +8,13 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.text import Text
+from textual.command import CommandList, CommandPalette
 from textual.widgets import ContentSwitcher, Select, Static
 
 from ftui.tui.app import FtuiApp
 from ftui.tui.data.example_view import ExampleView
 from ftui.tui.data.lists import ExampleList, FindingsList
-from tests.tui.conftest import wait_for, wait_validated
+from tests.tui.conftest import settle, wait_for, wait_validated
 
 
 def shown(app: FtuiApp, selector: str) -> str:
@@ -73,8 +74,7 @@ async def test_jump_to_line_and_filter(sample_copy) -> None:
         await wait_for(lambda: "Line 11" in example_text(app))
         assert "invalid_weight" in example_text(app)
         await pilot.press("slash", *"Rome", "enter")
-        await wait_for(lambda: app.data_tab.dataset.rows is not None)
-        await pilot.pause(0.2)
+        await wait_for(lambda: 'filter: "Rome" (2 lines)' in shown(app, "#detail-title"))
         assert app.data_tab.dataset.rows == [1, 19]
         assert 'filter: "Rome" (2 lines)' in shown(app, "#detail-title")
         await pilot.press("escape")  # clears the filter
@@ -126,12 +126,12 @@ async def test_model_change_updates_the_estimate(sample_copy) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_validated(app)
         await pilot.press("s")
-        await pilot.pause(0.1)
+        await wait_for(lambda: "$3.00/1M" in shown(app, "#stats-body"))
         assert "$3.00/1M" in shown(app, "#stats-body")
         app.query_one("#model-select", Select).value = "gpt-4.1-2025-04-14"
         await wait_for(lambda: app.data_tab.dataset.report is not None and app.data_tab.model == "gpt-4.1-2025-04-14")
         await wait_validated(app)
-        await pilot.pause(0.1)
+        await wait_for(lambda: "$25.00/1M" in shown(app, "#stats-body"))
         stats = shown(app, "#stats-body")
         assert "$25.00/1M" in stats and "gpt-4.1-2025-04-14 shuts down on 2027-01-14" in stats
 
@@ -146,7 +146,7 @@ async def test_file_changed_on_disk_is_revalidated_keeping_the_line(sample_copy)
             fh.write(json.dumps({"messages": [{"role": "user", "content": "Weather in Oslo?"}]}).encode() + b"\n")
         await wait_for(lambda: app.data_tab.dataset.line_count == 25, timeout=10)
         await wait_validated(app)
-        await pilot.pause(0.2)
+        await settle(pilot)
         assert app.query_one(ExampleList).cursor == 6  # still on line 7
         assert any(
             f.line == 25 and f.code == "example_missing_assistant_message" for f in app.data_tab.dataset.findings
@@ -175,7 +175,7 @@ async def test_tabs_switch_with_number_keys_and_q_quits(sample_copy) -> None:
                 await pilot.press("4")
                 assert app.chat_tab.prompt.text == "4" and app.query_one("#tabs").active == "chat"
                 await pilot.press("escape")  # leave the box; 1-4 switch tabs again
-                await pilot.pause(0.1)
+                await wait_for(lambda: not app.chat_tab.prompt.has_focus)
         await pilot.press("q")
     assert app.return_code in (0, None)
 
@@ -206,8 +206,7 @@ async def test_help_panel_and_palette_commands(sample_copy) -> None:
 async def test_palette_hides_data_commands_without_a_file(tmp_path: Path) -> None:
     app = FtuiApp(None, connect=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.2)
-        assert app.screen.__class__.__name__ == "OpenFileScreen"  # nothing recent: it asks
+        await wait_for(lambda: app.screen.__class__.__name__ == "OpenFileScreen")  # nothing recent: it asks
         await pilot.press("escape")
         from ftui.tui.commands import FtuiCommands
 
@@ -237,10 +236,9 @@ async def test_recent_file_is_reopened(sample_copy) -> None:
 
 async def test_sandbox_provider_is_named_in_the_top_bar(sample_copy) -> None:
     app = FtuiApp(sample_copy(), connect=True)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24)):
         await wait_for(lambda: app.provider is not None, timeout=15)
-        await pilot.pause(0.1)
-        assert "sandbox (local)" in shown(app, "#topbar")
+        await wait_for(lambda: "sandbox (local)" in shown(app, "#topbar"))
         assert app.provider.local_server is not None
 
 
@@ -263,11 +261,11 @@ async def test_palette_jump_to_line(sample_copy) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_validated(app)
         await pilot.press("ctrl+p")
-        await pilot.pause(0.2)
+        await wait_for(lambda: isinstance(app.screen, CommandPalette))
         await pilot.press(*"Jump to line")
-        await pilot.pause(0.3)
+        await wait_for(lambda: app.screen.query_one(CommandList).highlighted is not None)
         await pilot.press("enter")
-        await pilot.pause(0.3)
+        await wait_for(lambda: app.query_one("#prompt-bar").has_focus)
         await pilot.press("5", "enter")
         await wait_for(lambda: "Line 5" in example_text(app))
         assert app.query_one(ExampleList).cursor == 4
