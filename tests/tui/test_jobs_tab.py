@@ -256,7 +256,8 @@ async def test_open_fine_tuned_model_in_chat(sample_copy, tmp_path, key) -> None
 
 
 async def test_event_log_filters_with_slash_and_esc_clears(sample_copy, tmp_path) -> None:
-    from tests.tui.test_snapshots_jobs_chat import JOBS, events
+    from tests.tui.fixed_jobs import JOB_OBJECTS as JOBS
+    from tests.tui.fixed_jobs import event_objects as events
 
     app = FtuiApp(sample_copy("weather_jokes.jsonl"), connect=False)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -22,7 +22,9 @@ from ftui.tui.app import FtuiApp
 from ftui.tui.chat.model_picker import ModelPickerScreen
 from ftui.tui.jobs.messages import CheckpointsListed, JobEvents, JobsListed
 from tests.tui.conftest import sandbox_settings, screen_text, wait_connected, wait_for, wait_validated
-from tests.tui.test_snapshots_jobs_chat import JOBS, events, job
+from tests.tui.fixed_jobs import JOB_OBJECTS as JOBS
+from tests.tui.fixed_jobs import event_objects as events
+from tests.tui.fixed_jobs import job_object as job
 
 HOSTILE = ("\x1b]52;c;aGk=\x07", "\x1b[2J", "\x9b31m", "\u202e")
 
