@@ -1,4 +1,8 @@
-"""The ``ftui`` command line (a stable contract: scripts and CI depend on it)."""
+"""The ``ftui`` command line (a stable contract: scripts and CI depend on it).
+
+Start-up is kept small: building the parser imports argparse and ``ftui.commands.parsers``
+only; a command's module (and the openai SDK, aiohttp, the sandbox) is imported when that
+command runs (see ``ftui.commands.parsers`` for how a command names its handler)."""
 
 from __future__ import annotations
 
@@ -54,7 +58,7 @@ def build_parser(only_validate: bool = False) -> argparse.ArgumentParser:
         action="store_true",
         help="allow a non-loopback --host without --api-key-env (anyone who can reach it can use it)",
     )
-    from ftui.commands.api import add_parsers
+    from ftui.commands.parsers import add_parsers
 
     add_parsers(sub)
     return parser
@@ -99,8 +103,12 @@ def _main(argv: Sequence[str] | None = None) -> int:
             parent_pid=args.parent_pid,
         )
     if hasattr(args, "handler"):
+        import importlib
+
         from ftui.commands.api import run as run_api
 
+        module, name = args.handler.split(":")
+        args.handler = getattr(importlib.import_module(module), name)
         return run_api(args)
     parser.print_help()
     return 2

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import openai
-
 from ftui.textsafe import safe
+
+if TYPE_CHECKING:
+    import openai
 
 _KEYLIKE = re.compile(r"\b(sk-[A-Za-z0-9_\-*]{4,}|[A-Fa-f0-9]{32})\b")
 
@@ -37,6 +39,8 @@ def _server_message(exc: openai.APIStatusError) -> str:
 
 def describe(exc: BaseException, action: str = "The request", secrets: tuple[str, ...] = ()) -> str:
     """One sentence for a person, e.g. ``Creating the job failed: ... (400).``"""
+    import openai
+
     if isinstance(exc, ProviderError):
         return safe(redact(str(exc), secrets))
     if isinstance(exc, openai.APITimeoutError):
@@ -64,9 +68,8 @@ def describe(exc: BaseException, action: str = "The request", secrets: tuple[str
     return safe(redact(text, secrets))  # a server's words: control characters shown, never obeyed
 
 
-TRANSIENT = (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError)
-
-
 def is_transient(exc: BaseException) -> bool:
     """Errors worth retrying: network, 429 and 5xx (APITimeoutError is an APIConnectionError)."""
-    return isinstance(exc, TRANSIENT)
+    import openai  # here, not at the top: the TUI starts without the SDK and loads it to connect
+
+    return isinstance(exc, openai.APIConnectionError | openai.RateLimitError | openai.InternalServerError)

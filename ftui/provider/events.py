@@ -8,12 +8,14 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
-from openai import AsyncOpenAI
-from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
-
+from ftui.api_facts import TERMINAL_STATUSES
 from ftui.provider.errors import ProviderError, is_transient
-from ftui.provider.jobs import TERMINAL_STATUSES
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+    from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
 
 _STEP_MESSAGE = re.compile(r"Step (\d+)(?:/(\d+))?: training loss=([0-9.eE+-]+)")
 _METRIC_KEYS = (

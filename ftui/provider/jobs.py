@@ -9,15 +9,14 @@ import re
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
-
-import openai
-from openai import AsyncOpenAI
-from openai.types.fine_tuning import FineTuningJob
+from typing import TYPE_CHECKING, Any
 
 from ftui.provider.errors import ProviderError, is_transient
 
-TERMINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled"})
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+    from openai.types.fine_tuning import FineTuningJob
+
 TAG_KEY = "ftui_request"
 CLOCK_SLACK = 120  # seconds: a lost job's created_at may be this much before our own clock said "started"
 SNAPSHOT_SIZE = 50  # recent job ids listed before sending, so an older look-alike is never taken for ours
@@ -215,6 +214,8 @@ async def find_lost_job(
 
 
 def _what_happened(cause: BaseException | None) -> str:
+    import openai  # the SDK is loaded by whoever made the client; the TUI starts without it
+
     if isinstance(cause, openai.APITimeoutError):
         return "the provider did not answer in time"
     if isinstance(cause, openai.APIConnectionError):
@@ -235,6 +236,8 @@ def _may_exist(request: JobRequest, cause: BaseException | None, why: str) -> Jo
 
 def _ambiguous(exc: BaseException) -> bool:
     """Failures after which the job may exist: no answer (timeout, dropped connection) or a 5xx."""
+    import openai
+
     return isinstance(exc, openai.APIConnectionError | openai.InternalServerError)
 
 

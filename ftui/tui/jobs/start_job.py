@@ -6,7 +6,6 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import openai
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -51,6 +50,8 @@ def outcome_unknown(exc: BaseException) -> bool:
     this works before and after that exception exists); a dropped connection or a timeout
     while creating means the same: the server may have acted on the request.
     """
+    import openai
+
     from ftui.provider import jobs as jobs_module
 
     may_exist = getattr(jobs_module, "JobMayExist", ())
@@ -59,6 +60,8 @@ def outcome_unknown(exc: BaseException) -> bool:
 
 def why_unknown(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
     """What happened to the create request, without the usual "failed" or "try again"."""
+    import openai
+
     from ftui.provider.errors import redact
 
     if isinstance(exc, openai.APITimeoutError):
