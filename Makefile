@@ -37,6 +37,7 @@ test: lint
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/validate.py
 	$(BIN)/python benchmarks/tui.py
+	$(BIN)/python benchmarks/startup.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
