@@ -31,7 +31,6 @@ from ftui.tui.layout import set_width_classes
 if TYPE_CHECKING:
     from ftui.session import Session
 
-FLUSH_SECONDS = 0.05
 PLACEHOLDER = "Message · Enter sends · ↑ history · ctrl+t multi-line"
 PLACEHOLDER_MULTILINE = "Message · ctrl+j sends · Enter: new line · ctrl+t single-line"
 HINT = "Type a message below and press Enter. ctrl+l picks the model, ctrl+b compares two."
@@ -94,7 +93,6 @@ conversation.
 
     def on_mount(self) -> None:
         self.query_one("#transcript", VerticalScroll).anchor()
-        self.set_interval(FLUSH_SECONDS, self._flush)
         self._draw_bar()
 
     def on_resize(self, event: Resize) -> None:
@@ -238,17 +236,17 @@ conversation.
         return panes[slot] if slot < len(panes) else None
 
     @on(ReplyChunk)
-    def _chunk(self, message: ReplyChunk) -> None:
+    async def _chunk(self, message: ReplyChunk) -> None:
         pane = self._pane(message.exchange, message.slot)
         if pane is not None:
-            pane.add(message.piece)
+            await pane.add(message.piece)
 
     @on(ReplyDone)
-    def _done(self, message: ReplyDone) -> None:
+    async def _done(self, message: ReplyDone) -> None:
         pane = self._pane(message.exchange, message.slot)
         if pane is None or pane.state in ("done", "stopped", "failed"):
             return
-        pane.finish(message.result, message.stopped)
+        await pane.finish(message.result, message.stopped)
         if pane.text:
             self.tracks[message.slot].append({"role": "assistant", "content": pane.text})
         else:
@@ -256,11 +254,11 @@ conversation.
         self.refresh_bindings()  # Stop hides, Save shows
 
     @on(ReplyFailed)
-    def _failed(self, message: ReplyFailed) -> None:
+    async def _failed(self, message: ReplyFailed) -> None:
         pane = self._pane(message.exchange, message.slot)
         if pane is None:
             return
-        pane.fail(message.text)
+        await pane.fail(message.text)
         self._drop_last_user(message.slot)
         self.refresh_bindings()
 
@@ -269,11 +267,6 @@ conversation.
         track = self.tracks[slot]
         if track and track[-1]["role"] == "user":
             track.pop()
-
-    def _flush(self) -> None:
-        for view in self.exchanges[-1:]:
-            for pane in view.panes:
-                pane.flush()
 
     # -- actions -----------------------------------------------------------------------------------
     @on(PromptBox.Escape)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import ClassVar
 
 from textual import events
@@ -9,7 +11,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
+from textual.widget import MountError
 from textual.widgets import Markdown, Static, TextArea
+from textual.widgets.markdown import MarkdownStream
 
 from ftui.provider.chat import ChatResult
 from ftui.textsafe import safe
@@ -36,7 +40,9 @@ class ReplyPane(Vertical):
 
     ``text`` is the reply as the model sent it (what the conversation and a saved example
     hold); the Markdown widget only ever gets ``shown``: each piece with its control
-    characters escaped (``safe``) before it is added, so a reply cannot drive the terminal."""
+    characters escaped (``safe``) before it is added, so a reply cannot drive the terminal.
+    Pieces go through Textual's MarkdownStream: only the last block is parsed again when a
+    piece arrives, and pieces that come faster than it draws are joined into one append."""
 
     DEFAULT_CSS = """
     ReplyPane { height: auto; padding: 0 1; }
@@ -53,13 +59,14 @@ class ReplyPane(Vertical):
         self.text = ""
         self.shown = ""  # ``text`` made safe, piece by piece
         self.state = "waiting"  # waiting | streaming | done | stopped | failed
-        self._shown = ""  # what the Markdown widget holds now
+        self._stream: MarkdownStream | None = None  # from mount until the reply ends
+        self._streamed = 0  # how much of ``shown`` the Markdown widget was given
         self._numbers = "waiting for the reply…"
 
     def compose(self) -> ComposeResult:
         label = "A" if self.slot == 0 else "B"
         yield Static(f"{label} · {safe(self.model, one_line=True)}", classes="reply-model", markup=False)
-        yield Markdown(self.shown, classes="reply-body")
+        yield Markdown("", classes="reply-body")
         yield Static(self._numbers, classes="reply-numbers", markup=False)
 
     def _set_numbers(self, text: str) -> None:
@@ -68,35 +75,70 @@ class ReplyPane(Vertical):
         for numbers in self.query(".reply-numbers").results(Static):
             numbers.update(text)
 
-    def add(self, piece: str) -> None:
+    async def on_mount(self) -> None:
+        if self.state in ("waiting", "streaming"):
+            self._stream = Markdown.get_stream(self.query_one(Markdown))
+        await self._give()  # what arrived before the pane was built
+
+    async def _give(self) -> None:
+        """Hand the Markdown widget what it has not had yet (through the stream while there is one)."""
+        fresh = self.shown[self._streamed :]
+        if not fresh or not self.is_mounted:
+            return
+        self._streamed = len(self.shown)
+        if self._stream is not None:
+            await self._stream.write(fresh)
+        else:
+            await self.query_one(Markdown).append(fresh)
+
+    async def add(self, piece: str) -> None:
         self.text += piece
         self.shown += safe(piece)
+        if self.state == "waiting":
+            self._set_numbers("streaming…")
         self.state = "streaming"
+        await self._give()
 
-    def flush(self) -> None:
-        """Redraw the body if text arrived since the last call (called a few times a second)."""
-        bodies = list(self.query(Markdown).results(Markdown))
-        if self.shown != self._shown and bodies:
-            self._shown = self.shown
-            bodies[0].update(self.shown)
-            if self.state == "streaming":
-                self._set_numbers("streaming…")
+    async def _end_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            await stream.stop()  # draws what is still pending
+        await self._give()
 
-    def finish(self, result: ChatResult, stopped: bool) -> None:
-        if result.text and result.text != self.text:
-            self.text, self.shown = result.text, safe(result.text)
+    async def finish(self, result: ChatResult, stopped: bool) -> None:
         self.state = "stopped" if stopped else "done"
-        self.flush()
-        if not self.text:
-            for body in self.query(Markdown).results(Markdown):
-                body.update("*(no text)*")  # shown only; the reply itself stays empty
+        if result.text and result.text != self.text:  # the provider's final word differs: show that
+            self.text, self.shown = result.text, safe(result.text)
+            await self._end_stream()
+            if self.is_mounted:
+                self._streamed = len(self.shown)
+                await self.query_one(Markdown).update(self.shown)
+        else:
+            await self._end_stream()
+        if not self.text and self.is_mounted:
+            await self.query_one(Markdown).update("*(no text)*")  # shown only; the reply itself stays empty
         self._set_numbers(reply_numbers(result, stopped))
 
-    def fail(self, message: str) -> None:
+    async def fail(self, message: str) -> None:
         self.state = "failed"
         self.add_class("failed")
-        self.flush()
+        await self._end_stream()
         self._set_numbers(f"✗ {safe(message)}")
+
+    def on_unmount(self) -> None:
+        """A new chat removed the pane mid-reply: end its stream (nothing left to draw into)."""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            _closing.add(task := asyncio.ensure_future(_close(stream)))
+            task.add_done_callback(_closing.discard)
+
+
+_closing: set[asyncio.Future] = set()  # streams being closed after their pane went away
+
+
+async def _close(stream: MarkdownStream) -> None:
+    with contextlib.suppress(MountError):  # its Markdown widget is gone: nothing to draw
+        await stream.stop()
 
 
 class ExchangeView(Vertical):
