@@ -44,6 +44,11 @@ class ChildSandbox:
         self._out: tempfile._TemporaryFileWrapper[bytes] | None = None
 
     @property
+    def pid(self) -> int | None:
+        """The child's process id while it runs (for tools that watch it)."""
+        return self._proc.pid if self._proc is not None else None
+
+    @property
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 

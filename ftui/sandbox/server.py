@@ -237,7 +237,7 @@ class SandboxServer:
 
     # -- lifecycle -------------------------------------------------------------------------
     def app(self) -> web.Application:
-        app = web.Application(middlewares=[self._errors, self._guard, self._auth, self._fault])
+        app = web.Application(middlewares=[self._errors, self._front])
         r = app.router
         r.add_post("/v1/files", self.create_file)
         r.add_get("/v1/files", self.list_files)
@@ -321,7 +321,15 @@ class SandboxServer:
             return error_response(500, "The sandbox hit an internal error.", "server_error", None, None)
 
     @web.middleware
-    async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+    async def _front(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Every request's checks in one middleware (each layer of aiohttp's chain costs a call):
+        the caller (a web page? the key?), then the faults asked for."""
+        refused = self._guard(request) or self._auth(request)
+        if refused is not None:
+            return refused
+        return await self._fault(request, handler)
+
+    def _guard(self, request: web.Request) -> web.Response | None:
         """Refuse requests a web page could make: another Host (DNS rebinding), or any Origin."""
         host = request.headers.get("Host")
         if host is not None and self._hosts is not None and host.strip().lower() not in self._hosts:
@@ -341,10 +349,9 @@ class SandboxServer:
                 None,
                 "forbidden_origin",
             )
-        return await handler(request)
+        return None
 
-    @web.middleware
-    async def _auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+    def _auth(self, request: web.Request) -> web.Response | None:
         self.requests += 1
         if self.api_key:
             given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip() or request.headers.get(
@@ -354,9 +361,8 @@ class SandboxServer:
                 return error_response(
                     401, "Incorrect API key provided.", "invalid_request_error", None, "invalid_api_key"
                 )
-        return await handler(request)
+        return None
 
-    @web.middleware
     async def _fault(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         draw = self.faults.draw()
         if draw.delay:
@@ -739,13 +745,14 @@ class SandboxServer:
 
     async def list_events(self, request: web.Request) -> web.Response:
         job_id = request.match_info["id"]
-        self._job_or_404(job_id)
+        if not self.store.catch_up(job_id):
+            raise ApiError(404, f"Could not find fine-tune: {job_id}", param="fine_tune_id", code="fine_tune_not_found")
         try:
             limit = max(1, min(int(request.query.get("limit", 20)), 10_000))
         except ValueError as exc:
             raise ApiError(400, "limit must be an integer.", param="limit") from exc
-        events, more = self.store.events(job_id, request.query.get("after"), limit)
-        return web.json_response({"object": "list", "data": events, "has_more": more})
+        body = self.store.events_page(job_id, request.query.get("after"), limit)
+        return web.Response(body=body, content_type="application/json")
 
     async def list_checkpoints(self, request: web.Request) -> web.Response:
         job_id = request.match_info["id"]
