@@ -22,6 +22,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -295,14 +296,18 @@ def _pss_kb(pids: list[int]) -> int:
 
 def run(argv: list[str]) -> dict:
     """Run one contender as a child process, sampling its process tree's memory as it runs."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
-    peak_pss = 0
-    while proc.poll() is None:
-        peak_pss = max(peak_pss, _pss_kb(_tree(proc.pid)))
-        time.sleep(0.02)
-    wall = time.perf_counter() - t0
-    stdout, stderr = proc.communicate()
+    # Output goes to files, not pipes: a child writing more than a pipe holds would wait for a
+    # reader while this loop waits for it to end.
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, text=True, env=_env())
+        peak_pss = 0
+        while proc.poll() is None:
+            peak_pss = max(peak_pss, _pss_kb(_tree(proc.pid)))
+            time.sleep(0.02)
+        wall = time.perf_counter() - t0
+        out.seek(0), err.seek(0)
+        stdout, stderr = out.read(), err.read()
     if proc.returncode not in (0, 1):
         sys.exit(f"benchmark child failed ({' '.join(argv[:4])}):\n{stderr}")
     return {"wall": wall, "tree_pss_kb": peak_pss, "stdout": stdout}

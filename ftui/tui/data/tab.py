@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from array import array
 from pathlib import Path
 from typing import ClassVar
@@ -100,6 +101,7 @@ Browse the open file, see every problem and what training would cost.
         self._findings_dirty = False
         self._progress_dirty = False
         self._show_timer: Timer | None = None
+        self._last_move = 0.0  # when the cursor last moved (time.monotonic)
         self._validation: Validation | None = None
         self.shown_line: tuple[int, bool] | None = None  # (line, raw) the example view shows now
 
@@ -342,12 +344,19 @@ Browse the open file, see every problem and what training would cost.
     # -- selection and views -----------------------------------------------------------
     @on(ExampleList.Highlighted)
     def _highlighted(self, message: ExampleList.Highlighted) -> None:
-        # The list moves at once; the conversation follows when the keys pause (drawing it
-        # re-lays out the pane, which is too slow to do for every row while `j` is held).
+        # The list moves at once. The conversation follows at once after a single key, and,
+        # while keys come faster than SHOW_DELAY (`j` held), when they pause: drawing it
+        # re-lays out the pane, which is too slow to do for every row passed.
         if message.list.id == "examples":
+            now = time.monotonic()
+            quiet, self._last_move = now - self._last_move > SHOW_DELAY, now
             if self._show_timer is not None:
                 self._show_timer.stop()
-            self._show_timer = self.set_timer(SHOW_DELAY, self._show_selected)
+                self._show_timer = None
+            if quiet:
+                self._show_selected()
+            else:
+                self._show_timer = self.set_timer(SHOW_DELAY, self._show_selected)
 
     @on(ExampleList.Selected, "#examples")
     def _open_example(self) -> None:
