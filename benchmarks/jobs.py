@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import resource
 import shutil
@@ -36,10 +37,9 @@ EVERY = 0.025  # seconds between deliveries: 10,000 events/s, ten times a fast A
 KEYS = ("a", "l", "e", "l")
 
 
-def make_events(n: int, first: int = 1, count: int | None = None) -> list:
-    """Metric events ``first`` .. ``first + count - 1`` of a job with ``n`` steps (as one page delivers them)."""
-    from openai.types.fine_tuning import FineTuningJobEvent
-
+def make_page(n: int, first: int = 1, count: int | None = None) -> bytes:
+    """The JSON of an events page holding metric events ``first`` .. ``first + count - 1`` of a
+    job with ``n`` steps, newest first, as the API sends it."""
     out = []
     last = n if count is None else min(n, first + count - 1)
     for step in range(first, last + 1):
@@ -48,17 +48,17 @@ def make_events(n: int, first: int = 1, count: int | None = None) -> list:
         if step % 10 == 0:
             data["valid_loss"] = loss * 1.1
         out.append(
-            FineTuningJobEvent.model_construct(
-                id=f"ev-{step}",
-                object="fine_tuning.job.event",
-                created_at=1767261600 + step,
-                level="info",
-                message=f"Step {step}/{n}: training loss={loss:.2f}",
-                type="metrics",
-                data=data,
-            )
+            {
+                "id": f"ev-{step}",
+                "object": "fine_tuning.job.event",
+                "created_at": 1767261600 + step,
+                "level": "info",
+                "message": f"Step {step}/{n}: training loss={loss:.2f}",
+                "type": "metrics",
+                "data": data,
+            }
         )
-    return out
+    return json.dumps({"object": "list", "data": out[::-1], "has_more": False}).encode()
 
 
 def make_job():
@@ -126,9 +126,13 @@ async def measure(n: int, sample: Path) -> dict[str, float]:
         idle = await key_latencies(app, tab, frames, 16)
         out["idle_median_ms"] = idle[len(idle) // 2] * 1000
 
+        from ftui.provider.events import parse_event_page
+
+        pages = [make_page(n, i + 1, BATCH) for i in range(0, n, BATCH)]  # what the network brings
+
         async def pump(start: float) -> None:
-            for k, i in enumerate(range(0, n, BATCH)):  # built per batch, as the watcher gets pages
-                tab.post_message(JobEvents(job.id, make_events(n, i + 1, BATCH)))
+            for k, page in enumerate(pages):  # read per page on the loop, as the watcher does
+                tab.post_message(JobEvents(job.id, parse_event_page(page)[0][::-1]))
                 # On a fixed schedule: a late batch is not followed by a full pause.
                 await asyncio.sleep(max(0.0, start + (k + 1) * EVERY - time.perf_counter()))
 
@@ -192,7 +196,7 @@ def main() -> None:
     r = asyncio.run(measure(args.events, sample))
     print(
         f"metric events fed: {args.events:,} in batches of {BATCH} every {EVERY * 1000:.0f} ms asked "
-        f"({BATCH / EVERY:,.0f}/s; events built as the SDK would, in the same loop); all in after "
+        f"({BATCH / EVERY:,.0f}/s; each page read from its JSON on the UI loop, as ftui does); all in after "
         f"{r['feed_s']:.1f} s: {args.events / r['feed_s']:,.0f} events/s reached"
     )
     print(f"key latency, nothing arriving (baseline): median {r['idle_median_ms']:.0f} ms")

@@ -356,13 +356,12 @@ async def test_a_watch_that_fails_for_good_retries_slowly_and_says_so(sample_cop
         client = app.provider.client
         file = await upload_file(client, app.data_tab.dataset.path)
         created = await create_job(client, JobRequest(model="gpt-4o-mini", training_file=file.id))
-        resource = client.fine_tuning.jobs
+        resource = client.fine_tuning.jobs.with_raw_response  # what the watcher reads pages through
         real = resource.list_events
         calls: list[float] = []
 
         class Garbage:  # a server that answers 200 with nonsense
-            data = None
-            has_more = True
+            content = b'{"object": "list", "data": null, "has_more": true}'
 
         async def misbehaving(*args, **kwargs):
             calls.append(asyncio.get_running_loop().time())

@@ -59,6 +59,7 @@ class ReplyPane(Vertical):
         self.text = ""
         self.shown = ""  # ``text`` made safe, piece by piece
         self.state = "waiting"  # waiting | streaming | done | stopped | failed
+        self._body: Markdown | None = None  # the Markdown widget, once the pane is built
         self._stream: MarkdownStream | None = None  # from mount until the reply ends
         self._streamed = 0  # how much of ``shown`` the Markdown widget was given
         self._numbers = "waiting for the reply…"
@@ -76,20 +77,24 @@ class ReplyPane(Vertical):
             numbers.update(text)
 
     async def on_mount(self) -> None:
+        # The Markdown child is mounted (its own on_mount done) before this runs.
+        self._body = self.query_one(Markdown)
         if self.state in ("waiting", "streaming"):
-            self._stream = Markdown.get_stream(self.query_one(Markdown))
+            self._stream = Markdown.get_stream(self._body)
         await self._give()  # what arrived before the pane was built
+        if self.state in ("done", "stopped") and not self.text:
+            await self._body.update("*(no text)*")
 
     async def _give(self) -> None:
         """Hand the Markdown widget what it has not had yet (through the stream while there is one)."""
         fresh = self.shown[self._streamed :]
-        if not fresh or not self.is_mounted:
-            return
+        if not fresh or self._body is None:
+            return  # not built yet: on_mount gives it all
         self._streamed = len(self.shown)
         if self._stream is not None:
             await self._stream.write(fresh)
         else:
-            await self.query_one(Markdown).append(fresh)
+            await self._body.append(fresh)
 
     async def add(self, piece: str) -> None:
         self.text += piece
@@ -110,13 +115,13 @@ class ReplyPane(Vertical):
         if result.text and result.text != self.text:  # the provider's final word differs: show that
             self.text, self.shown = result.text, safe(result.text)
             await self._end_stream()
-            if self.is_mounted:
+            if self._body is not None:
                 self._streamed = len(self.shown)
-                await self.query_one(Markdown).update(self.shown)
+                await self._body.update(self.shown)
         else:
             await self._end_stream()
-        if not self.text and self.is_mounted:
-            await self.query_one(Markdown).update("*(no text)*")  # shown only; the reply itself stays empty
+        if not self.text and self._body is not None:
+            await self._body.update("*(no text)*")  # shown only; the reply itself stays empty
         self._set_numbers(reply_numbers(result, stopped))
 
     async def fail(self, message: str) -> None:
