@@ -8,7 +8,7 @@ import asyncio
 import httpx2
 import pytest
 
-from ftui.commands import api
+from ftui.commands import files, jobs, models
 from ftui.config import Profile
 from ftui.provider.client import Provider
 from tests.provider.test_mock_transport import JOB, mock_client
@@ -90,11 +90,11 @@ def _server(req: httpx2.Request) -> httpx2.Response:
 @pytest.mark.parametrize(
     ("handler", "extra"),
     [
-        (api.models_list, {}),
-        (api.files_list, {}),
-        (api.jobs_list, {"limit": 5}),
-        (api.jobs_show, {"id": "ftjob-1"}),
-        (api.jobs_watch, {"id": "ftjob-1", "give_up_after": 5}),
+        (models.models_list, {}),
+        (files.files_list, {}),
+        (jobs.jobs_list, {"limit": 5}),
+        (jobs.jobs_show, {"id": "ftjob-1"}),
+        (jobs.jobs_watch, {"id": "ftjob-1", "give_up_after": 5}),
     ],
 )
 def test_printers_escape_control_characters(handler, extra, capsys) -> None:
