@@ -97,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
         from ftui.commands.debug import DebugLog
 
         try:
-            debug = DebugLog.start(" ".join(sys.argv[1:3]) or args.action)
+            words = [args.command, getattr(args, f"{args.command}_command", None)]
+            debug = DebugLog.start(" ".join(w for w in words if w))
         except OSError as exc:
             return fail(f"--debug: cannot write the log file ({exc.strerror or exc}).")
         print(f"ftui: debug log: {debug.path}", file=sys.stderr)

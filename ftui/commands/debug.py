@@ -58,9 +58,16 @@ class DebugLog:
         """Create the file (raises OSError when it cannot) and route the SDK's debug lines to it."""
         folder = logs_dir()
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path = folder / f"debug-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        os.close(fd)
+        stem = f"debug-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+        for n in range(1, 1000):  # a new file for each command, even two in one second
+            path = folder / (f"{stem}.log" if n == 1 else f"{stem}-{n}.log")
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                break
+            except FileExistsError:
+                continue
+        else:
+            raise FileExistsError(f"{folder} already holds 999 logs named {stem}")
         handler = logging.FileHandler(path, encoding="utf-8")
         formatter = _Redacting()
         handler.setFormatter(formatter)
