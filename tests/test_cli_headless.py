@@ -355,9 +355,12 @@ def test_zsh_tcsh_and_fish_scripts(capsys: pytest.CaptureFixture[str]) -> None:
     assert "complete -c ftui -n '__ftui_at \\'jobs create\\'' -l wandb-project -r" in fish
     assert "complete -c ftui -n '__ftui_at \\'completion\\'' -a 'bash zsh tcsh fish'" in fish
     assert "-l training-file -r -F" in fish  # paths complete as files
-    if shutil.which("fish"):
-        out = subprocess.run(["fish", "--no-execute", "-c", fish], capture_output=True, text=True, timeout=30)
+    if shutil.which("fish"):  # where fish is installed, ask it what it completes
+        probe = f"{fish}\ncomplete -C 'ftui jobs ch'; complete -C 'ftui files download x --'"
+        out = subprocess.run(["fish", "--no-config", "-c", probe], capture_output=True, text=True, timeout=30)
         assert out.returncode == 0, out.stderr
+        offered = [line.split("\t")[0] for line in out.stdout.splitlines()]
+        assert offered[0] == "checkpoints" and {"--output", "--force", "--json"} <= set(offered[1:])
     assert run(capsys, "completion", "powershell")[0] == 2
 
 

@@ -48,7 +48,7 @@ def _quote(text: str) -> str:
 
 
 def _help(action: argparse.Action) -> str:
-    text = (action.help or "").split(";")[0].split(". ")[0]
+    text = (action.help or "").split(". ")[0]
     return text if action.help != argparse.SUPPRESS else ""
 
 

@@ -110,7 +110,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         dest="jobs_command", required=True
     )
     p = add(jobs, "list", "list jobs, newest first")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=count, default=20, metavar="N", help="at most N jobs (default 20)")
     common(p)
     handler(p, "jobs:jobs_list", "Listing jobs")
     p = add(jobs, "show", "show one job")
