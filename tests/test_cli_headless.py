@@ -267,6 +267,20 @@ def test_a_refused_key_exits_three(
         sandbox.stop()
 
 
+def test_a_model_with_no_azure_deployment_is_a_config_problem(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = Path(os.environ["XDG_CONFIG_HOME"]) / "ftui" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(
+        '[profiles.az]\nprovider = "azure"\nbase_url = "http://127.0.0.1:9"\napi_version = "2025-04-01-preview"\n'
+        'api_key_env = "FTUI_TEST_KEY"\n'
+    )
+    monkeypatch.setenv("FTUI_TEST_KEY", "k")
+    code, _, err = run(capsys, "chat", "--profile", "az", "--model", "gpt-4.1-2025-04-14.ft-abc", "hi")
+    assert code == 2 and "has no deployment in profile 'az'" in err
+
+
 def test_every_command_documents_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     for argv in (
         [],

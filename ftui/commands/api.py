@@ -121,7 +121,9 @@ def run(args: argparse.Namespace) -> int:
             return await handler(provider, args)
         except (JobMayExist, WatchGaveUp) as exc:  # never "failed": a job may exist / the provider is gone
             return fail(str(exc), EXIT_PROVIDER)
-        except (ProviderError, ConfigError) as exc:
+        except ConfigError as exc:  # e.g. a fine-tuned model with no Azure deployment in the profile
+            return fail(str(exc), EXIT_MISUSE)
+        except ProviderError as exc:
             return fail(str(exc), EXIT_FAILED)
         except Exception as exc:
             import openai
