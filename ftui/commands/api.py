@@ -53,10 +53,21 @@ def as_json(obj: Any) -> Any:
     return obj
 
 
+# JSON escapes C0 controls itself; these it would print raw (C1, DEL, bidi, line separators).
+_JSON_UNSAFE = {c: f"\\u{c:04x}" for c in (0x7F, *range(0x80, 0xA0), 0x061C, 0x200E, 0x200F, 0x2028, 0x2029)}
+_JSON_UNSAFE.update({c: f"\\u{c:04x}" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))})
+
+
+def json_text(obj: Any, indent: int | None = None) -> str:
+    """``obj`` as JSON, readable (non-ASCII kept) yet safe for a terminal: every control character
+    a terminal could act on is a ``\\uXXXX`` escape (the same value to any JSON reader)."""
+    separators = (",", ":") if indent is None else None
+    return json.dumps(as_json(obj), indent=indent, ensure_ascii=False, separators=separators).translate(_JSON_UNSAFE)
+
+
 def dump(obj: Any) -> None:
     """Print ``obj`` as one indented JSON document (``--json``)."""
-    json.dump(as_json(obj), sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+    sys.stdout.write(json_text(obj, indent=2) + "\n")
 
 
 _dump = dump
@@ -64,7 +75,7 @@ _dump = dump
 
 def dump_line(obj: Any) -> None:
     """Print ``obj`` as one JSON object on one line, flushed (JSON Lines for streams)."""
-    sys.stdout.write(json.dumps(as_json(obj), ensure_ascii=False, separators=(",", ":")) + "\n")
+    sys.stdout.write(json_text(obj) + "\n")
     sys.stdout.flush()
 
 
