@@ -544,7 +544,10 @@ class SandboxServer:
         files = self.store.list_files(request.query.get("purpose"))
         if request.query.get("order") == "asc":
             files.reverse()
-        return web.json_response(self._page(files, request, 10_000))
+        page = self._page(files, request, 10_000)
+        page["first_id"] = page["data"][0]["id"] if page["data"] else None  # as the API sends them
+        page["last_id"] = page["data"][-1]["id"] if page["data"] else None
+        return web.json_response(page)
 
     def _file_or_404(self, file_id: str) -> dict:
         obj = self.store.get_file(file_id)
