@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from ftui.api_facts import HYPERPARAMETERS, HyperparameterError, check_seed, check_suffix, epochs_word
 from ftui.commands.api import EXIT_FAILED, EXIT_OK, EXIT_PROVIDER, dump, dump_line, print_safe, when
+from ftui.commands.files import reused_note, upload_once
 from ftui.data.validate import DatasetReadError, validate_file
 from ftui.job_options import JobOptionError, describe_integrations, describe_metadata, parse_metadata, wandb_integration
 from ftui.provider.events import EventStream, WatchGaveUp, metric_point
-from ftui.provider.files import upload_file
 from ftui.provider.jobs import JobRequest, create_job, list_jobs
 from ftui.term import fail
 from ftui.textsafe import safe
@@ -182,7 +182,9 @@ async def jobs_create(p: Provider, args: argparse.Namespace) -> int:
             print(_cost_line(path, report, values["n_epochs"]), file=sys.stderr)
         local[kind] = path
     for kind, path in local.items():
-        file = await upload_file(p.client, path)
+        file, reused = await upload_once(p, path)
+        if reused and not args.json:
+            print(reused_note(file, path), file=sys.stderr)
         file_ids[kind] = file.id
     assert file_ids["training"] is not None
     request = JobRequest(

@@ -90,6 +90,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = add(files, "upload", "upload a training file")
     files_arg(p.add_argument("file"))
     p.add_argument("--purpose", default="fine-tune")
+    p.add_argument(
+        "--again", action="store_true", help="upload even when ftui uploaded the same content before (default: reuse)"
+    )
     common(p)
     handler(p, "files:files_upload", "Uploading the file")
     p = add(files, "list", "list uploaded files, newest first")
@@ -101,8 +104,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true", help="replace PATH when it exists")
     common(p)
     handler(p, "files:files_download", "Downloading the file")
-    p = add(files, "delete", "delete an uploaded file")
+    p = add(files, "delete", "delete an uploaded file (asks first; says which jobs used it)")
     p.add_argument("id", help="the file id (file-...)")
+    p.add_argument("--yes", action="store_true", help="do not ask (needed without a terminal)")
+    p.add_argument("--force", action="store_true", help="delete even while a job that has not ended uses it")
     common(p)
     handler(p, "files:files_delete", "Deleting the file")
 
@@ -208,8 +213,18 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         dest="models_command", required=True
     )
     p = add(models, "list", "list models with their shutdown dates")
+    p.add_argument(
+        "--fine-tuned",
+        action="store_true",
+        help="only fine-tuned models and checkpoints, with their job, base model and created date",
+    )
     common(p)
     handler(p, "models:models_list", "Listing models")
+    p = add(models, "delete", "delete a fine-tuned model (asks first)")
+    p.add_argument("model", help="the fine-tuned model (ft:... or, on Azure, <base>.ft-...)")
+    p.add_argument("--yes", action="store_true", help="do not ask (needed without a terminal)")
+    common(p)
+    handler(p, "models:models_delete", "Deleting the model")
 
     p = add(
         sub,
