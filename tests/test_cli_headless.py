@@ -252,6 +252,9 @@ def test_exit_codes(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixtu
     monkeypatch.setenv("FTUI_SANDBOX_FAULTS", "500=1.0")
     code, _, err = run(capsys, "models", "list")
     assert code == 3 and "internal error (500)" in err  # after the SDK's retries
+    monkeypatch.setenv("FTUI_SANDBOX_FAULTS", "429=1.0")
+    code, _, err = run(capsys, "models", "list")
+    assert code == 3 and "rate limited (429)" in err
 
 
 def test_a_refused_key_exits_three(
