@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from ftui import __version__
 
-SUBCOMMANDS = ("validate", "sandbox", "files", "jobs", "chat", "models")
+SUBCOMMANDS = ("validate", "sandbox", "files", "jobs", "chat", "models", "completion")
 TUI_USAGE = """open the TUI:
   ftui [FILE] [--profile NAME] [--base-url URL]
       FILE          a JSONL dataset to open in the Data tab
@@ -20,12 +20,15 @@ TUI_USAGE = """open the TUI:
       --base-url    an OpenAI-compatible server to use
 
 Each COMMAND has its own --help, e.g. `ftui jobs create --help`.
-Exit codes: 0 ok, 1 failed, 2 misuse or unreadable input, 3 provider unreachable, refused or unconfirmed."""
+Shell completion: `ftui completion bash|zsh|tcsh|fish` prints the script.
+Exit codes: 0 ok; 1 the thing failed (a job failed, a file has errors, the provider said no to the
+request); 2 misuse or unreadable input; 3 the provider could not be reached or refused (network,
+key, rate limit, 5xx after retries), or a job may exist that ftui could not confirm."""
 
 
 def _validate_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("validate", help="check a JSONL training file and estimate its cost")
-    p.add_argument("file", help="the JSONL training file")
+    p.add_argument("file", help="the JSONL training file").complete = {"bash": "_shtab_compgen_files", "zsh": "_files"}  # type: ignore[attr-defined]
     p.add_argument("--model", help="target base model (default gpt-4o-mini-2024-07-18)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
 
@@ -102,6 +105,11 @@ def _main(argv: Sequence[str] | None = None) -> int:
             args.insecure,
             parent_pid=args.parent_pid,
         )
+    if args.command == "completion":
+        from ftui.commands.completion import script
+
+        sys.stdout.write(script(parser, args.shell))
+        return 0
     if hasattr(args, "handler"):
         import importlib
 

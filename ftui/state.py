@@ -88,3 +88,49 @@ def remember_job(job_id: str | None) -> None:
     data = _load()
     data["last_job"] = job_id
     _save(data)
+
+
+MAX_UPLOADS = 2000
+
+
+def _uploads(data: dict) -> dict[str, dict]:
+    value = data.get("uploads")
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(v, dict) and isinstance(v.get("sha256"), str)}
+
+
+def remember_upload(file_id: str, sha256: str, size: int, path: Path | None = None) -> None:
+    """Keep the sha256 (and size, and the local path) of a file ftui uploaded, to spot duplicates later."""
+    data = _load()
+    uploads = _uploads(data)
+    uploads.pop(file_id, None)
+    uploads[file_id] = {"sha256": sha256, "bytes": size, "path": str(Path(path).resolve()) if path else None}
+    data["uploads"] = dict(list(uploads.items())[-MAX_UPLOADS:])
+    _save(data)
+
+
+def uploaded_files() -> dict[str, str]:
+    """File id -> sha256 of the files ftui uploaded (oldest first)."""
+    return {file_id: entry["sha256"] for file_id, entry in _uploads(_load()).items()}
+
+
+def uploaded_path(file_id: str) -> Path | None:
+    """The local file ftui uploaded as ``file_id``, when it still exists with the same size."""
+    entry = _uploads(_load()).get(file_id)
+    if not entry or not isinstance(entry.get("path"), str):
+        return None
+    path = Path(entry["path"])
+    try:
+        return path if path.is_file() and path.stat().st_size == entry.get("bytes") else None
+    except OSError:
+        return None
+
+
+def forget_upload(file_id: str) -> None:
+    """The file was deleted on the provider: drop what ftui kept about it."""
+    data = _load()
+    uploads = _uploads(data)
+    if uploads.pop(file_id, None) is not None:
+        data["uploads"] = uploads
+        _save(data)

@@ -8,7 +8,7 @@ import asyncio
 import httpx2
 import pytest
 
-from ftui.commands import api
+from ftui.commands import files, jobs, models
 from ftui.config import Profile
 from ftui.provider.client import Provider
 from tests.provider.test_mock_transport import JOB, mock_client
@@ -90,11 +90,11 @@ def _server(req: httpx2.Request) -> httpx2.Response:
 @pytest.mark.parametrize(
     ("handler", "extra"),
     [
-        (api.models_list, {}),
-        (api.files_list, {}),
-        (api.jobs_list, {"limit": 5}),
-        (api.jobs_show, {"id": "ftjob-1"}),
-        (api.jobs_watch, {"id": "ftjob-1", "give_up_after": 5}),
+        (models.models_list, {}),
+        (files.files_list, {}),
+        (jobs.jobs_list, {"limit": 5}),
+        (jobs.jobs_show, {"id": "ftjob-1"}),
+        (jobs.jobs_watch, {"id": "ftjob-1", "give_up_after": 5}),
     ],
 )
 def test_printers_escape_control_characters(handler, extra, capsys) -> None:
@@ -122,3 +122,34 @@ def test_error_bodies_are_escaped(capsys) -> None:
         asyncio.run(call())
     sentence = describe(info.value, "Cancelling the job")
     assert "\x1b" not in sentence and "\x07" not in sentence and "\\x1b]52" in sentence
+
+
+@pytest.mark.parametrize(
+    ("handler", "extra"),
+    [
+        (models.models_list, {}),
+        (files.files_list, {}),
+        (jobs.jobs_list, {"limit": 5}),
+        (jobs.jobs_show, {"id": "ftjob-1"}),
+        (jobs.jobs_events, {"id": "ftjob-1", "limit": 5}),
+        (jobs.jobs_watch, {"id": "ftjob-1", "give_up_after": 5}),
+    ],
+)
+def test_json_output_escapes_control_characters_and_still_parses(handler, extra, capsys) -> None:
+    import json
+
+    provider = Provider(Profile(name="m", provider="compatible", base_url="http://mock.test/v1"), mock_client(_server))
+    asyncio.run(handler(provider, argparse.Namespace(json=True, **extra)))
+    out = capsys.readouterr().out
+    for raw in ("\x1b", "\x07", "\x9b"):
+        assert raw not in out
+    values = [json.loads(line) for line in out.splitlines()] if handler is jobs.jobs_watch else [json.loads(out)]
+
+    def strings(value: object) -> list[str]:
+        if isinstance(value, dict):
+            return [s for v in value.values() for s in strings(v)]
+        if isinstance(value, list):
+            return [s for v in value for s in strings(v)]
+        return [value] if isinstance(value, str) else []
+
+    assert any(EVIL in text for text in strings(values))  # the same text, only escaped

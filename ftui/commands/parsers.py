@@ -9,48 +9,134 @@ with its handler in a module of its own under ``ftui/commands/``.
 from __future__ import annotations
 
 import argparse
+import math
+
+EXIT_CODES = """exit codes:
+  0  ok
+  1  the thing failed (a job failed or was cancelled, a file has errors, the provider said no: not found, invalid)
+  2  misuse or unreadable input (options, config, local files, stdin)
+  3  the provider could not be reached or refused (network, key, permission, rate limit or 5xx after retries),
+     or a job may exist that ftui could not confirm"""
+
+# shtab's file completion, spelled out so building the parser never imports shtab.
+FILE_COMPLETE = {"bash": "_shtab_compgen_files", "zsh": "_files", "tcsh": "f"}
+
+
+def files_arg(action: argparse.Action) -> argparse.Action:
+    """Mark an argument as a path for shell completion."""
+    action.complete = FILE_COMPLETE  # type: ignore[attr-defined]
+    return action
+
+
+def temperature(text: str) -> float:
+    """--temperature: a number from 0 to 2 (argparse says which argument on failure, exit 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; give one from 0 to 2") from None
+    if not math.isfinite(value) or not 0 <= value <= 2:
+        raise argparse.ArgumentTypeError(f"{text} is out of range; give a number from 0 to 2")
+    return value
+
+
+def count(text: str) -> int:
+    """A whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is too small; give a whole number of at least 1")
+    return value
+
+
+def limit(text: str) -> int:
+    """A whole number of at least 0 (0: all)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is below 0; give a whole number (0 for all)")
+    return value
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    """Register files / jobs / chat / models on the top-level parser."""
+    """Register files / jobs / chat / models / completion on the top-level parser."""
 
-    def common(p: argparse.ArgumentParser, json_flag: bool = True) -> None:
+    def add(parent: argparse._SubParsersAction, name: str, help_text: str, **kw: object) -> argparse.ArgumentParser:
+        return parent.add_parser(
+            name, help=help_text, epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter, **kw
+        )
+
+    def common(p: argparse.ArgumentParser, json_flag: bool = True, json_help: str = "print JSON") -> None:
         p.add_argument("--profile", help="provider profile from config.toml")
         p.add_argument("--base-url", help="an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1")
         if json_flag:
-            p.add_argument("--json", action="store_true", help="print JSON")
+            p.add_argument("--json", action="store_true", help=json_help)
+        p.add_argument(
+            "--debug",
+            action="store_true",
+            help="write a log of the requests (ids, status, timings; never keys) and print its path",
+        )
 
-    files = sub.add_parser("files", help="upload and list files").add_subparsers(dest="files_command", required=True)
-    p = files.add_parser("upload", help="upload a training file")
-    p.add_argument("file")
+    def handler(p: argparse.ArgumentParser, name: str, action: str) -> None:
+        module, _, function = name.partition(":")
+        p.set_defaults(handler=f"ftui.commands.{module}:{function}", action=action)
+
+    files = sub.add_parser("files", help="upload, list, download and delete files").add_subparsers(
+        dest="files_command", required=True
+    )
+    p = add(files, "upload", "upload a training file")
+    files_arg(p.add_argument("file"))
     p.add_argument("--purpose", default="fine-tune")
+    p.add_argument(
+        "--again", action="store_true", help="upload even when ftui uploaded the same content before (default: reuse)"
+    )
     common(p)
-    p.set_defaults(handler="ftui.commands.api:files_upload", action="Uploading the file")
-    p = files.add_parser("list", help="list uploaded files")
+    handler(p, "files:files_upload", "Uploading the file")
+    p = add(files, "list", "list uploaded files, newest first")
     common(p)
-    p.set_defaults(handler="ftui.commands.api:files_list", action="Listing files")
+    handler(p, "files:files_list", "Listing files")
+    p = add(files, "download", "save a file's content (written atomically)")
+    p.add_argument("id", help="the file id (file-...)")
+    files_arg(p.add_argument("-o", "--output", metavar="PATH", help="where to save it (default: its name, here)"))
+    p.add_argument("--force", action="store_true", help="replace PATH when it exists")
+    common(p)
+    handler(p, "files:files_download", "Downloading the file")
+    p = add(files, "delete", "delete an uploaded file (asks first; says which jobs used it)")
+    p.add_argument("id", help="the file id (file-...)")
+    p.add_argument("--yes", action="store_true", help="do not ask (needed without a terminal)")
+    p.add_argument("--force", action="store_true", help="delete even while a job that has not ended uses it")
+    common(p)
+    handler(p, "files:files_delete", "Deleting the file")
 
     jobs = sub.add_parser("jobs", help="create, watch and control fine-tuning jobs").add_subparsers(
         dest="jobs_command", required=True
     )
-    p = jobs.add_parser("list", help="list jobs, newest first")
-    p.add_argument("--limit", type=int, default=20)
+    p = add(jobs, "list", "list jobs, newest first")
+    p.add_argument("--limit", type=count, default=20, metavar="N", help="at most N jobs (default 20)")
     common(p)
-    p.set_defaults(handler="ftui.commands.api:jobs_list", action="Listing jobs")
-    p = jobs.add_parser("show", help="show one job")
+    handler(p, "jobs:jobs_list", "Listing jobs")
+    p = add(jobs, "show", "show one job")
     p.add_argument("id")
     common(p)
-    p.set_defaults(handler="ftui.commands.api:jobs_show", action="Fetching the job")
-    p = jobs.add_parser(
+    handler(p, "jobs:jobs_show", "Fetching the job")
+    p = add(
+        jobs,
         "create",
-        help="validate, upload and start a job",
+        "validate, upload and start a job",
         description="Check every option and each local file, then upload and start a fine-tuning job. "
         "A refusal uploads nothing (exit 2). If the create request gets no clear answer and ftui "
         "cannot find the job, it says the job MAY have been created and exits 3: check `ftui jobs list`.",
     )
     p.add_argument("--model", required=True, help="the base model, e.g. gpt-4o-mini (or a fine-tuned model)")
-    p.add_argument("--training-file", required=True, help="a file id or a local JSONL path (checked, then uploaded)")
-    p.add_argument("--validation-file", help="a file id or a local JSONL path (default: none)")
+    files_arg(
+        p.add_argument(
+            "--training-file", required=True, help="a file id or a local JSONL path (checked, then uploaded)"
+        )
+    )
+    files_arg(p.add_argument("--validation-file", help="a file id or a local JSONL path (default: none)"))
     p.add_argument(
         "--method",
         choices=["supervised", "dpo"],
@@ -70,38 +156,80 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         help="added to the model name: up to 64 letters, digits, '.', '_' or '-' (18 on Azure; default: none)",
     )
     p.add_argument("--seed", type=str, metavar="N", help="a whole number from 0 to 2147483647 (default: random)")
+    p.add_argument("--wandb-project", metavar="P", help="send metrics to this Weights & Biases project (default: none)")
+    p.add_argument("--wandb-entity", metavar="E", help="the W&B team or user (default: the key's own; needs a project)")
+    p.add_argument("--wandb-name", metavar="N", help="the W&B run's display name (default: the job id)")
+    p.add_argument("--wandb-tag", metavar="T", action="append", help="a W&B run tag, up to 64 characters (repeatable)")
+    p.add_argument(
+        "--metadata",
+        metavar="KEY=VALUE",
+        action="append",
+        help="a label kept with the job (repeatable): up to 15 pairs, keys up to 64 and values up to 512 "
+        "characters (not on Azure; default: none)",
+    )
     common(p)
-    p.set_defaults(handler="ftui.commands.api:jobs_create", action="Creating the job")
-    for name, help_text in (("watch", "print events as they happen until the job ends"),):
-        p = jobs.add_parser(name, help=help_text)
-        p.add_argument("id")
-        p.add_argument(
-            "--give-up-after",
-            type=float,
-            default=120.0,
-            metavar="SECONDS",
-            help="stop (exit 3) when the provider cannot be reached for this long (default 120; 0 never)",
-        )
-        common(p, json_flag=False)
-        p.set_defaults(handler="ftui.commands.api:jobs_watch", action="Watching the job")
+    handler(p, "jobs:jobs_create", "Creating the job")
+    p = add(jobs, "watch", "print events as they happen until the job ends (exit 0 succeeded, 1 failed or cancelled)")
+    p.add_argument("id")
+    p.add_argument(
+        "--give-up-after",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="stop (exit 3) when the provider cannot be reached for this long (default 120; 0 never)",
+    )
+    common(p, json_help="one JSON object per line: each event, then the final job")
+    handler(p, "jobs:jobs_watch", "Watching the job")
+    p = add(jobs, "events", "print a job's events, oldest first")
+    p.add_argument("id")
+    p.add_argument("--limit", type=limit, default=20, metavar="N", help="the newest N events (default 20; 0: all)")
+    common(p)
+    handler(p, "jobs:jobs_events", "Listing the job's events")
+    p = add(jobs, "checkpoints", "list a job's checkpoints (each a model you can chat with)")
+    p.add_argument("id")
+    common(p)
+    handler(p, "jobs:jobs_checkpoints", "Listing the job's checkpoints")
     for name in ("cancel", "pause", "resume"):
-        p = jobs.add_parser(name, help=f"{name} a job")
+        p = add(jobs, name, f"{name} a job")
         p.add_argument("id")
         common(p)
-        p.set_defaults(
-            handler="ftui.commands.api:jobs_control",
-            action={"cancel": "Cancelling", "pause": "Pausing", "resume": "Resuming"}[name] + " the job",
+        handler(
+            p,
+            "jobs:jobs_control",
+            {"cancel": "Cancelling", "pause": "Pausing", "resume": "Resuming"}[name] + " the job",
         )
 
-    p = sub.add_parser("chat", help="stream a reply from a model")
-    p.add_argument("prompt")
+    p = add(sub, "chat", "stream a reply from a model (or two, with --compare)")
+    p.add_argument("prompt", nargs="?", help="the prompt; without one, or with -, it is read from stdin")
     p.add_argument("--model", required=True)
     p.add_argument("--compare", metavar="MODEL2", help="a second model to answer the same prompt")
     p.add_argument("--system", help="a system message")
-    common(p, json_flag=False)
-    p.set_defaults(handler="ftui.commands.api:chat", action="The chat request")
+    p.add_argument("--temperature", type=temperature, metavar="X", help="0 to 2 (default: the provider's)")
+    p.add_argument("--max-tokens", type=count, metavar="N", help="at most N tokens in the reply (default: no limit)")
+    common(p, json_help="print one JSON object with each reply, its tokens and timings (no streaming)")
+    handler(p, "chat:chat", "The chat request")
 
-    p = sub.add_parser("models", help="list models").add_subparsers(dest="models_command", required=True)
-    q = p.add_parser("list", help="list models with their shutdown dates")
-    common(q)
-    q.set_defaults(handler="ftui.commands.api:models_list", action="Listing models")
+    models = sub.add_parser("models", help="list and delete models").add_subparsers(
+        dest="models_command", required=True
+    )
+    p = add(models, "list", "list models with their shutdown dates")
+    p.add_argument(
+        "--fine-tuned",
+        action="store_true",
+        help="only fine-tuned models and checkpoints, with their job, base model and created date",
+    )
+    common(p)
+    handler(p, "models:models_list", "Listing models")
+    p = add(models, "delete", "delete a fine-tuned model (asks first)")
+    p.add_argument("model", help="the fine-tuned model (ft:... or, on Azure, <base>.ft-...)")
+    p.add_argument("--yes", action="store_true", help="do not ask (needed without a terminal)")
+    common(p)
+    handler(p, "models:models_delete", "Deleting the model")
+
+    p = add(
+        sub,
+        "completion",
+        "print a shell completion script",
+        description="e.g. ftui completion bash > ~/.local/share/bash-completion/completions/ftui",
+    )
+    p.add_argument("shell", choices=["bash", "zsh", "tcsh", "fish"])

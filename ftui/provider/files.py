@@ -1,17 +1,25 @@
-"""Uploading training files: /files for small ones, the /uploads API in parts for big ones."""
+"""Files on the provider: upload (/files for small ones, the /uploads API in parts for big ones),
+list, download, delete; duplicates by content; which jobs use a file."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import aiofiles
-from openai import AsyncOpenAI
-from openai.types import FileObject
 
+from ftui.api_facts import TERMINAL_STATUSES
+from ftui.data.atomic import write_atomic
 from ftui.provider.errors import ProviderError
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+    from openai.types import FileObject
 
 UPLOADS_THRESHOLD = 100 * 1024 * 1024
 PART_SIZE = 64 * 1024 * 1024
@@ -74,3 +82,101 @@ async def wait_processed(client: AsyncOpenAI, file_id: str, timeout: float = 600
             raise ProviderError(f"{file.filename} was still {file.status} after {timeout:.0f} s.")
         await asyncio.sleep(delay)
         delay = min(delay * 1.5, 5.0)
+
+
+# -- listing, downloading, deleting -------------------------------------------------------------
+async def list_files(client: AsyncOpenAI, purpose: str | None = None, page_size: int = 100) -> list[FileObject]:
+    """Every file of the provider (all pages), newest first."""
+    kwargs: dict[str, Any] = {"limit": page_size}
+    if purpose:
+        kwargs["purpose"] = purpose
+    return [file async for file in client.files.list(**kwargs)]
+
+
+async def download_file(client: AsyncOpenAI, file_id: str, dest: Path) -> int:
+    """Write the file's content to ``dest`` atomically (a missing folder is an error, never made);
+    returns the number of bytes written."""
+    response = await client.files.content(file_id)
+    data = response.content
+    await asyncio.to_thread(write_atomic, Path(dest), data)
+    return len(data)
+
+
+async def delete_file(client: AsyncOpenAI, file_id: str) -> bool:
+    """Delete a file; True when the provider says it is gone."""
+    result = await client.files.delete(file_id)
+    return bool(result.deleted)
+
+
+# -- duplicates ---------------------------------------------------------------------------------
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    """The sha256 of a local file, read in pieces (blocking: run it in a thread)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def find_duplicate(
+    path: Path, files: Iterable[FileObject], uploaded: Mapping[str, str], sha256: str | None = None
+) -> FileObject | None:
+    """An existing file with the same content as ``path``: same size, and the sha256 ftui kept
+    when it uploaded that file (``uploaded``: file id -> sha256). Files that failed processing
+    are never offered. Hashes the local file only when some size matches (blocking)."""
+    size = Path(path).stat().st_size
+    listed = list(files)
+    candidates = [
+        (f.created_at, -i, f)
+        for i, f in enumerate(listed)
+        if f.bytes == size and f.id in uploaded and f.status != "error"
+    ]
+    if not candidates:
+        return None
+    digest = sha256 or file_sha256(Path(path))
+    same = [c for c in candidates if uploaded[c[2].id] == digest]
+    return min(same, key=lambda c: c[:2])[2] if same else None  # the oldest copy (lists come newest first)
+
+
+def duplicates(files: Iterable[FileObject], uploaded: Mapping[str, str]) -> dict[str, str]:
+    """Files whose content another listed file already has: duplicate id -> the oldest copy's id."""
+    groups: dict[tuple[int, str], list[tuple[int, int, str]]] = {}
+    for i, f in enumerate(files):  # newest first: a later place in the list is older
+        if f.id in uploaded:
+            groups.setdefault((f.bytes, uploaded[f.id]), []).append((f.created_at, -i, f.id))
+    out: dict[str, str] = {}
+    for same in groups.values():
+        if len(same) > 1:
+            same.sort()
+            out.update({file_id: same[0][2] for _, _, file_id in same[1:]})
+    return out
+
+
+# -- which jobs use a file ----------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class FileUse:
+    """One job that uses a file: as its ``training`` or ``validation`` file."""
+
+    job_id: str
+    role: str
+    status: str
+
+    @property
+    def active(self) -> bool:
+        """The job has not ended: it still needs the file."""
+        return self.status not in TERMINAL_STATUSES
+
+
+def jobs_using(file_id: str, jobs: Iterable[Any]) -> list[FileUse]:
+    """The jobs (FineTuningJob objects) that use ``file_id`` as training or validation file."""
+    return uses_by_file(jobs).get(file_id, [])
+
+
+def uses_by_file(jobs: Iterable[Any]) -> dict[str, list[FileUse]]:
+    """File id -> the jobs that use it, for a whole list of jobs at once."""
+    out: dict[str, list[FileUse]] = {}
+    for job in jobs:
+        for role, file_id in (("training", job.training_file), ("validation", job.validation_file)):
+            if file_id:
+                out.setdefault(file_id, []).append(FileUse(job.id, role, str(job.status)))
+    return out

@@ -50,6 +50,7 @@ class JobRequest:
     suffix: str | None = None
     seed: int | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    integrations: list[dict[str, Any]] = field(default_factory=list)  # W&B (ftui.job_options)
 
     def hyperparameters(self) -> dict[str, Any]:
         """The method's hyperparameters as given ('auto' or numbers); beta only for DPO."""
@@ -77,6 +78,8 @@ class JobRequest:
         body: dict[str, Any] = {"model": self.model, "training_file": self.training_file, "method": method}
         if not azure:
             body["metadata"] = {**self.metadata, **({TAG_KEY: tag} if tag else {})}
+        if self.integrations:
+            body["integrations"] = self.integrations
         for key in ("validation_file", "suffix", "seed"):
             if getattr(self, key) is not None:
                 body[key] = getattr(self, key)

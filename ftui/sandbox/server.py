@@ -26,6 +26,7 @@ from ftui.api_facts import HYPERPARAMETERS, SEED_MAX, HyperparameterError, check
 from ftui.data.catalog import load_catalog
 from ftui.data.tokens import TokenCounter
 from ftui.data.validate import validate_file
+from ftui.job_options import JobOptionError, check_integrations
 from ftui.sandbox.faults import Faults
 from ftui.sandbox.replies import Pair, best_reply, generic_reply, load_pairs
 from ftui.sandbox.simulate import JobPlan
@@ -184,6 +185,69 @@ def _check_messages(messages: Any) -> list[dict]:
     return messages
 
 
+def _integrations(body: dict) -> list[dict]:
+    """The job's integrations as the API keeps them (W&B only; unset fields null), or a 400."""
+    try:
+        checked = check_integrations(body.get("integrations"))
+    except JobOptionError as exc:
+        raise ApiError(400, str(exc), param="integrations") from None
+    return [
+        {"type": "wandb", "wandb": {"project": None, "entity": None, "name": None, "tags": [], **item["wandb"]}}
+        for item in checked
+    ]
+
+
+async def _add_request_id(request: web.Request, response: web.StreamResponse) -> None:
+    """Every answer carries an ``x-request-id`` (``req_…``), as the API's do (the SDK logs it)."""
+    response.headers["x-request-id"] = "req_" + os.urandom(12).hex()
+
+
+def _response_format(body: dict, messages: list[dict]) -> dict | None:
+    """``response_format`` as the API checks it: None for text, else the json_object / json_schema
+    request (json_object needs the word "json" in the messages, as on the API)."""
+    fmt = _opt(body, "response_format", dict, "an object")
+    if fmt is None:
+        return None
+    kind = fmt.get("type")
+    if kind == "text":
+        return None
+    if kind == "json_object":
+        said = json.dumps([m.get("content") for m in messages], ensure_ascii=False).lower()
+        if "json" not in said:
+            raise ApiError(
+                400,
+                "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
+                param="messages",
+            )
+        return fmt
+    if kind == "json_schema":
+        schema = _opt(fmt, "json_schema", dict, "an object", "response_format.json_schema")
+        if schema is None or not isinstance(schema.get("name"), str):
+            raise ApiError(400, "response_format.json_schema.name is required.", param="response_format.json_schema")
+        return fmt
+    raise ApiError(
+        400,
+        f"Invalid value for 'response_format.type': {kind!r}; use text, json_object or json_schema.",
+        param="response_format.type",
+    )
+
+
+def _as_json_reply(reply: str, fmt: dict) -> str:
+    """The reply as a JSON object: {"reply": text}, or for a schema each property filled by its type."""
+    if fmt.get("type") != "json_schema":
+        return json.dumps({"reply": reply}, ensure_ascii=False)
+    schema = fmt["json_schema"].get("schema")
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(props, dict) or not props:
+        return json.dumps({"reply": reply}, ensure_ascii=False)
+    empty = {"number": 0, "integer": 0, "boolean": False, "array": [], "object": {}, "null": None}
+    out = {}
+    for key, spec in props.items():
+        kind = spec.get("type") if isinstance(spec, dict) else None
+        out[key] = reply if kind in (None, "string") or not isinstance(kind, str) else empty.get(kind)
+    return json.dumps(out, ensure_ascii=False)
+
+
 def _last_user_text(messages: list[dict]) -> str:
     for m in reversed(messages):
         if m.get("role") == "user":
@@ -238,6 +302,7 @@ class SandboxServer:
     # -- lifecycle -------------------------------------------------------------------------
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._errors, self._front])
+        app.on_response_prepare.append(_add_request_id)
         r = app.router
         r.add_post("/v1/files", self.create_file)
         r.add_get("/v1/files", self.list_files)
@@ -479,7 +544,10 @@ class SandboxServer:
         files = self.store.list_files(request.query.get("purpose"))
         if request.query.get("order") == "asc":
             files.reverse()
-        return web.json_response(self._page(files, request, 10_000))
+        page = self._page(files, request, 10_000)
+        page["first_id"] = page["data"][0]["id"] if page["data"] else None  # as the API sends them
+        page["last_id"] = page["data"][-1]["id"] if page["data"] else None
+        return web.json_response(page)
 
     def _file_or_404(self, file_id: str) -> dict:
         obj = self.store.get_file(file_id)
@@ -655,7 +723,7 @@ class SandboxServer:
         if seed is not None and not 0 <= seed <= SEED_MAX:
             raise ApiError(400, f"seed must be an integer between 0 and {SEED_MAX}.", param="seed")
         metadata = self._metadata(body)
-        _opt(body, "integrations", list, "an array")
+        integrations = _integrations(body)
         method = _opt(body, "method", dict, "an object") or {"type": "supervised"}
         mtype = method.get("type")
         if mtype not in ("supervised", "dpo", "reinforcement"):
@@ -692,6 +760,7 @@ class SandboxServer:
         base = self.catalog.base_model_name(model)
         if self.catalog.lookup(base).known:
             base = self.catalog.lookup(base).name
+        resolved_model = model if model.startswith("ft:") else base  # gpt-3.5-turbo -> gpt-3.5-turbo-0125
         ft_model = f"ft:{base}:sandbox:{suffix or ''}:{job_id[-8:]}"
         plan = JobPlan(
             job_id=job_id,
@@ -708,7 +777,7 @@ class SandboxServer:
             "id": job_id,
             "object": "fine_tuning.job",
             "created_at": int(self.store.clock()),
-            "model": model,
+            "model": resolved_model,
             "training_file": body["training_file"],
             "validation_file": validation_file,
             "seed": seed,
@@ -717,8 +786,9 @@ class SandboxServer:
             "method": {"type": mtype, mtype: {"hyperparameters": resolved}},
             "metadata": metadata or None,
             "organization_id": "org-sandbox",
-            "integrations": [],
+            "integrations": integrations,
             "user_provided_suffix": suffix,
+            "_method_requested": {"type": mtype, mtype: {"hyperparameters": requested}},
             "error": None,
             "_trained_tokens": epochs * report.estimate.billing_tokens,
         }
@@ -843,9 +913,15 @@ class SandboxServer:
         max_tokens = _opt_count(body, "max_completion_tokens") or _opt_count(body, "max_tokens")
         _opt_number(body, "temperature", 0, 2)
         _opt_number(body, "top_p", 0, 1)
+        n = _opt_count(body, "n") or 1
+        if n > 128:
+            raise ApiError(400, "'n' must be at most 128.", param="n")
+        response_format = _response_format(body, messages)
         _, job_id = self._model_or_404(model)
         prompt = _last_user_text(messages)
         reply = await self._reply_for(model, job_id, prompt)
+        if response_format is not None:
+            reply = _as_json_reply(reply, response_format)
         encoding = self.catalog.lookup(model).encoding
         finish = "stop"
         if max_tokens is not None:
@@ -856,7 +932,7 @@ class SandboxServer:
         def usage() -> dict[str, int]:  # tokenizing is blocking work: callers run it in a thread
             counter = TokenCounter(encoding)
             prompt_tokens = counter.count_messages(messages)[0]
-            completion = counter.count(reply)
+            completion = counter.count(reply) * n
             return {
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": completion,
@@ -874,25 +950,36 @@ class SandboxServer:
                     "model": model,
                     "choices": [
                         {
-                            "index": 0,
+                            "index": i,
                             "message": {"role": "assistant", "content": reply, "refusal": None},
                             "finish_reason": finish,
                             "logprobs": None,
                         }
+                        for i in range(n)
                     ],
                     "usage": await asyncio.to_thread(usage),
                     "system_fingerprint": "fp_sandbox",
                 }
             )
-        return await self._stream(request, cid, created, model, reply, finish, usage if include_usage else None)
+        return await self._stream(request, cid, created, model, reply, finish, usage if include_usage else None, n)
 
     async def _stream(
-        self, request: web.Request, cid: str, created: int, model: str, reply: str, finish: str, usage: dict | None
+        self,
+        request: web.Request,
+        cid: str,
+        created: int,
+        model: str,
+        reply: str,
+        finish: str,
+        usage: Callable[[], dict] | None,
+        n: int = 1,
     ) -> web.StreamResponse:
         resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
         await resp.prepare(request)
 
-        def chunk(delta: dict, finish_reason: str | None = None, with_usage: dict | None = None) -> bytes:
+        def chunk(
+            delta: dict, finish_reason: str | None = None, with_usage: dict | None = None, index: int = 0
+        ) -> bytes:
             obj = {
                 "id": cid,
                 "object": "chat.completion.chunk",
@@ -901,7 +988,7 @@ class SandboxServer:
                 "system_fingerprint": "fp_sandbox",
                 "choices": []
                 if with_usage
-                else [{"index": 0, "delta": delta, "finish_reason": finish_reason, "logprobs": None}],
+                else [{"index": index, "delta": delta, "finish_reason": finish_reason, "logprobs": None}],
             }
             if with_usage:
                 obj["usage"] = with_usage
@@ -909,15 +996,16 @@ class SandboxServer:
 
         pieces = [p for p in _split_keep_spaces(reply)]
         drop_at = len(pieces) // 2 if request.get(DROP) else None
-        await resp.write(chunk({"role": "assistant", "content": ""}))
+        choices = range(n)  # n > 1: each choice's chunks carry its index, interleaved
+        await resp.write(b"".join(chunk({"role": "assistant", "content": ""}, index=c) for c in choices))
         for i, piece in enumerate(pieces):
             if drop_at is not None and i == drop_at:
                 if request.transport is not None:
                     request.transport.close()
                 return resp
-            await resp.write(chunk({"content": piece}))
+            await resp.write(b"".join(chunk({"content": piece}, index=c) for c in choices))
             await asyncio.sleep(CHUNK_DELAY / self.speed)
-        await resp.write(chunk({}, finish))
+        await resp.write(b"".join(chunk({}, finish, index=c) for c in choices))
         if usage:
             await resp.write(chunk({}, with_usage=await asyncio.to_thread(usage)))
         await resp.write(b"data: [DONE]\n\n")

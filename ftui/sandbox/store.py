@@ -627,8 +627,9 @@ class Store:
         obj["fine_tuned_model"] = plan.fine_tuned_model if status == "succeeded" else None
         obj["result_files"] = [row["result_file"]] if row["result_file"] else []
         obj["trained_tokens"] = static.get("_trained_tokens") if status == "succeeded" else None
-        if status in ("validating_files", "queued"):
+        if status in ("validating_files", "queued"):  # resolved numbers only once the job starts
             obj["hyperparameters"] = static["hyperparameters_requested"]
+            obj["method"] = static.get("_method_requested", obj.get("method"))
         if status == "failed":
             obj["error"] = {"code": "invalid_training_file", "message": plan.invalid_reason, "param": "training_file"}
         if status in ("running", "queued", "validating_files"):

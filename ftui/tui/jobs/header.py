@@ -10,6 +10,7 @@ from rich.text import Text
 
 from ftui.api_facts import RESUMABLE_STATUSES, TERMINAL_STATUSES, epochs_word
 from ftui.data.catalog import Catalog
+from ftui.job_options import describe_integrations, describe_metadata
 from ftui.session.trace import JobTrace, clock
 from ftui.textsafe import safe
 
@@ -130,9 +131,17 @@ def retry_note(trace: JobTrace, now: float) -> str | None:
     return trace.reconnecting
 
 
+def extras_line(job: Any) -> Text | None:
+    """'W&B project weather (tags a, b) · team=nlp': the job's integrations and user metadata."""
+    parts = describe_integrations(getattr(job, "integrations", None))
+    if meta := describe_metadata(getattr(job, "metadata", None)):
+        parts.append(meta)
+    return Text(safe(" · ".join(parts), one_line=True), style="dim") if parts else None
+
+
 def render_header(trace: JobTrace, catalog: Catalog, now: float | None = None) -> Text:
-    """Four lines about the job (five or six when it failed, its model has a shutdown date, or
-    watching it failed); one line each. Everything from the server is shown made ``safe``."""
+    """Four lines about the job (more when it has W&B or metadata, failed, its model has a shutdown
+    date, or watching it failed); one line each. Everything from the server is shown made ``safe``."""
     now = time.time() if now is None else now
     job = trace.job
     if job is None:
@@ -168,6 +177,8 @@ def render_header(trace: JobTrace, catalog: Catalog, now: float | None = None) -
     parts.append(f"train {safe(job.training_file, one_line=True)}")
     parts.append(f"valid {safe(job.validation_file or '—', one_line=True)}")
     lines.append(Text(" · ".join(parts), style="dim"))
+    if extras := extras_line(job):
+        lines.append(extras)
     if job.status == "failed":
         error = getattr(job, "error", None)
         message = (getattr(error, "message", None) if error else None) or "the provider gave no reason"

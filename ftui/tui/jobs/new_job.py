@@ -6,6 +6,7 @@ result and the cost estimate, asks for an explicit confirm and returns a ``NewJo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -31,6 +32,13 @@ from ftui.api_facts import (
 )
 from ftui.data.catalog import Catalog, load_catalog
 from ftui.data.validate import DatasetReadError, Report, Stopped, validate_file
+from ftui.job_options import (
+    JobOptionError,
+    describe_integrations,
+    describe_metadata,
+    parse_metadata,
+    wandb_integration,
+)
 from ftui.provider.jobs import JobRequest
 from ftui.textsafe import safe
 from ftui.tui.widgets.dialogs import ConfirmScreen
@@ -72,6 +80,31 @@ def _hyper(name: str, raw: str) -> int | float | str:
         return HYPERPARAMETERS[name].check(raw)
     except HyperparameterError as exc:
         raise FormError(str(exc)) from None
+
+
+def _extras_fields(azure: bool) -> ComposeResult:
+    """W&B integration and metadata rows of the form (checked by ``ftui.job_options``)."""
+    for label, field_id, hint in (
+        ("W&B project", "wandb-project", "optional: send metrics to this W&B project"),
+        ("W&B entity", "wandb-entity", "optional: team or user"),
+        ("W&B run name", "wandb-name", "optional: default the job id"),
+        ("W&B tags", "wandb-tags", "optional: tag, tag"),
+        ("Metadata", "metadata", "Azure keeps no metadata" if azure else "optional: key=value, key=value"),
+    ):
+        yield Label(label)
+        yield Input(placeholder=hint, id=field_id, compact=True, disabled=azure and field_id == "metadata")
+
+
+def _read_extras(value: Callable[[str], str], azure: bool) -> tuple[list[dict], dict[str, str]]:
+    """(integrations, metadata) from the form's W&B and metadata rows; FormError naming the field."""
+    tags = [t for t in value("wandb-tags").split(",") if t.strip()]
+    pairs = [p for p in value("metadata").split(",") if p.strip()]
+    try:
+        integrations = wandb_integration(value("wandb-project"), value("wandb-entity"), value("wandb-name"), tags)
+        metadata = parse_metadata(pairs) if not azure else {}
+    except JobOptionError as exc:
+        raise FormError(str(exc)) from None
+    return integrations, metadata
 
 
 @dataclass
@@ -175,6 +208,7 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
                 yield Input(placeholder=f"optional: up to {limit} letters, digits, . _ -", id="suffix", compact=True)
                 yield Label("Seed")
                 yield Input(placeholder="optional: a whole number, 0–2147483647", id="seed", compact=True)
+                yield from _extras_fields(self.azure)
             yield Static("", id="newjob-summary")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Check & start (ctrl+s)", variant="primary", id="review", compact=True)
@@ -218,6 +252,7 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
             suffix=suffix,
             seed=seed,
         )
+        request.integrations, request.metadata = _read_extras(self._value, self.azure)
         return training, validation, request
 
     def _say(self, text: str, style: str = "") -> None:
@@ -280,6 +315,9 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
         lines.append(f"Job: {request.method} on {request.model}; {hp}")
         if request.suffix or request.seed is not None:
             lines.append(f"Suffix {request.suffix or '—'} · seed {request.seed if request.seed is not None else '—'}")
+        lines += describe_integrations(request.integrations)
+        if request.metadata:
+            lines.append(f"Metadata: {describe_metadata(request.metadata)}")
         summary = safe("\n".join(lines))
         self._say(summary)
 

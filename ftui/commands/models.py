@@ -1,0 +1,82 @@
+"""`ftui models ...`: list (with shutdown dates; --fine-tuned: trained models and checkpoints with
+their job and base model), delete a fine-tuned model (asks first)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from typing import TYPE_CHECKING
+
+from ftui.commands.api import EXIT_MISUSE, EXIT_OK, dump, print_safe, when
+from ftui.commands.files import confirm
+from ftui.provider.models import delete_model, is_trained_model, list_fine_tuned_models
+from ftui.term import fail
+from ftui.textsafe import safe
+
+if TYPE_CHECKING:
+    from ftui.provider.client import Provider
+    from ftui.provider.models import FineTunedModel
+
+
+def _print_all(models: list) -> None:
+    width = max((len(m.id) for m in models), default=0)
+    for m in models:
+        shutdown = getattr(m, "shutdown_date", None)
+        extra = f"{m.owned_by}" + (f", shuts down {shutdown}" if shutdown else "")
+        if width + len(extra) + 2 <= 80:
+            print_safe(f"{m.id:<{width}}  {extra}")
+        else:  # long fine-tune names: attributes on their own line, so nothing wraps mid-word
+            print_safe(f"{m.id}")
+            print_safe(f"    {extra}")
+
+
+def _trained_json(m: FineTunedModel) -> dict:
+    return {**dataclasses.asdict(m), "kind": m.kind}
+
+
+def _print_trained(models: list[FineTunedModel]) -> None:
+    if not models:
+        print("no fine-tuned models")
+    for m in models:
+        print_safe(m.id)
+        parts = [m.kind, f"base {m.base_model}", f"job {m.job_id or '—'}", f"created {when(m.created)}"]
+        if m.shutdown_date:
+            parts.append(f"shuts down {m.shutdown_date}" + (" (the base model's)" if m.shutdown_from_catalog else ""))
+        print_safe("    " + ", ".join(parts))
+
+
+async def models_list(p: Provider, args: argparse.Namespace) -> int:
+    if getattr(args, "fine_tuned", False):
+        trained = await list_fine_tuned_models(p.client)
+        if args.json:
+            dump([_trained_json(m) for m in trained])
+        else:
+            _print_trained(trained)
+        return EXIT_OK
+    page = await p.client.models.list()
+    models = list(page.data)
+    if args.json:
+        dump(models)
+        return EXIT_OK
+    _print_all(models)
+    return EXIT_OK
+
+
+async def models_delete(p: Provider, args: argparse.Namespace) -> int:
+    model = args.model
+    shown = safe(model, one_line=True)
+    if not is_trained_model(model):
+        return fail(f"{shown} is not a fine-tuned model; only fine-tuned models (ft:… or <base>.ft-…) can be deleted.")
+    answer = confirm(f"Delete {model}? Chats and deployments using it stop working.", args.yes)
+    if answer is None:
+        return fail(f"Deleting {shown} needs an answer: add --yes (there is no terminal to ask on).", EXIT_MISUSE)
+    if not answer:
+        print("nothing deleted", file=sys.stderr)
+        return EXIT_OK
+    deleted = await delete_model(p.client, model, azure=p.profile.provider == "azure")
+    if args.json:
+        dump({"id": model, "deleted": deleted})
+    else:
+        print_safe(f"{model} {'deleted' if deleted else 'not deleted (the provider said no)'}")
+    return EXIT_OK if deleted else 1
