@@ -56,6 +56,17 @@ class Session:
             self.report = None
         self.dataset_path = path
 
+    def trained_models(self) -> dict[str, str]:
+        """Fine-tuned models and checkpoints known now (the jobs' and GET /models'): model ->
+        'fine-tuned' | 'checkpoint'. The new-job form offers them for continued fine-tuning."""
+        out = self.jobs.trained_models()
+        for model in self.provider_models:
+            if ":ckpt-step-" in model:
+                out.setdefault(model, "checkpoint")
+            elif model.startswith("ft:") or ".ft-" in model:
+                out.setdefault(model, "fine-tuned")
+        return out
+
     def chat_choices(self, catalog_models: list[str], known: set[str]) -> dict[str, str]:
         """Every model the chat picker offers, with its group: fine-tuned, checkpoint, deployment,
         provider or base. ``catalog_models`` are the base models ftui knows; ``known`` tells a

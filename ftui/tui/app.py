@@ -30,12 +30,13 @@ from ftui.data.catalog import load_catalog
 from ftui.session import Session
 from ftui.state import recent_files, remember_file
 from ftui.textsafe import safe
-from ftui.tui.app_messages import DatasetAppended, Notice, ProviderFailed
+from ftui.tui.app_messages import DatasetAppended, Notice, OpenDataset, ProviderFailed
 from ftui.tui.chat.tab import ChatTab
 from ftui.tui.commands import FtuiCommands
 from ftui.tui.data.messages import DatasetStatus
 from ftui.tui.data.open_file import OpenFileScreen
-from ftui.tui.data.tab import DataTab, Hint, stop_validation_workers
+from ftui.tui.data.tab import DataTab, stop_validation_workers
+from ftui.tui.files.tab import FilesTab
 from ftui.tui.jobs.messages import OpenInChat, RefreshJobs, StartJob
 from ftui.tui.jobs.tab import JobsTab
 from ftui.tui.keys import enable_alt_digits
@@ -49,9 +50,6 @@ if TYPE_CHECKING:
 
 enable_alt_digits()
 
-PLACEHOLDERS = {
-    "files": "Files: the uploaded-file browser is coming.\nMeanwhile: `ftui files list`, `ftui files upload FILE`.",
-}
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)  # exit code 128 + the signal's number
 CLOSE_TIMEOUT = 2.0  # seconds closing the provider may take when the app exits
 EXIT_GRACE = 5.0  # seconds after a signal before ftui leaves no matter what
@@ -228,9 +226,8 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
                 yield JobsTab(self.session, id="jobs-tab")
             with TabPane("3 Chat", id="chat"):
                 yield ChatTab(self.session, id="chat-tab")
-            for key, title in (("files", "4 Files"),):
-                with TabPane(title, id=key):
-                    yield Hint(PLACEHOLDERS[key], classes="placeholder", markup=False)
+            with TabPane("4 Files", id="files"):
+                yield FilesTab(self.session, id="files-tab")
         yield FitFooter()
 
     @property
@@ -244,6 +241,10 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
     @property
     def chat_tab(self) -> ChatTab:
         return self.query_one(ChatTab)
+
+    @property
+    def files_tab(self) -> FilesTab:
+        return self.query_one(FilesTab)
 
     def on_mount(self) -> None:
         if self.settings.keymap:
@@ -297,7 +298,7 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
         elif tab == "chat":
             self.chat_tab.prompt.focus()
         else:
-            self.query_one(f"#{tab} Hint", Hint).focus()
+            self.files_tab.focus_default()
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self) -> None:
@@ -392,6 +393,7 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
             self.provider_label = provider.label
             self.jobs_tab.provider_ready()
             self.chat_tab.provider_ready()
+            self.files_tab.provider_ready()
         self._refresh_topbar()
 
     def _provider_failed(self, reason: str) -> None:
@@ -401,7 +403,7 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
         self.provider_label = f"not connected: {reason}"
         self.notify(reason, title="Not connected", severity="error", timeout=10, markup=False)
         with contextlib.suppress(NoMatches):  # closing already
-            for tab in (self.jobs_tab, self.chat_tab):
+            for tab in (self.jobs_tab, self.chat_tab, self.files_tab):
                 tab.provider_failed(reason)  # each says why in its own words
             self.post_message(ProviderFailed(reason))
 
@@ -509,6 +511,11 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
         self.action_show_tab("chat")
         self.chat_tab.open_model(message.model, message.base)
 
+    @on(OpenDataset)
+    def _open_dataset(self, message: OpenDataset) -> None:
+        self.open_path(message.path)
+        self.action_show_tab("data")
+
     @on(DatasetAppended)
     def _dataset_appended(self, message: DatasetAppended) -> None:
         """ftui appended to a file: when it is the open dataset, the Data tab re-checks it now."""
@@ -533,6 +540,8 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
         self._focus_tab(tab)
         if tab == "jobs" and self.provider is not None:
             self.jobs_tab.action_refresh()  # fresh on every visit, not only on the timer
+        elif tab == "files":
+            self.files_tab.visited()
 
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):

@@ -39,3 +39,11 @@ class DatasetAppended(Message):
     def __init__(self, path: Path) -> None:
         super().__init__()
         self.path = path
+
+
+class OpenDataset(Message):
+    """Open ``path`` in the Data tab (a tab asks; the app opens it and shows the Data tab)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path

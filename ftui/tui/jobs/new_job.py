@@ -161,8 +161,10 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
         *,
         method: str = "supervised",
         azure: bool = False,
+        trained: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
+        self.trained = trained or {}  # fine-tuned models and checkpoints: continued fine-tuning
         self.method = method
         self.azure = azure
         self.catalog = catalog or load_catalog()
@@ -170,11 +172,17 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
         self.model = self.catalog.lookup(model).name if model else self.catalog.default_model
         self._pending: tuple[Path | str, Path | str | None, JobRequest] | None = None
 
-    def _model_options(self) -> list[tuple[str, str]]:
+    def _model_options(self) -> list[tuple[str | Text, str]]:
         out = []
         for name, info in self.catalog.models.items():
             price = f"${info.training_price:g}/1M" if info.training_price is not None else "price n/a"
             out.append((f"{name}  ·  {info.token_limit // 1024}k tokens/example  ·  {price}", name))
+        for name, group in sorted(self.trained.items()):  # their base model's limits and prices
+            info = self.catalog.lookup(name)
+            price = f"${info.training_price:g}/1M" if info.training_price is not None else "price n/a"
+            limit = f"{info.token_limit // 1024}k"
+            label = f"{safe(name, one_line=True)}  ·  {group} of {info.name}  ·  {limit}  ·  {price}"
+            out.append((Text(label), name))  # a server's name: text, never markup
         return out
 
     def compose(self) -> ComposeResult:

@@ -106,6 +106,7 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
 `x` cancels, `p` pauses, `r` resumes (each asks first). `s` saves the results CSV.
 `w` stops or starts watching: watched jobs notify you when they end, even after a restart.
 `ctrl+r` asks for the list now, and a watch that failed tries again now.
+`y` copies the selected job's id (in the checkpoints view: the checkpoint's model name).
 """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -124,6 +125,7 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
         Binding("o", "open_in_chat", "Chat", id="jobs.chat"),
         Binding("w", "toggle_watch", "Watch", show=False, id="jobs.watch"),
         Binding("ctrl+r", "refresh", "Refresh", show=False, id="jobs.refresh"),
+        Binding("y", "copy_id", "Copy id", show=False, id="jobs.copy"),
         Binding("escape", "back", "Back", show=False, id="jobs.back"),
     ]
 
@@ -716,6 +718,20 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
         key = ck.coordinate_to_cell_key(ck.cursor_coordinate).row_key.value
         return str(key) if key else None
 
+    def copied_id(self) -> str | None:
+        """What `y` copies: the checkpoint under the cursor, the job under the list's cursor, or the open job."""
+        if not self.has_class("list-mode") and (ckpt := self._checkpoint_under_cursor()):
+            return ckpt
+        if self.has_class("list-mode") or self.table.has_focus:
+            return self.table.selected
+        return self.current
+
+    def action_copy_id(self) -> None:
+        ident = self.copied_id()
+        if ident:
+            self.app.copy_to_clipboard(ident)
+            self.post_message(Notice(f"Copied {ident}.", title="Jobs", timeout=3))
+
     def action_open_in_chat(self) -> None:
         job = self.model.current_job
         if job is None:
@@ -745,7 +761,9 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
             if request is not None:
                 self.post_message(StartJob(request))
 
-        self.app.push_screen(NewJobScreen(session.dataset_path, session.model, method=method, azure=azure), submitted)
+        trained = session.trained_models()
+        form = NewJobScreen(session.dataset_path, session.model, method=method, azure=azure, trained=trained)
+        self.app.push_screen(form, submitted)
 
     def job_created(self, job: Any) -> None:
         """A job started from the form: list it, open it, watch it."""

@@ -1,0 +1,1 @@
+"""The Files tab: uploads, downloads, deletes; fine-tuned models and checkpoints."""

@@ -1,0 +1,783 @@
+"""The Files tab: every file of the provider (upload, download, delete, open a copy in the Data
+tab, duplicates marked) and, on `m`, the fine-tuned models and checkpoints it keeps (delete).
+
+Workers talk to the provider and post messages (``ftui.tui.files.messages``); the handlers
+here own the lists. Server text (file names, status details, model names) is hostile: it is
+shown through ``safe`` in rich ``Text``, never as markup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widget import Widget
+from textual.widgets import Input, Static
+from textual.worker import get_current_worker
+
+from ftui import state
+from ftui.session import Session
+from ftui.textsafe import safe
+from ftui.tui.app_messages import Notice, OpenDataset
+from ftui.tui.files.dialogs import DuplicateScreen, UploadScreen
+from ftui.tui.files.listing import (
+    FILE_COLUMNS,
+    MODEL_COLUMNS,
+    MODEL_SORTS,
+    Listing,
+    file_key,
+    file_row,
+    file_words,
+    header,
+    human_size,
+    model_key,
+    model_row,
+    model_words,
+    when,
+)
+from ftui.tui.files.messages import (
+    Deleted,
+    Downloaded,
+    FilesListed,
+    ListFailed,
+    ModelsListed,
+    UploadChecked,
+    UploadEnded,
+    UploadProgress,
+)
+from ftui.tui.widgets.dialogs import AskScreen, ConfirmScreen
+from ftui.tui.widgets.virtual_list import VirtualList
+
+JOBS_LIMIT = 500  # the newest jobs read to tell which files they use
+PROBLEM_QUIET_SECONDS = 60.0
+
+
+class RowList(VirtualList):
+    """A list whose rows come from its tab's listing."""
+
+    def __init__(self, row: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._row = row
+
+    def row_text(self, index: int, width: int) -> Text:
+        return self._row(index)
+
+
+class FilterBar(Input):
+    """The `/` filter: the list follows each key; Enter keeps the filter, Esc clears it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "clear", "Clear filter", id="files.filter.clear"),
+    ]
+
+    def action_clear(self) -> None:
+        self.value = ""
+        self.post_message(self.Submitted(self, ""))
+
+
+def cannot_write(path: Path) -> str | None:
+    """Why ``path`` cannot be written (a missing folder is never created for the user), or None."""
+    if path.is_dir():
+        return f"{path} is a folder; give a file name."
+    if not path.parent.is_dir():
+        return f"the folder {path.parent} does not exist. Create it first, or pick another place."
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return f"ftui may not write in {path.parent}."
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"{path} is read-only."
+    return None
+
+
+class FilesTab(Widget, can_focus=False):
+    """The provider's files, and (``m``) its fine-tuned models and checkpoints."""
+
+    HELP = """
+## Files
+Every file of the provider, newest first: name, purpose, size, created, status and how many
+jobs use it (the line under the list names them, and says why a file failed processing).
+`≡` marks a file with the same content as an older one ftui uploaded.
+
+`u` uploads a file (a JSONL fine-tune file is checked first; a file already uploaded with the
+same content is offered for reuse), `d` downloads the selected file (asks where; written
+atomically), `x` deletes it (asks first, and warns when a job still uses it), `o` opens a
+local copy in the Data tab, `y` copies its id.
+`/` filters, `s` sorts by created, size or name, `ctrl+r` lists again.
+
+`m` switches to the fine-tuned models and checkpoints (with their job, base model, created and
+shutdown date; `(base)` means the date is the base model's): `x` deletes one (asks first),
+`y` copies its name. `m` goes back to the files.
+"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("u", "upload", "Upload", id="files.upload"),
+        Binding("d", "download", "Download", id="files.download"),
+        Binding("x", "delete", "Delete", id="files.delete"),
+        Binding("y", "copy", "Copy id", id="files.copy"),
+        Binding("m", "toggle_models", "Models", id="files.models"),
+        Binding("o", "open_local", "Open in Data", show=False, id="files.open"),
+        Binding("slash", "filter", "Filter", show=False, id="files.filter"),
+        Binding("s", "sort", "Sort", show=False, id="files.sort"),
+        Binding("ctrl+r", "refresh", "Refresh", show=False, id="files.refresh"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="files.clear"),
+    ]
+
+    def __init__(self, session: Session, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+        self.files = Listing(file_key, file_words)
+        self.models = Listing(model_key, model_words, MODEL_SORTS)
+        self.mode = "files"
+        self.jobs: list[Any] = []
+        self.uses: dict[str, list[Any]] = {}
+        self.dupes: dict[str, str] = {}
+        self.uploaded: dict[str, str] = {}
+        self.files_loaded = False
+        self.models_loaded = False
+        self.busy: str | None = None  # what runs now (an upload, a download), for the status line
+        self._files_worker: Any = None
+        self._models_worker: Any = None
+        self._problem_text: str | None = None
+
+    # -- layout ------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static("", id="files-title")
+        yield Static(header(FILE_COLUMNS), id="files-columns")
+        yield RowList(self._file_row, id="file-list")
+        yield RowList(self._model_row, id="model-list")
+        yield Static("", id="files-detail")
+        yield FilterBar(placeholder="filter: any part of the name, id, purpose or status", id="files-filter")
+        yield Static("Connecting to the provider…", id="files-status")
+
+    def on_mount(self) -> None:
+        self.query_one("#model-list").display = False
+        self.query_one("#files-filter").display = False
+        self._draw()
+
+    @property
+    def file_list(self) -> RowList:
+        return self.query_one("#file-list", RowList)
+
+    @property
+    def model_list(self) -> RowList:
+        return self.query_one("#model-list", RowList)
+
+    @property
+    def listing(self) -> Listing:
+        return self.files if self.mode == "files" else self.models
+
+    @property
+    def current_list(self) -> RowList:
+        return self.file_list if self.mode == "files" else self.model_list
+
+    def focus_default(self) -> None:
+        self.current_list.focus()
+
+    # -- rows --------------------------------------------------------------------------------
+    def _file_row(self, index: int) -> Text:
+        f = self.files.visible[index]
+        return file_row(f, self.uses.get(f.id, []), self.dupes.get(f.id))
+
+    def _model_row(self, index: int) -> Text:
+        return model_row(self.models.visible[index])
+
+    @property
+    def selected(self) -> Any | None:
+        """The file (or model) under the cursor."""
+        visible = self.listing.visible
+        cursor = self.current_list.cursor
+        return visible[cursor] if 0 <= cursor < len(visible) else None
+
+    # -- drawing -----------------------------------------------------------------------------
+    def _draw(self, keep: str | None = None) -> None:
+        """Redraw the open list (the cursor stays on ``keep`` or the selected item), title and detail."""
+        listing, rows = self.listing, self.current_list
+        ident = keep or (self.selected.id if self.selected is not None else None)
+        listing.update()
+        index = listing.index_of(ident)
+        rows.set_count(len(listing.visible), keep=index if index is not None else rows.cursor)
+        self._draw_title()
+        self._draw_detail()
+        self.refresh_bindings()
+
+    def _draw_title(self) -> None:
+        listing = self.listing
+        what = "Files" if self.mode == "files" else "Fine-tuned models and checkpoints"
+        loaded = self.files_loaded if self.mode == "files" else self.models_loaded
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(what, "bold")
+        if loaded:
+            shown = len(listing.visible)
+            count = f"{shown:,}" if not listing.query else f"{shown:,} of {len(listing.items):,}"
+            text.append(f" ({count})")
+        text.append(f" · sorted by {listing.sort} (s)", "dim")
+        if listing.query:
+            text.append(" · filter: ", "dim")
+            text.append(safe(listing.query, one_line=True), "yellow")
+        text.append(" · m: " + ("models" if self.mode == "files" else "files"), "dim")
+        self.query_one("#files-title", Static).update(text)
+        columns = FILE_COLUMNS if self.mode == "files" else MODEL_COLUMNS
+        self.query_one("#files-columns", Static).update(header(columns))
+
+    def _draw_detail(self) -> None:
+        item = self.selected
+        detail = self.query_one("#files-detail", Static)
+        if item is None:
+            loaded = self.files_loaded if self.mode == "files" else self.models_loaded
+            if not loaded:
+                detail.update("")
+            elif self.listing.query:
+                detail.update("Nothing matches the filter (Esc clears it).")
+            elif self.mode == "files":
+                detail.update("No files yet: u uploads one.")
+            else:
+                detail.update("No fine-tuned models yet: they appear here when a job succeeds.")
+            return
+        detail.update(self._file_detail(item) if self.mode == "files" else self._model_detail(item))
+
+    def _file_detail(self, f: Any) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(safe(f.id, one_line=True), "bold")
+        text.append(f" · {safe(f.filename or '', one_line=True)} · {human_size(f.bytes)} · {when(f.created_at)}")
+        if f.status == "error":
+            text.append("\nProcessing failed: ", "bold red")
+            text.append(safe(getattr(f, "status_details", None) or "the provider gave no details", one_line=True))
+        uses = self.uses.get(f.id, [])
+        text.append("\n")
+        if uses:
+            text.append("Used by: ")
+            for i, use in enumerate(uses):
+                if i:
+                    text.append(", ")
+                text.append(safe(use.job_id, one_line=True), "bold yellow" if use.active else "")
+                text.append(f" ({use.role}, {safe(use.status, one_line=True)})")
+        elif self.jobs or self.files_loaded:
+            text.append("No job uses it.", "dim")
+        if f.id in self.dupes:
+            text.append("\n≡ Same content as ", "yellow")
+            text.append(safe(self.dupes[f.id], one_line=True), "yellow")
+            text.append(" (x deletes this copy)", "dim")
+        return text
+
+    def _model_detail(self, m: Any) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(safe(m.id, one_line=True), "bold")
+        text.append(f"\n{m.kind} of {safe(m.base_model, one_line=True)}")
+        if m.job_id:
+            text.append(" · job " + safe(m.job_id, one_line=True))
+        text.append(f" · created {when(m.created)}")
+        text.append("\nShutdown: ")
+        if m.shutdown_date:
+            text.append(safe(m.shutdown_date, one_line=True), "yellow")
+            if m.shutdown_from_catalog:
+                text.append(" (the base model's, from models.toml)", "dim")
+        else:
+            text.append("none announced", "dim")
+        return text
+
+    def _set_status(self, text: str | Text, *, problem: bool = False) -> None:
+        status = self.query_one("#files-status", Static)
+        status.update(text)
+        status.display = bool(text)
+        status.set_class(problem, "problem")
+
+    # -- the provider ------------------------------------------------------------------------
+    def provider_ready(self) -> None:
+        """Called by the app once the provider is connected."""
+        self._set_status("")
+        if self.display and self.is_attached and self._shown():
+            self.refresh_files()
+
+    def provider_failed(self, reason: str) -> None:
+        self._set_status(
+            Text.assemble(("Not connected to a provider. ", "bold"), safe(reason)),
+            problem=True,
+        )
+
+    def _shown(self) -> bool:
+        return all(node.display and node.visible for node in self.ancestors_with_self if isinstance(node, Widget))
+
+    def visited(self) -> None:
+        """The tab was opened: list what is not listed yet."""
+        if self.session.provider is None:
+            return
+        if not self.files_loaded:
+            self.refresh_files()
+        if self.mode == "models" and not self.models_loaded:
+            self.refresh_models()
+
+    def _client(self) -> Any:
+        provider = self.session.provider
+        if provider is None:
+            raise RuntimeError("not connected")
+        return provider.client
+
+    def _describe(self, exc: BaseException, action: str) -> str:
+        from ftui.provider.errors import describe
+
+        provider = self.session.provider
+        return describe(exc, action, provider.secrets if provider else ())
+
+    def _say(self, text: str, severity: str = "information", *, quiet: float = 0.0) -> None:
+        self.post_message(Notice(text, title="Files", severity=severity, quiet=quiet))
+
+    def refresh_files(self) -> None:
+        if self.session.provider is None:
+            return
+        if self._files_worker is not None and not self._files_worker.is_finished:
+            return
+        if not self.files_loaded:
+            self._set_status("Loading files…")
+        self._files_worker = self._load_files()
+
+    def refresh_models(self) -> None:
+        if self.session.provider is None:
+            return
+        if self._models_worker is not None and not self._models_worker.is_finished:
+            return
+        if not self.models_loaded:
+            self._set_status("Loading fine-tuned models…")
+        self._models_worker = self._load_models()
+
+    # -- workers: they post messages, never touch widgets --------------------------------------
+    @work(group="files-list", exit_on_error=False)
+    async def _load_files(self) -> None:
+        from ftui.provider.files import list_files
+        from ftui.provider.jobs import list_jobs
+
+        client = self._client()
+        try:
+            files = await list_files(client)
+        except Exception as exc:
+            self.post_message(ListFailed("files", self._describe(exc, "Listing files")))
+            return
+        jobs: list[Any] = []
+        jobs_error = None
+        try:
+            jobs = await list_jobs(client, limit=JOBS_LIMIT)
+        except Exception as exc:
+            jobs_error = self._describe(exc, "Listing jobs (to tell which use each file)")
+        with contextlib.suppress(OSError):
+            self.uploaded = await asyncio.to_thread(state.uploaded_files)
+        self.post_message(FilesListed(files, jobs, jobs_error))
+
+    @work(group="files-models", exit_on_error=False)
+    async def _load_models(self) -> None:
+        from ftui.provider.models import list_fine_tuned_models
+
+        try:
+            models = await list_fine_tuned_models(self._client(), self.jobs if self.files_loaded else None)
+        except Exception as exc:
+            self.post_message(ListFailed("models", self._describe(exc, "Listing fine-tuned models")))
+            return
+        self.post_message(ModelsListed(models))
+
+    @work(thread=True, exclusive=True, group="files-check", exit_on_error=False)
+    def _check_upload(self, path: Path, purpose: str, files: list[Any], uploaded: dict[str, str]) -> None:
+        """The local check before an upload (blocking: a thread): a fine-tune JSONL file through the
+        validation pipeline, then its sha256 against the files ftui uploaded."""
+        from ftui.data.validate import DatasetReadError, Stopped, validate_file
+        from ftui.provider.files import file_sha256, find_duplicate
+
+        worker = get_current_worker()
+        problem = None
+        try:
+            if purpose == "fine-tune" and path.suffix.lower() == ".jsonl":
+                report = validate_file(path, self.session.model, nice=True, cancelled=lambda: worker.is_cancelled)
+                if summary := report.error_summary():
+                    problem = f"{path.name} has {summary}: fix it first (o in the Data tab lists every finding)."
+            sha = file_sha256(path)
+            duplicate = find_duplicate(path, files, uploaded, sha256=sha)
+        except Stopped:
+            return
+        except (DatasetReadError, OSError) as exc:
+            self.post_message(UploadChecked(path, purpose, f"{path} cannot be read: {exc}", None, None))
+            return
+        self.post_message(UploadChecked(path, purpose, problem, duplicate, sha))
+
+    @work(group="files-upload", exit_on_error=False)
+    async def _upload(self, path: Path, purpose: str, sha256: str) -> None:
+        import openai
+
+        from ftui.provider.files import upload_file
+
+        name = path.name
+
+        def progress(done: int, total: int) -> None:
+            self.post_message(UploadProgress(name, done, total))
+
+        try:
+            file = await upload_file(self._client(), path, purpose, progress)
+        except openai.APIStatusError as exc:
+            if exc.status_code < 500:
+                self.post_message(UploadEnded(path, None, self._describe(exc, f"Uploading {name}")))
+                return
+            self.post_message(UploadEnded(path, None, self._unknown(name, exc)))
+            return
+        except openai.APIConnectionError as exc:
+            self.post_message(UploadEnded(path, None, self._unknown(name, exc)))
+            return
+        except Exception as exc:
+            self.post_message(UploadEnded(path, None, self._describe(exc, f"Uploading {name}")))
+            return
+        with contextlib.suppress(OSError):
+            await asyncio.to_thread(state.remember_upload, file.id, sha256, path.stat().st_size, path)
+        self.post_message(UploadEnded(path, file))
+
+    def _unknown(self, name: str, exc: BaseException) -> str:
+        """The upload may have reached the provider: never say "failed"; say how to check."""
+        why = self._describe(exc, f"Uploading {name}")
+        return f"{why} The file may have been stored anyway: ctrl+r lists the files; check before uploading again."
+
+    @work(group="files-download", exit_on_error=False)
+    async def _download(self, file_id: str, dest: Path, open_after: bool = False) -> None:
+        from ftui.provider.files import download_file
+
+        try:
+            size = await download_file(self._client(), file_id, dest)
+        except OSError as exc:
+            self.post_message(Downloaded(file_id, dest, 0, f"Could not write {dest}: {exc.strerror or exc}."))
+            return
+        except Exception as exc:
+            self.post_message(Downloaded(file_id, dest, 0, self._describe(exc, f"Downloading {file_id}")))
+            return
+        self.post_message(Downloaded(file_id, dest, size, open_after=open_after))
+
+    @work(group="files-delete", exit_on_error=False)
+    async def _delete(self, what: str, ident: str) -> None:
+        from ftui.provider.files import delete_file
+        from ftui.provider.models import delete_model
+
+        provider = self.session.provider
+        azure = provider is not None and provider.profile.provider == "azure"
+        try:
+            if what == "file":
+                await delete_file(self._client(), ident)
+            else:
+                await delete_model(self._client(), ident, azure=azure)
+        except Exception as exc:
+            self.post_message(Deleted(what, ident, self._describe(exc, f"Deleting {ident}")))
+            return
+        if what == "file":
+            with contextlib.suppress(OSError):
+                await asyncio.to_thread(state.forget_upload, ident)
+        self.post_message(Deleted(what, ident))
+
+    # -- handlers ----------------------------------------------------------------------------
+    @on(FilesListed)
+    def _files_listed(self, message: FilesListed) -> None:
+        from ftui.provider.files import duplicates, uses_by_file
+
+        self.files_loaded = True
+        self.jobs = message.jobs
+        self.uses = uses_by_file(message.jobs)
+        self.dupes = duplicates(message.files, self.uploaded)
+        self.files.set_items(message.files)
+        if not self.busy:
+            self._set_status(Text(safe(message.jobs_error), style="yellow") if message.jobs_error else "")
+        self._draw()
+
+    @on(ModelsListed)
+    def _models_listed(self, message: ModelsListed) -> None:
+        self.models_loaded = True
+        self.models.set_items(message.models)
+        if not self.busy:
+            self._set_status("")
+        self._draw()
+
+    @on(ListFailed)
+    def _list_failed(self, message: ListFailed) -> None:
+        if (message.what == "files" and not self.files_loaded) or (message.what == "models" and not self.models_loaded):
+            self._set_status(Text.assemble(safe(message.text), "  (ctrl+r tries again)"), problem=True)
+        else:
+            self._say(message.text, "error", quiet=PROBLEM_QUIET_SECONDS)
+
+    @on(UploadChecked)
+    def _upload_checked(self, message: UploadChecked) -> None:
+        if message.problem:
+            self.busy = None
+            self._set_status(Text("✗ " + safe(message.problem), style="red"), problem=True)
+            return
+        if message.duplicate is not None:
+            existing = message.duplicate
+
+            def answered(choice: str | None) -> None:
+                if choice == "reuse":
+                    self.busy = None
+                    self._set_status("")
+                    self._reuse(existing.id)
+                elif choice == "upload" and message.sha256:
+                    self._start_upload(message.path, message.purpose, message.sha256)
+                else:
+                    self.busy = None
+                    self._set_status("Nothing uploaded.")
+
+            self.app.push_screen(DuplicateScreen(message.path, existing), answered)
+            return
+        if message.sha256:
+            self._start_upload(message.path, message.purpose, message.sha256)
+
+    def _reuse(self, file_id: str) -> None:
+        """Use the file already there: select it and copy its id."""
+        if self.mode != "files":
+            self.action_toggle_models()
+        if self.files.query and self.files.index_of(file_id) is None:
+            self._set_filter("")
+        self._draw(keep=file_id)
+        self.app.copy_to_clipboard(file_id)
+        self._say(f"Reusing {file_id} (its id is copied); nothing was uploaded.")
+
+    def _start_upload(self, path: Path, purpose: str, sha256: str) -> None:
+        self.busy = f"Uploading {path.name}"
+        self._set_status(Text(safe(f"Uploading {path.name}…")))
+        self._upload(path, purpose, sha256)
+
+    @on(UploadProgress)
+    def _upload_progress(self, message: UploadProgress) -> None:
+        pct = message.done / message.total if message.total else 1.0
+        line = f"Uploading {message.name}: {human_size(message.done)} of {human_size(message.total)} ({pct:.0%})" + (
+            " · waiting for the provider to process it" if message.done >= message.total else ""
+        )
+        self._set_status(Text(safe(line), style="yellow"))
+
+    @on(UploadEnded)
+    def _upload_ended(self, message: UploadEnded) -> None:
+        self.busy = None
+        if message.file is None:
+            self._set_status(
+                Text("✗ " + safe(message.error or "The upload did not finish."), style="red"), problem=True
+            )
+            self.refresh_files()
+            return
+        f = message.file
+        self._set_status(Text(safe(f"Uploaded {message.path.name} as {f.id} ({human_size(f.bytes)})."), style="green"))
+        with contextlib.suppress(OSError):
+            self.uploaded = state.uploaded_files()
+        self.files.set_items([f, *[x for x in self.files.items if x.id != f.id]])
+        self.files_loaded = True
+        from ftui.provider.files import duplicates
+
+        self.dupes = duplicates(self.files.items, self.uploaded)
+        if self.mode == "files":
+            self._draw(keep=f.id)
+
+    @on(Downloaded)
+    def _downloaded(self, message: Downloaded) -> None:
+        self.busy = None
+        if message.error:
+            self._set_status(Text("✗ " + safe(message.error), style="red"), problem=True)
+            return
+        self._set_status(
+            Text(safe(f"Saved {message.file_id} to {message.path} ({human_size(message.size)})."), style="green")
+        )
+        if message.open_after:
+            self.post_message(OpenDataset(message.path))
+
+    @on(Deleted)
+    def _deleted(self, message: Deleted) -> None:
+        self.busy = None
+        if message.error:
+            self._set_status(Text("✗ " + safe(message.error), style="red"), problem=True)
+            return
+        listing = self.files if message.what == "file" else self.models
+        listing.set_items([x for x in listing.items if x.id != message.ident])
+        if message.what == "file":
+            self.dupes = {k: v for k, v in self.dupes.items() if k != message.ident and v != message.ident}
+            self.uploaded.pop(message.ident, None)
+        self._set_status(Text(safe(f"Deleted {message.ident}."), style="green"))
+        self._draw()
+
+    # -- list events -------------------------------------------------------------------------
+    @on(VirtualList.Highlighted)
+    def _highlighted(self) -> None:
+        self._draw_detail()
+        self.refresh_bindings()
+
+    @on(Input.Changed, "#files-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.listing.query = event.value.strip()
+        self._draw()
+
+    @on(Input.Submitted, "#files-filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._set_filter(event.value.strip())
+        self.query_one("#files-filter").display = False
+        self.current_list.focus()
+
+    def _set_filter(self, query: str) -> None:
+        self.listing.query = query
+        bar = self.query_one("#files-filter", Input)
+        if bar.value != query:
+            with bar.prevent(Input.Changed):
+                bar.value = query
+        self._draw()
+
+    # -- actions -----------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        connected = self.session.provider is not None
+        files = self.mode == "files"
+        item = self.selected
+        if action == "upload":
+            return connected and files
+        if action in ("download", "open_local"):
+            return connected and files and item is not None
+        if action == "delete":
+            return connected and item is not None
+        if action == "copy":
+            return item is not None
+        if action == "clear_filter":
+            return bool(self.listing.query)
+        if action in ("toggle_models", "refresh"):
+            return connected
+        return True
+
+    def action_upload(self) -> None:
+        if self.busy:
+            self._say(f"{self.busy} is still running; wait for it to end.", "warning")
+            return
+        start = str(self.session.dataset_path) if self.session.dataset_path else ""
+
+        def chosen(answer: tuple[Path, str] | None) -> None:
+            if answer is None:
+                return
+            path, purpose = answer
+            self.busy = f"Checking {path.name}"
+            self._set_status(Text(safe(f"Checking {path.name} before uploading…"), style="yellow"))
+            self._check_upload(path, purpose, list(self.files.items), dict(self.uploaded))
+
+        self.app.push_screen(UploadScreen(start), chosen)
+
+    def _ask_path(self, f: Any, title: str, then: Any) -> None:
+        name = Path(safe(f.filename or f.id, one_line=True).replace("\\", "_")).name or f.id
+        suggested = Path.cwd() / name
+        if suggested.exists():  # never offer to overwrite a file by default
+            suggested = suggested.with_name(f"{suggested.stem}.{f.id}{suggested.suffix}")
+
+        def chosen(value: str | None) -> None:
+            if not value:
+                return
+            dest = Path(value).expanduser()
+            if (why := cannot_write(dest)) is not None:
+                self._set_status(Text("✗ " + safe(f"Cannot save there: {why}"), style="red"), problem=True)
+                return
+            if dest.exists():
+
+                def replace(ok: bool | None) -> None:
+                    if ok:
+                        then(dest)
+
+                self.app.push_screen(
+                    ConfirmScreen("Replace the file?", f"{dest} exists. Replace it?", "Replace"), replace
+                )
+                return
+            then(dest)
+
+        self.app.push_screen(AskScreen(title, f"Where to save {f.id} ({f.filename})?", str(suggested)), chosen)
+
+    def action_download(self, open_after: bool = False) -> None:
+        f = self.selected
+        if f is None or self.mode != "files":
+            return
+
+        def go(dest: Path) -> None:
+            self.busy = f"Downloading {f.id}"
+            self._set_status(Text(safe(f"Downloading {f.id} to {dest}…"), style="yellow"))
+            self._download(f.id, dest, open_after)
+
+        self._ask_path(f, "Download a file" if not open_after else "Download, then open in the Data tab", go)
+
+    def action_open_local(self) -> None:
+        """Open the file in the Data tab: the local file ftui uploaded it from, else a downloaded copy."""
+        f = self.selected
+        if f is None or self.mode != "files":
+            return
+        local = None
+        with contextlib.suppress(OSError):
+            local = state.uploaded_path(f.id)
+        if local is not None:
+            self.post_message(OpenDataset(local))
+            return
+        self.action_download(open_after=True)
+
+    def action_delete(self) -> None:
+        item = self.selected
+        if item is None:
+            return
+        if self.mode == "files":
+            what, title = "file", "Delete this file?"
+            body = Text()
+            body.append(safe(f"{item.id}  {item.filename} · {human_size(item.bytes)}", one_line=True), "bold")
+            uses = self.uses.get(item.id, [])
+            active = [u for u in uses if u.active]
+            if active:
+                body.append("\n\n⚠ Still used by ", "bold red")
+                body.append(
+                    safe(", ".join(f"{u.job_id} ({u.role}, {u.status})" for u in active), one_line=True), "bold red"
+                )
+                body.append(": deleting it may make that job fail.", "bold red")
+            elif uses:
+                body.append(safe(f"\n\nUsed by {len(uses)} job(s) that ended; they keep their results.", one_line=True))
+            if item.id in self.dupes:
+                body.append(safe(f"\n\nSame content as {self.dupes[item.id]}, which stays.", one_line=True))
+            body.append("\n\nThe provider deletes it for good.")
+        else:
+            what, title = "model", "Delete this fine-tuned model?"
+            body = Text()
+            body.append(safe(item.id, one_line=True), "bold")
+            body.append("\n\nIt can no longer be used for chat or further training. This cannot be undone.")
+            provider = self.session.provider
+            if provider is not None and provider.profile.provider == "azure":
+                body.append("\nOn Azure a deployed model cannot be deleted: delete its deployment first.")
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self.busy = f"Deleting {item.id}"
+                self._set_status(Text(safe(f"Deleting {item.id}…"), style="yellow"))
+                self._delete(what, item.id)
+
+        self.app.push_screen(ConfirmScreen(title, body.plain, "Delete", danger=True), answered)
+
+    def action_copy(self) -> None:
+        item = self.selected
+        if item is None:
+            return
+        self.app.copy_to_clipboard(item.id)
+        self._say(f"Copied {item.id}.")
+
+    def action_toggle_models(self) -> None:
+        self.mode = "models" if self.mode == "files" else "files"
+        self.file_list.display = self.mode == "files"
+        self.model_list.display = self.mode == "models"
+        bar = self.query_one("#files-filter", Input)
+        with bar.prevent(Input.Changed):
+            bar.value = self.listing.query
+        if self.mode == "models" and not self.models_loaded:
+            self.refresh_models()
+        self._draw()
+        self.current_list.focus()
+
+    def action_filter(self) -> None:
+        bar = self.query_one("#files-filter", Input)
+        bar.display = True
+        bar.focus()
+
+    def action_clear_filter(self) -> None:
+        self._set_filter("")
+        self.query_one("#files-filter").display = False
+        self.current_list.focus()
+
+    def action_sort(self) -> None:
+        self.listing.next_sort()
+        self._draw()
+
+    def action_refresh(self) -> None:
+        self.refresh_files()
+        if self.mode == "models" or self.models_loaded:
+            self.refresh_models()
