@@ -12,10 +12,12 @@ from ftui.tui.data.lists import ExampleList, FindingsList
 from ftui.tui.data.open_file import OpenFileScreen
 from tests.hostile import write_hostile
 from tests.tui.conftest import screen_text, wait_for, wait_validated
+from tests.tui.conftest import settle as settle_screen
 
 
 def settle(*keys: str, until=None):
-    """Wait for validation, press ``keys``, then wait until ``until(app)`` holds."""
+    """Wait for validation, press ``keys``, wait until ``until(app)`` holds, then until what the
+    keys started (a live filter, the example of a moved cursor) is drawn and the screen is still."""
 
     async def run_before(pilot) -> None:
         app = pilot.app
@@ -24,6 +26,8 @@ def settle(*keys: str, until=None):
         await pilot.press(*keys)
         if until is not None:
             await wait_for(lambda: until(app))
+        await wait_validated(app)
+        await settle_screen(pilot)
 
     return run_before
 
