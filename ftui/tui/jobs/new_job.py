@@ -6,6 +6,8 @@ result and the cost estimate, asks for an explicit confirm and returns a ``NewJo
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -106,6 +108,14 @@ class Checked(Message):
         self.reports, self.error = reports, error
 
 
+class TrainedKnown(Message):
+    """The provider's fine-tuned models and checkpoints (model -> 'fine-tuned' | 'checkpoint')."""
+
+    def __init__(self, models: dict[str, str]) -> None:
+        super().__init__()
+        self.models = models
+
+
 class NewJobScreen(ModalScreen[NewJob | None]):
     """Fill in the job; ctrl+s checks the files, shows the cost and asks to confirm."""
 
@@ -129,9 +139,13 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
         method: str = "supervised",
         azure: bool = False,
         trained: dict[str, str] | None = None,
+        more_trained: Callable[[], Awaitable[dict[str, str]]] | None = None,
     ) -> None:
         super().__init__()
-        self.trained = trained or {}  # fine-tuned models and checkpoints: continued fine-tuning
+        # Fine-tuned models and checkpoints to continue from: those known now, and more_trained
+        # asks the provider for all of them while the form is open.
+        self.trained = dict(trained or {})
+        self.more_trained = more_trained
         self.method = method
         self.azure = azure
         self.catalog = catalog or load_catalog()
@@ -189,8 +203,27 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
                 yield Button("Cancel (Esc)", id="cancel", compact=True)
 
     def on_mount(self) -> None:
+        if self.more_trained is not None:
+            self._ask_trained()
         self._method_changed()
         self.query_one("#training", Input).focus()
+
+    @work(group="newjob-models", exclusive=True, exit_on_error=False)
+    async def _ask_trained(self) -> None:
+        assert self.more_trained is not None
+        with contextlib.suppress(Exception):  # the models known already stay offered
+            self.post_message(TrainedKnown(await self.more_trained()))
+
+    @on(TrainedKnown)
+    def _trained_known(self, message: TrainedKnown) -> None:
+        if not set(message.models) - set(self.trained):
+            return
+        self.trained.update(message.models)
+        select = self.query_one("#model", Select)
+        value = select.value
+        with select.prevent(Select.Changed):
+            select.set_options(self._model_options())
+            select.value = value
 
     @on(Select.Changed, "#method")
     def _method_changed(self) -> None:
