@@ -120,7 +120,8 @@ shutdown date; `(base)` means the date is the base model's): `x` deletes one (as
         Binding("d", "download", "Download", id="files.download"),
         Binding("x", "delete", "Delete", id="files.delete"),
         Binding("y", "copy", "Copy id", id="files.copy"),
-        Binding("m", "toggle_models", "Models", id="files.models"),
+        Binding("m", "show_list('models')", "Models", id="files.models"),
+        Binding("m", "show_list('files')", "Files", id="files.files"),
         Binding("o", "open_local", "Open in Data", show=False, id="files.open"),
         Binding("slash", "filter", "Filter", show=False, id="files.filter"),
         Binding("s", "sort", "Sort", show=False, id="files.sort"),
@@ -634,7 +635,9 @@ shutdown date; `(base)` means the date is the base model's): `x` deletes one (as
             return item is not None
         if action == "clear_filter":
             return bool(self.listing.query)
-        if action in ("toggle_models", "refresh"):
+        if action == "show_list":
+            return connected and parameters[0] != self.mode
+        if action == "refresh":
             return connected
         return True
 
@@ -751,7 +754,12 @@ shutdown date; `(base)` means the date is the base model's): `x` deletes one (as
         self.app.copy_to_clipboard(item.id)
         self._say(f"Copied {item.id}.")
 
+    def action_show_list(self, mode: str) -> None:
+        if mode != self.mode:
+            self.action_toggle_models()
+
     def action_toggle_models(self) -> None:
+        """Switch between the files and the fine-tuned models."""
         self.mode = "models" if self.mode == "files" else "files"
         self.file_list.display = self.mode == "files"
         self.model_list.display = self.mode == "models"
