@@ -115,7 +115,7 @@ def test_every_binding_of_the_files_tab_has_an_id() -> None:
     missing = []
     for path in sorted((PACKAGE / "tui" / "files").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Binding":
-                if not any(k.arg == "id" for k in node.keywords):
-                    missing.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+            is_binding = isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Binding"
+            if is_binding and not any(k.arg == "id" for k in node.keywords):
+                missing.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert missing == []

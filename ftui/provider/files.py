@@ -138,6 +138,18 @@ def find_duplicate(
     return min(same, key=lambda c: c[:2])[2] if same else None  # the oldest copy (lists come newest first)
 
 
+async def existing_copy(client: AsyncOpenAI, path: Path, uploaded: Mapping[str, str]) -> tuple[FileObject | None, str]:
+    """Before an upload: the provider's file with the same content as ``path`` (None when there
+    is none, or the files could not be listed), and the local sha256 (for ``remember_upload``)."""
+    digest = await asyncio.to_thread(file_sha256, Path(path))
+    try:
+        files = await list_files(client)
+    except Exception:  # the check is a saving, never a reason not to upload
+        return None, digest
+    found = await asyncio.to_thread(find_duplicate, Path(path), files, uploaded, digest)
+    return found, digest
+
+
 def duplicates(files: Iterable[FileObject], uploaded: Mapping[str, str]) -> dict[str, str]:
     """Files whose content another listed file already has: duplicate id -> the oldest copy's id."""
     groups: dict[tuple[int, str], list[tuple[int, int, str]]] = {}

@@ -294,3 +294,24 @@ async def test_hostile_file_names_and_status_details_are_shown_escaped(tmp_path:
         text = screen_text(app)
         assert "\u202e" not in text and "\x9b" not in text
         assert "[bold red]x" in text  # markup shown as text, never obeyed
+
+
+async def test_starting_a_job_twice_from_the_same_file_uploads_it_once(tmp_path: Path) -> None:
+    """The new-job flow remembers what it uploads and reuses a file with the same content."""
+    from ftui.provider.jobs import JobRequest
+    from ftui.tui.jobs.new_job import NewJob
+
+    data = tmp_path / "train.jsonl"
+    shutil.copy(SAMPLES / "weather_jokes.jsonl", data)
+    app = FtuiApp(data, settings=sandbox_settings(tmp_path, speed=1))
+    async with app.run_test(size=(80, 24)):
+        await wait_connected(app)
+        client = app.provider.client
+        for n in (1, 2):
+            app.start_job(NewJob(data, None, JobRequest(model="gpt-4o-mini", training_file=""), ""))
+            await wait_for_async(lambda: client.fine_tuning.jobs.list(), lambda page, n=n: len(page.data) == n)
+            await wait_for(lambda: app.screen.__class__.__name__ == "MainScreen")
+        files = [f async for f in client.files.list()]
+        jobs = (await client.fine_tuning.jobs.list()).data
+        assert len(files) == 1 and {j.training_file for j in jobs} == {files[0].id}
+        assert state.uploaded_files() == {files[0].id: file_sha256(data)}
