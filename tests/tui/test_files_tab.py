@@ -315,3 +315,23 @@ async def test_starting_a_job_twice_from_the_same_file_uploads_it_once(tmp_path:
         jobs = (await client.fine_tuning.jobs.list()).data
         assert len(files) == 1 and {j.training_file for j in jobs} == {files[0].id}
         assert state.uploaded_files() == {files[0].id: file_sha256(data)}
+
+
+async def test_palette_offers_file_commands_only_when_they_apply(tmp_path: Path) -> None:
+    from ftui.tui.commands import FtuiCommands
+
+    def names() -> list[str]:
+        return [name for name, _, _ in FtuiCommands(app.screen)._commands()]
+
+    app = FtuiApp(SAMPLES / "weather_jokes.jsonl", settings=sandbox_settings(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app)
+        await open_files(app, pilot)
+        assert "Files: upload a file…" in names()
+        assert not any(n.startswith(("Files: download", "Files: delete", "Files: copy")) for n in names())
+        file_id = await api_upload(app, SAMPLES / "weather_jokes.jsonl")
+        await pilot.press("ctrl+r")
+        await wait_for(lambda: app.files_tab.selected is not None)
+        assert {f"Files: download {file_id}…", f"Files: delete {file_id}…", f"Files: copy {file_id}"} <= set(names())
+        await pilot.press("m")  # models: no upload, no download
+        assert "Files: show the files" in names() and "Files: upload a file…" not in names()
