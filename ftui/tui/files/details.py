@@ -40,15 +40,14 @@ def model_detail(m: Any) -> Text:
     """The lines under the list for a model: its name, what it is, its job, created, shutdown."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(safe(m.id, one_line=True), "bold")
-    text.append(f"\n{m.kind} of {safe(m.base_model, one_line=True)}")
-    if m.job_id:
-        text.append(" · job " + safe(m.job_id, one_line=True))
-    text.append(f" · created {when(m.created)}")
-    text.append("\nShutdown: ")
+    text.append(f"\n{m.kind} of {safe(m.base_model, one_line=True)} · created {when(m.created)}")
+    text.append("\nshutdown ")
     if m.shutdown_date:
         text.append(safe(m.shutdown_date, one_line=True), "yellow")
         if m.shutdown_from_catalog:
-            text.append(" (the base model's, from models.toml)", "dim")
+            text.append(" (the base model's)", "dim")
     else:
         text.append("none announced", "dim")
+    if m.job_id:
+        text.append(" · job " + safe(m.job_id, one_line=True))
     return text
