@@ -158,7 +158,8 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
         for name, info in self.catalog.models.items():
             price = f"${info.training_price:g}/1M" if info.training_price is not None else "price n/a"
             out.append((f"{name}  ·  {info.token_limit // 1024}k tokens/example  ·  {price}", name))
-        for name, group in sorted(self.trained.items()):  # their base model's limits and prices
+        for name, group in sorted(self.trained.items(), key=lambda ng: (ng[1] != "fine-tuned", ng[0])):
+            # continued fine-tuning: each with its base model's limits and prices
             info = self.catalog.lookup(name)
             price = f"${info.training_price:g}/1M" if info.training_price is not None else "price n/a"
             limit = f"{info.token_limit // 1024}k"
