@@ -6,11 +6,10 @@ result and the cost estimate, asks for an explicit confirm and returns a ``NewJo
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -36,6 +35,9 @@ from ftui.data.validate import DatasetReadError, Report, Stopped, validate_file
 from ftui.provider.jobs import JobRequest
 from ftui.textsafe import safe
 from ftui.tui.widgets.dialogs import ConfirmScreen
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable
 
 
 class FormError(ValueError):
@@ -212,8 +214,11 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
     @work(group="newjob-models", exclusive=True, exit_on_error=False)
     async def _ask_trained(self) -> None:
         assert self.more_trained is not None
-        with contextlib.suppress(Exception):  # the models known already stay offered
-            self.post_message(TrainedKnown(await self.more_trained()))
+        try:
+            models = await self.more_trained()
+        except Exception:  # the models known already stay offered
+            return
+        self.post_message(TrainedKnown(models))
 
     @on(TrainedKnown)
     def _trained_known(self, message: TrainedKnown) -> None:
