@@ -75,3 +75,47 @@ def test_a_tab_does_not_reach_into_the_app_or_other_tabs(feature: str) -> None:
         if f".{word}" in path.read_text()
     ]
     assert reaching == []
+
+
+def test_every_tab_folder_exists() -> None:
+    """The per-tab rules above are parametrized over the folders that exist: all four must."""
+    assert [f for f in FEATURES if not (PACKAGE / "tui" / f).is_dir()] == []
+
+
+def _top_level_imports(path: Path) -> list[str]:
+    """Imports run when the module loads (not those inside functions or under TYPE_CHECKING)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+    return names
+
+
+@pytest.mark.parametrize("module", ["tui/files", "provider/files.py", "provider/models.py"])
+def test_the_files_tab_loads_no_sdk_until_it_talks_to_the_provider(module: str) -> None:
+    """The Files tab is built with the first screen: it and the provider modules it calls import
+    the openai SDK (and the provider's client) where they use them, never when they load."""
+    target = PACKAGE / module
+    paths = sorted(target.rglob("*.py")) if target.is_dir() else [target]
+    heavy = ("openai", "httpx", "aiohttp", "ftui.provider.client", "ftui.connect", "ftui.sandbox")
+    loaded = [
+        f"{path.relative_to(PACKAGE)}: {name}"
+        for path in paths
+        for name in _top_level_imports(path)
+        if any(name == h or name.startswith(h + ".") for h in heavy)
+    ]
+    assert loaded == []
+
+
+def test_every_binding_of_the_files_tab_has_an_id() -> None:
+    """Keys can be remapped by binding id (the [keymap] of config.toml): none may lack one."""
+    missing = []
+    for path in sorted((PACKAGE / "tui" / "files").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            is_binding = isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Binding"
+            if is_binding and not any(k.arg == "id" for k in node.keywords):
+                missing.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert missing == []

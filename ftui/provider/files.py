@@ -138,6 +138,18 @@ def find_duplicate(
     return min(same, key=lambda c: c[:2])[2] if same else None  # the oldest copy (lists come newest first)
 
 
+async def existing_copy(client: AsyncOpenAI, path: Path, uploaded: Mapping[str, str]) -> tuple[FileObject | None, str]:
+    """Before an upload: the provider's file with the same content as ``path`` (None when there
+    is none, or the files could not be listed), and the local sha256 (for ``remember_upload``)."""
+    digest = await asyncio.to_thread(file_sha256, Path(path))
+    try:
+        files = await list_files(client)
+    except Exception:  # the check is a saving, never a reason not to upload
+        return None, digest
+    found = await asyncio.to_thread(find_duplicate, Path(path), files, uploaded, digest)
+    return found, digest
+
+
 def duplicates(files: Iterable[FileObject], uploaded: Mapping[str, str]) -> dict[str, str]:
     """Files whose content another listed file already has: duplicate id -> the oldest copy's id."""
     groups: dict[tuple[int, str], list[tuple[int, int, str]]] = {}
@@ -155,7 +167,7 @@ def duplicates(files: Iterable[FileObject], uploaded: Mapping[str, str]) -> dict
 # -- which jobs use a file ----------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class FileUse:
-    """One job that uses a file: as its ``training`` or ``validation`` file."""
+    """One job that uses a file: as its ``training`` or ``validation`` file, or wrote it (``results``)."""
 
     job_id: str
     role: str
@@ -168,7 +180,8 @@ class FileUse:
 
 
 def jobs_using(file_id: str, jobs: Iterable[Any]) -> list[FileUse]:
-    """The jobs (FineTuningJob objects) that use ``file_id`` as training or validation file."""
+    """The jobs (FineTuningJob objects) that use ``file_id`` as training or validation file (or
+    made it: ``results``)."""
     return uses_by_file(jobs).get(file_id, [])
 
 
@@ -176,7 +189,9 @@ def uses_by_file(jobs: Iterable[Any]) -> dict[str, list[FileUse]]:
     """File id -> the jobs that use it, for a whole list of jobs at once."""
     out: dict[str, list[FileUse]] = {}
     for job in jobs:
-        for role, file_id in (("training", job.training_file), ("validation", job.validation_file)):
+        roles = [("training", job.training_file), ("validation", job.validation_file)]
+        roles += [("results", f) for f in getattr(job, "result_files", None) or []]
+        for role, file_id in roles:
             if file_id:
                 out.setdefault(file_id, []).append(FileUse(job.id, role, str(job.status)))
     return out

@@ -108,8 +108,16 @@ def build_models(
                 owned_by=getattr(obj, "owned_by", None) if obj is not None else None,
             )
         )
-    out.sort(key=lambda m: (-(m.created or 0), m.id))
-    return out
+    return _grouped(out)
+
+
+def _grouped(models: list[FineTunedModel]) -> list[FineTunedModel]:
+    """Newest first, each fine-tuned model followed by its checkpoints (latest step first)."""
+    parent = {m.id: _CKPT.sub("", m.id) for m in models}
+    newest: dict[str, int] = {}
+    for m in models:
+        newest[parent[m.id]] = max(newest.get(parent[m.id], 0), m.created or 0)
+    return sorted(models, key=lambda m: (-newest[parent[m.id]], parent[m.id], m.checkpoint, -(m.step or 0)))
 
 
 async def _checkpoints(client: AsyncOpenAI, jobs: list[Any]) -> list[Any]:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from ftui.api_facts import HYPERPARAMETERS, SEED_MAX, HyperparameterError, check_suffix
 from ftui.data.catalog import load_catalog
@@ -518,7 +519,7 @@ class SandboxServer:
                             fh.write(chunk)
                 elif part.name:
                     fields[part.name] = (await part.text()).strip()
-        except (AssertionError, ValueError, UnicodeDecodeError) as exc:  # a malformed multipart body
+        except (AssertionError, ValueError, UnicodeDecodeError, HttpProcessingError) as exc:  # a malformed body
             tmp.unlink(missing_ok=True)
             raise ApiError(400, "The multipart/form-data body is malformed.") from exc
         except BaseException:

@@ -50,7 +50,56 @@ class FtuiCommands(Provider):
                 ("Show stats and cost", "Token distributions and the estimate", partial(data.action_show, "stats")),
                 ("Toggle raw JSON", "Raw JSON of the selected example", data.action_raw),
             ]
-        out += self._jobs_commands() + self._chat_commands()
+        out += self._jobs_commands() + self._chat_commands() + self._files_commands()
+        return out
+
+    def _files_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """The Files tab's actions that apply now (a selected file or model for most)."""
+        app = self.ftui
+        files = app.files_tab
+        if app.provider is None:
+            return []
+
+        def in_files(action: Callable[[], object]) -> Callable[[], object]:
+            def run() -> None:
+                app.action_show_tab("files")
+                action()
+
+            return run
+
+        models = files.mode == "models"
+        out: list[tuple[str, str, Callable[[], object]]] = [
+            (
+                "Files: show the files" if models else "Files: fine-tuned models and checkpoints",
+                "Switch the Files tab's list (key m)",
+                in_files(files.action_toggle_models),
+            ),
+            ("Files: refresh", "List the provider's files (and models) now", in_files(files.action_refresh)),
+        ]
+        if files.check_action("upload", ()):
+            out.append(
+                (
+                    "Files: upload a file…",
+                    "Checked locally first; duplicates offered for reuse",
+                    in_files(files.action_upload),
+                )
+            )
+        item = files.selected
+        if item is None:
+            return out
+        name = _shown(item.id)
+        if files.check_action("download", ()):
+            out.append((f"Files: download {name}…", "Save it to a file (asks where)", in_files(files.action_download)))
+            out.append(
+                (
+                    f"Files: open {name} in the Data tab",
+                    "A local copy, checked like any dataset",
+                    in_files(files.action_open_local),
+                )
+            )
+        if files.check_action("delete", ()):
+            out.append((f"Files: delete {name}…", "Asks first", in_files(files.action_delete)))
+        out.append((f"Files: copy {name}", "To the clipboard (key y)", files.action_copy))
         return out
 
     def _jobs_commands(self) -> list[tuple[str, str, Callable[[], object]]]:

@@ -80,7 +80,7 @@ def test_open_browse_switch_tabs_and_quit(tmux: Tmux, tmp_path: Path) -> None:
     tmux.wait_for("Enter sends")  # the chat's message box
     tmux.keys("Escape")  # leave the box: digits switch tabs again
     tmux.keys("4")
-    tmux.wait_for("Files: the uploaded-file browser")
+    tmux.wait_for("No files yet")  # the Files tab, on the sandbox
     tmux.keys("1")
     tmux.wait_for("Findings (24)")
 

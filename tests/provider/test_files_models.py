@@ -148,3 +148,9 @@ def test_shutdown_date_comes_from_the_catalogue_when_the_server_sends_none() -> 
     assert by_id[sent.id].job_id is None and by_id[sent.id].base_model == dated
     step = by_id[ckpt.fine_tuned_model_checkpoint]
     assert step.checkpoint and step.step == 8 and step.job_id == "ftjob-1" and step.created == 4
+
+
+async def test_a_file_name_with_an_escape_is_refused_with_400_not_500(client: AsyncOpenAI) -> None:
+    with pytest.raises(openai.BadRequestError, match="malformed"):
+        await client.files.create(file=("a\x1bb.jsonl", b"{}\n"), purpose="fine-tune")
+    assert await list_files(client) == []

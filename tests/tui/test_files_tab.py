@@ -10,7 +10,8 @@ from pathlib import Path
 from ftui import state
 from ftui.provider.files import file_sha256, upload_file
 from ftui.tui.app import FtuiApp
-from ftui.tui.files.dialogs import UploadScreen
+from ftui.tui.files.dialogs import DuplicateScreen, UploadScreen
+from ftui.tui.widgets.dialogs import AskScreen, ConfirmScreen
 from tests.conftest import SAMPLES
 from tests.tui.conftest import sandbox_settings, screen_text, settle, wait_connected, wait_for
 
@@ -27,6 +28,30 @@ async def api_upload(app: FtuiApp, path: Path, remember: bool = True) -> str:
     if remember:
         state.remember_upload(file.id, file_sha256(path), path.stat().st_size, path)
     return file.id
+
+
+async def succeeded_model(app: FtuiApp, pilot) -> str:
+    """A job run to success through the API (the sandbox runs fast); its fine-tuned model."""
+    from ftui.provider.jobs import JobRequest, create_job
+
+    client = app.provider.client
+    file_id = await api_upload(app, SAMPLES / "weather_jokes.jsonl")
+    job = await create_job(client, JobRequest(model="gpt-4o-mini", training_file=file_id, suffix="t"))
+    await wait_for_async(lambda: client.fine_tuning.jobs.retrieve(job.id), lambda j: j.status == "succeeded")
+    return (await client.fine_tuning.jobs.retrieve(job.id)).fine_tuned_model
+
+
+async def wait_for_async(ask, ok, timeout: float = 30.0):
+    """Ask (a coroutine factory) until ``ok(answer)``, polling without fixed sleeps in the test's logic."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not ok(answer := await ask()):
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached")
+        await asyncio.sleep(0.05)
+    return answer
 
 
 async def upload_via_dialog(app: FtuiApp, pilot, path: Path) -> None:
@@ -64,3 +89,249 @@ async def test_a_file_with_errors_is_not_uploaded(tmp_path: Path) -> None:
         assert "bad.jsonl has" in screen_text(app)
         assert app.files_tab.files.items == []
         assert [f async for f in app.provider.client.files.list()] == []  # nothing reached the provider
+
+
+async def test_a_duplicate_is_offered_for_reuse_and_marked(tmp_path: Path) -> None:
+    app = FtuiApp(None, settings=sandbox_settings(tmp_path), connect=True)
+    copy = tmp_path / "same-content.jsonl"
+    shutil.copy(SAMPLES / "weather_jokes.jsonl", copy)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app)
+        first = await api_upload(app, SAMPLES / "weather_jokes.jsonl")
+        if not isinstance(app.screen, type(app.get_default_screen())):
+            await pilot.press("escape")  # the open-file dialog of a start without a file
+        await open_files(app, pilot)
+        await upload_via_dialog(app, pilot, copy)
+        await wait_for(lambda: isinstance(app.screen, DuplicateScreen), 20)
+        assert first in screen_text(app) and "same content" in screen_text(app)
+        await pilot.press("r")  # reuse: nothing uploaded, the existing file selected and its id copied
+        await wait_for(lambda: not isinstance(app.screen, DuplicateScreen))
+        assert app.clipboard == first
+        assert app.files_tab.selected.id == first
+        assert [f.id async for f in app.provider.client.files.list()] == [first]
+        # upload anyway: a second copy, marked as a duplicate of the first
+        await upload_via_dialog(app, pilot, copy)
+        await wait_for(lambda: isinstance(app.screen, DuplicateScreen), 20)
+        await pilot.press("u")
+        await wait_for(lambda: len(app.files_tab.files.items) == 2, 20)
+        second = app.files_tab.files.items[0].id
+        assert app.files_tab.dupes == {second: first}
+        await settle(pilot)
+        text = screen_text(app)
+        assert "≡ same-content.jsonl" in text and f"Same content as {first}" in text
+
+
+async def test_download_asks_the_path_and_writes_it_atomically(tmp_path: Path) -> None:
+    app = FtuiApp(SAMPLES / "weather_jokes.jsonl", settings=sandbox_settings(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app)
+        file_id = await api_upload(app, SAMPLES / "weather_jokes.jsonl")
+        await open_files(app, pilot)
+        await wait_for(lambda: app.files_tab.selected is not None and app.files_tab.selected.id == file_id)
+        # a folder that does not exist: said plainly, nothing created
+        await pilot.press("d")
+        await wait_for(lambda: isinstance(app.screen, AskScreen))
+        assert app.screen.query_one("#ask-value").value.endswith("weather_jokes.jsonl")
+        app.screen.query_one("#ask-value").value = str(tmp_path / "nope" / "x.jsonl")
+        await pilot.press("enter")
+        await wait_for(lambda: "Cannot save there" in screen_text(app), 5)
+        assert not (tmp_path / "nope").exists()
+        out = tmp_path / "out"
+        out.mkdir()
+        await pilot.press("d")
+        await wait_for(lambda: isinstance(app.screen, AskScreen))
+        app.screen.query_one("#ask-value").value = str(out / "copy.jsonl")
+        await pilot.press("enter")
+        await wait_for(lambda: "Saved" in screen_text(app), 20)
+        assert (out / "copy.jsonl").read_bytes() == (SAMPLES / "weather_jokes.jsonl").read_bytes()
+        assert [p.name for p in out.iterdir()] == ["copy.jsonl"]  # no temp file left behind
+
+
+async def test_delete_asks_first_and_warns_when_a_job_uses_the_file(tmp_path: Path) -> None:
+    from ftui.provider.jobs import JobRequest, create_job
+
+    app = FtuiApp(SAMPLES / "weather_jokes.jsonl", settings=sandbox_settings(tmp_path, speed=1))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app)
+        used = await api_upload(app, SAMPLES / "weather_jokes.jsonl")
+        spare = await api_upload(app, SAMPLES / "tool_calls.jsonl")
+        job = await create_job(app.provider.client, JobRequest(model="gpt-4o-mini", training_file=used))
+        await open_files(app, pilot)
+        tab = app.files_tab
+        assert [u.job_id for u in tab.uses[used]] == [job.id]
+        await pilot.press("s", "s")  # by name: tool_calls, then weather_jokes
+        assert tab.files.sort == "name" and [f.id for f in tab.files.visible] == [spare, used]
+        await pilot.press("j")
+        assert tab.selected.id == used
+        await settle(pilot)
+        assert "1 job" in screen_text(app) and f"Used by: {job.id} (training" in screen_text(app)
+        await pilot.press("x")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+        assert "Still used by" in screen_text(app) and job.id in screen_text(app)
+        await pilot.press("escape")  # not deleted
+        await wait_for(lambda: not isinstance(app.screen, ConfirmScreen))
+        assert {f.id async for f in app.provider.client.files.list()} == {used, spare}
+        await pilot.press("k", "x")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+        assert "Still used" not in screen_text(app)
+        await pilot.press("y")
+        await wait_for(lambda: [f.id for f in tab.files.items] == [used], 20)
+        assert f"Deleted {spare}" in screen_text(app)
+        assert [f.id async for f in app.provider.client.files.list()] == [used]
+
+
+async def test_filter_sort_and_copy(tmp_path: Path) -> None:
+    app = FtuiApp(SAMPLES / "weather_jokes.jsonl", settings=sandbox_settings(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app)
+        ids = {}
+        for name in ("weather_jokes.jsonl", "tool_calls.jsonl", "dpo.jsonl"):
+            ids[name] = await api_upload(app, SAMPLES / name)
+        await open_files(app, pilot)
+        tab = app.files_tab
+        assert [f.id for f in tab.files.visible] == list(ids.values())[::-1]  # newest first
+        await pilot.press("slash")
+        await pilot.press(*"tool")
+        await wait_for(lambda: len(tab.files.visible) == 1)
+        assert "filter: tool" in screen_text(app) and "tool_calls.jsonl" in screen_text(app)
+        assert "dpo.jsonl" not in screen_text(app)
+        await pilot.press("enter")  # keep the filter, back to the list
+        await pilot.press("y")
+        assert app.clipboard == ids["tool_calls.jsonl"]
+        await pilot.press("escape")  # clears the filter
+        await wait_for(lambda: len(tab.files.visible) == 3)
+        await pilot.press("s")  # by size, biggest first
+        sizes = [f.bytes for f in tab.files.visible]
+        assert tab.files.sort == "size" and sizes == sorted(sizes, reverse=True)
+        assert "sorted by size" in screen_text(app)
+        await pilot.press("s")
+        assert [f.filename for f in tab.files.visible] == ["dpo.jsonl", "tool_calls.jsonl", "weather_jokes.jsonl"]
+
+
+async def test_open_in_the_data_tab_uses_the_local_file(tmp_path: Path) -> None:
+    local = tmp_path / "mine.jsonl"
+    shutil.copy(SAMPLES / "tool_calls.jsonl", local)
+    app = FtuiApp(SAMPLES / "weather_jokes.jsonl", settings=sandbox_settings(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app)
+        await api_upload(app, local)
+        await open_files(app, pilot)
+        await pilot.press("o")
+        await wait_for(lambda: app.data_tab.dataset is not None and app.data_tab.dataset.path == local)
+        assert app.query_one("#tabs").active == "data"
+
+
+async def test_fine_tuned_models_listed_copied_and_deleted(tmp_path: Path) -> None:
+
+    app = FtuiApp(SAMPLES / "weather_jokes.jsonl", settings=sandbox_settings(tmp_path, speed=2000))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app)
+        client = app.provider.client
+        model = await succeeded_model(app, pilot)
+        job = (await client.fine_tuning.jobs.list()).data[0]
+        await open_files(app, pilot)
+        await pilot.press("m")
+        tab = app.files_tab
+        await wait_for(lambda: tab.models_loaded, 20)
+        assert tab.models.visible[0].id == model
+        assert sum(m.checkpoint for m in tab.models.visible) == 3
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Fine-tuned models and checkpoints (4)" in text and f"job {job.id}" in text
+        assert "fine-tuned of gpt-4o-mini-2024-07-18" in text
+        await pilot.press("y")
+        assert app.clipboard == model
+        await pilot.press("x")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+        assert model in screen_text(app)
+        await pilot.press("y")
+        await wait_for(lambda: model not in [m.id for m in tab.models.items], 20)
+        assert model not in [m.id async for m in client.models.list()]
+        await pilot.press("m")  # back to the files
+        await wait_for(lambda: tab.mode == "files")
+        assert "Filename" in screen_text(app)
+
+
+async def test_y_copies_the_selected_job_id_in_the_jobs_list(tmp_path: Path) -> None:
+    from ftui.provider.jobs import JobRequest, create_job
+
+    app = FtuiApp(SAMPLES / "weather_jokes.jsonl", settings=sandbox_settings(tmp_path, speed=1))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app)
+        file_id = await api_upload(app, SAMPLES / "weather_jokes.jsonl")
+        job = await create_job(app.provider.client, JobRequest(model="gpt-4o-mini", training_file=file_id))
+        await pilot.press("2")
+        await wait_for(lambda: job.id in app.session.jobs.jobs)
+        await pilot.press("y")
+        assert app.clipboard == job.id
+
+
+async def test_the_new_job_form_offers_fine_tuned_models_and_checkpoints(tmp_path: Path) -> None:
+    from ftui.tui.jobs.new_job import NewJobScreen
+
+    app = FtuiApp(SAMPLES / "weather_jokes.jsonl", settings=sandbox_settings(tmp_path, speed=2000))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app)
+        model = await succeeded_model(app, pilot)
+        await pilot.press("2")
+        await wait_for(lambda: model in app.session.trained_models())  # the jobs list knows the model
+        await pilot.press("n")
+        await wait_for(lambda: isinstance(app.screen, NewJobScreen))
+        await wait_for(lambda: f"{model}:ckpt-step-98" in app.screen.trained)  # asked from the provider
+        options = {value: str(label) for label, value in app.screen._model_options()}
+        assert "fine-tuned of gpt-4o-mini-2024-07-18" in options[model] and "$3/1M" in options[model]
+        assert "checkpoint of gpt-4o-mini-2024-07-18" in options[f"{model}:ckpt-step-98"]
+
+
+async def test_hostile_file_names_and_status_details_are_shown_escaped(tmp_path: Path) -> None:
+    app = FtuiApp(SAMPLES / "weather_jokes.jsonl", settings=sandbox_settings(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app)
+        evil = "[bold red]x\u202e\x9b2J.jsonl"  # markup, a right-to-left override and a C1 escape
+        await app.provider.client.files.create(file=(evil, b"{}\n"), purpose="fine-tune")
+        await open_files(app, pilot)
+        await settle(pilot)
+        text = screen_text(app)
+        assert "\u202e" not in text and "\x9b" not in text
+        assert "[bold red]x" in text  # markup shown as text, never obeyed
+
+
+async def test_starting_a_job_twice_from_the_same_file_uploads_it_once(tmp_path: Path) -> None:
+    """The new-job flow remembers what it uploads and reuses a file with the same content."""
+    from ftui.provider.jobs import JobRequest
+    from ftui.tui.jobs.new_job import NewJob
+
+    data = tmp_path / "train.jsonl"
+    shutil.copy(SAMPLES / "weather_jokes.jsonl", data)
+    app = FtuiApp(data, settings=sandbox_settings(tmp_path, speed=1))
+    async with app.run_test(size=(80, 24)):
+        await wait_connected(app)
+        client = app.provider.client
+        for n in (1, 2):
+            app.start_job(NewJob(data, None, JobRequest(model="gpt-4o-mini", training_file=""), ""))
+            await wait_for_async(lambda: client.fine_tuning.jobs.list(), lambda page, n=n: len(page.data) == n)
+            await wait_for(lambda: app.screen.__class__.__name__ == "MainScreen")
+        files = [f async for f in client.files.list()]
+        jobs = (await client.fine_tuning.jobs.list()).data
+        assert len(files) == 1 and {j.training_file for j in jobs} == {files[0].id}
+        assert state.uploaded_files() == {files[0].id: file_sha256(data)}
+
+
+async def test_palette_offers_file_commands_only_when_they_apply(tmp_path: Path) -> None:
+    from ftui.tui.commands import FtuiCommands
+
+    def names() -> list[str]:
+        return [name for name, _, _ in FtuiCommands(app.screen)._commands()]
+
+    app = FtuiApp(SAMPLES / "weather_jokes.jsonl", settings=sandbox_settings(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app)
+        await open_files(app, pilot)
+        assert "Files: upload a file…" in names()
+        assert not any(n.startswith(("Files: download", "Files: delete", "Files: copy")) for n in names())
+        file_id = await api_upload(app, SAMPLES / "weather_jokes.jsonl")
+        await pilot.press("ctrl+r")
+        await wait_for(lambda: app.files_tab.selected is not None)
+        assert {f"Files: download {file_id}…", f"Files: delete {file_id}…", f"Files: copy {file_id}"} <= set(names())
+        await pilot.press("m")  # models: no upload, no download
+        assert "Files: show the files" in names() and "Files: upload a file…" not in names()

@@ -60,9 +60,11 @@ class Listing:
 
     def update(self) -> None:
         q = self.query.casefold()
-        shown = [i for i in self.items if q in self.words(i).casefold()] if q else list(self.items)
-        shown.sort(key=lambda i: self.key(i, self.sort), reverse=self.sort in ("created", "size"))
-        self.visible = shown
+        shown = [(n, i) for n, i in enumerate(self.items) if not q or q in self.words(i).casefold()]
+        down = self.sort in ("created", "size")  # biggest / newest first
+        # Ties keep the provider's order (newest first), whichever way the sort goes.
+        shown.sort(key=lambda ni: (self.key(ni[1], self.sort), -ni[0] if down else ni[0]), reverse=down)
+        self.visible = [i for _, i in shown]
 
     def next_sort(self) -> str:
         self.sort = self.sorts[(self.sorts.index(self.sort) + 1) % len(self.sorts)]
@@ -78,10 +80,10 @@ class Listing:
 
 def file_key(f: Any, sort: str) -> Any:
     if sort == "size":
-        return (f.bytes or 0, f.created_at or 0)
+        return f.bytes or 0
     if sort == "name":
-        return ((f.filename or "").casefold(), f.id)
-    return (f.created_at or 0, f.id)
+        return (f.filename or "").casefold()
+    return f.created_at or 0
 
 
 def file_words(f: Any) -> str:
@@ -92,8 +94,8 @@ def model_key(m: Any, sort: str) -> Any:
     if sort == "name":
         return m.id.casefold()
     if sort == "base":
-        return (m.base_model, m.id)
-    return (-(m.created or 0), m.id)  # newest first, ascending order keeps checkpoints after their model
+        return m.base_model
+    return 0  # the provider layer's order: newest first, each model followed by its checkpoints
 
 
 def model_words(m: Any) -> str:

@@ -8,24 +8,22 @@ shown through ``safe`` in rich ``Text``, never as markup.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import os
 from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Input, Static
-from textual.worker import get_current_worker
 
 from ftui import state
 from ftui.session import Session
 from ftui.textsafe import safe
 from ftui.tui.app_messages import Notice, OpenDataset
+from ftui.tui.files.details import file_detail, model_detail
 from ftui.tui.files.dialogs import DuplicateScreen, UploadScreen
 from ftui.tui.files.listing import (
     FILE_COLUMNS,
@@ -40,7 +38,6 @@ from ftui.tui.files.listing import (
     model_key,
     model_row,
     model_words,
-    when,
 )
 from ftui.tui.files.messages import (
     Deleted,
@@ -52,50 +49,15 @@ from ftui.tui.files.messages import (
     UploadEnded,
     UploadProgress,
 )
+from ftui.tui.files.widgets import FilterBar, RowList, cannot_write
+from ftui.tui.files.work import FilesWork
 from ftui.tui.widgets.dialogs import AskScreen, ConfirmScreen
 from ftui.tui.widgets.virtual_list import VirtualList
 
-JOBS_LIMIT = 500  # the newest jobs read to tell which files they use
 PROBLEM_QUIET_SECONDS = 60.0
 
 
-class RowList(VirtualList):
-    """A list whose rows come from its tab's listing."""
-
-    def __init__(self, row: Any, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._row = row
-
-    def row_text(self, index: int, width: int) -> Text:
-        return self._row(index)
-
-
-class FilterBar(Input):
-    """The `/` filter: the list follows each key; Enter keeps the filter, Esc clears it."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "clear", "Clear filter", id="files.filter.clear"),
-    ]
-
-    def action_clear(self) -> None:
-        self.value = ""
-        self.post_message(self.Submitted(self, ""))
-
-
-def cannot_write(path: Path) -> str | None:
-    """Why ``path`` cannot be written (a missing folder is never created for the user), or None."""
-    if path.is_dir():
-        return f"{path} is a folder; give a file name."
-    if not path.parent.is_dir():
-        return f"the folder {path.parent} does not exist. Create it first, or pick another place."
-    if not os.access(path.parent, os.W_OK | os.X_OK):
-        return f"ftui may not write in {path.parent}."
-    if path.exists() and not os.access(path, os.W_OK):
-        return f"{path} is read-only."
-    return None
-
-
-class FilesTab(Widget, can_focus=False):
+class FilesTab(FilesWork, can_focus=False):
     """The provider's files, and (``m``) its fine-tuned models and checkpoints."""
 
     HELP = """
@@ -120,7 +82,8 @@ shutdown date; `(base)` means the date is the base model's): `x` deletes one (as
         Binding("d", "download", "Download", id="files.download"),
         Binding("x", "delete", "Delete", id="files.delete"),
         Binding("y", "copy", "Copy id", id="files.copy"),
-        Binding("m", "toggle_models", "Models", id="files.models"),
+        Binding("m", "show_list('models')", "Models", id="files.models"),
+        Binding("m", "show_list('files')", "Files", id="files.files"),
         Binding("o", "open_local", "Open in Data", show=False, id="files.open"),
         Binding("slash", "filter", "Filter", show=False, id="files.filter"),
         Binding("s", "sort", "Sort", show=False, id="files.sort"),
@@ -239,47 +202,10 @@ shutdown date; `(base)` means the date is the base model's): `x` deletes one (as
             else:
                 detail.update("No fine-tuned models yet: they appear here when a job succeeds.")
             return
-        detail.update(self._file_detail(item) if self.mode == "files" else self._model_detail(item))
+        detail.update(self._file_detail(item) if self.mode == "files" else model_detail(item))
 
     def _file_detail(self, f: Any) -> Text:
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(safe(f.id, one_line=True), "bold")
-        text.append(f" · {safe(f.filename or '', one_line=True)} · {human_size(f.bytes)} · {when(f.created_at)}")
-        if f.status == "error":
-            text.append("\nProcessing failed: ", "bold red")
-            text.append(safe(getattr(f, "status_details", None) or "the provider gave no details", one_line=True))
-        uses = self.uses.get(f.id, [])
-        text.append("\n")
-        if uses:
-            text.append("Used by: ")
-            for i, use in enumerate(uses):
-                if i:
-                    text.append(", ")
-                text.append(safe(use.job_id, one_line=True), "bold yellow" if use.active else "")
-                text.append(f" ({use.role}, {safe(use.status, one_line=True)})")
-        elif self.jobs or self.files_loaded:
-            text.append("No job uses it.", "dim")
-        if f.id in self.dupes:
-            text.append("\n≡ Same content as ", "yellow")
-            text.append(safe(self.dupes[f.id], one_line=True), "yellow")
-            text.append(" (x deletes this copy)", "dim")
-        return text
-
-    def _model_detail(self, m: Any) -> Text:
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(safe(m.id, one_line=True), "bold")
-        text.append(f"\n{m.kind} of {safe(m.base_model, one_line=True)}")
-        if m.job_id:
-            text.append(" · job " + safe(m.job_id, one_line=True))
-        text.append(f" · created {when(m.created)}")
-        text.append("\nShutdown: ")
-        if m.shutdown_date:
-            text.append(safe(m.shutdown_date, one_line=True), "yellow")
-            if m.shutdown_from_catalog:
-                text.append(" (the base model's, from models.toml)", "dim")
-        else:
-            text.append("none announced", "dim")
-        return text
+        return file_detail(f, self.uses.get(f.id, []), self.dupes.get(f.id), self.files_loaded)
 
     def _set_status(self, text: str | Text, *, problem: bool = False) -> None:
         status = self.query_one("#files-status", Static)
@@ -312,18 +238,6 @@ shutdown date; `(base)` means the date is the base model's): `x` deletes one (as
         if self.mode == "models" and not self.models_loaded:
             self.refresh_models()
 
-    def _client(self) -> Any:
-        provider = self.session.provider
-        if provider is None:
-            raise RuntimeError("not connected")
-        return provider.client
-
-    def _describe(self, exc: BaseException, action: str) -> str:
-        from ftui.provider.errors import describe
-
-        provider = self.session.provider
-        return describe(exc, action, provider.secrets if provider else ())
-
     def _say(self, text: str, severity: str = "information", *, quiet: float = 0.0) -> None:
         self.post_message(Notice(text, title="Files", severity=severity, quiet=quiet))
 
@@ -344,130 +258,6 @@ shutdown date; `(base)` means the date is the base model's): `x` deletes one (as
         if not self.models_loaded:
             self._set_status("Loading fine-tuned models…")
         self._models_worker = self._load_models()
-
-    # -- workers: they post messages, never touch widgets --------------------------------------
-    @work(group="files-list", exit_on_error=False)
-    async def _load_files(self) -> None:
-        from ftui.provider.files import list_files
-        from ftui.provider.jobs import list_jobs
-
-        client = self._client()
-        try:
-            files = await list_files(client)
-        except Exception as exc:
-            self.post_message(ListFailed("files", self._describe(exc, "Listing files")))
-            return
-        jobs: list[Any] = []
-        jobs_error = None
-        try:
-            jobs = await list_jobs(client, limit=JOBS_LIMIT)
-        except Exception as exc:
-            jobs_error = self._describe(exc, "Listing jobs (to tell which use each file)")
-        with contextlib.suppress(OSError):
-            self.uploaded = await asyncio.to_thread(state.uploaded_files)
-        self.post_message(FilesListed(files, jobs, jobs_error))
-
-    @work(group="files-models", exit_on_error=False)
-    async def _load_models(self) -> None:
-        from ftui.provider.models import list_fine_tuned_models
-
-        try:
-            models = await list_fine_tuned_models(self._client(), self.jobs if self.files_loaded else None)
-        except Exception as exc:
-            self.post_message(ListFailed("models", self._describe(exc, "Listing fine-tuned models")))
-            return
-        self.post_message(ModelsListed(models))
-
-    @work(thread=True, exclusive=True, group="files-check", exit_on_error=False)
-    def _check_upload(self, path: Path, purpose: str, files: list[Any], uploaded: dict[str, str]) -> None:
-        """The local check before an upload (blocking: a thread): a fine-tune JSONL file through the
-        validation pipeline, then its sha256 against the files ftui uploaded."""
-        from ftui.data.validate import DatasetReadError, Stopped, validate_file
-        from ftui.provider.files import file_sha256, find_duplicate
-
-        worker = get_current_worker()
-        problem = None
-        try:
-            if purpose == "fine-tune" and path.suffix.lower() == ".jsonl":
-                report = validate_file(path, self.session.model, nice=True, cancelled=lambda: worker.is_cancelled)
-                if summary := report.error_summary():
-                    problem = f"{path.name} has {summary}: fix it first (o in the Data tab lists every finding)."
-            sha = file_sha256(path)
-            duplicate = find_duplicate(path, files, uploaded, sha256=sha)
-        except Stopped:
-            return
-        except (DatasetReadError, OSError) as exc:
-            self.post_message(UploadChecked(path, purpose, f"{path} cannot be read: {exc}", None, None))
-            return
-        self.post_message(UploadChecked(path, purpose, problem, duplicate, sha))
-
-    @work(group="files-upload", exit_on_error=False)
-    async def _upload(self, path: Path, purpose: str, sha256: str) -> None:
-        import openai
-
-        from ftui.provider.files import upload_file
-
-        name = path.name
-
-        def progress(done: int, total: int) -> None:
-            self.post_message(UploadProgress(name, done, total))
-
-        try:
-            file = await upload_file(self._client(), path, purpose, progress)
-        except openai.APIStatusError as exc:
-            if exc.status_code < 500:
-                self.post_message(UploadEnded(path, None, self._describe(exc, f"Uploading {name}")))
-                return
-            self.post_message(UploadEnded(path, None, self._unknown(name, exc)))
-            return
-        except openai.APIConnectionError as exc:
-            self.post_message(UploadEnded(path, None, self._unknown(name, exc)))
-            return
-        except Exception as exc:
-            self.post_message(UploadEnded(path, None, self._describe(exc, f"Uploading {name}")))
-            return
-        with contextlib.suppress(OSError):
-            await asyncio.to_thread(state.remember_upload, file.id, sha256, path.stat().st_size, path)
-        self.post_message(UploadEnded(path, file))
-
-    def _unknown(self, name: str, exc: BaseException) -> str:
-        """The upload may have reached the provider: never say "failed"; say how to check."""
-        why = self._describe(exc, f"Uploading {name}")
-        return f"{why} The file may have been stored anyway: ctrl+r lists the files; check before uploading again."
-
-    @work(group="files-download", exit_on_error=False)
-    async def _download(self, file_id: str, dest: Path, open_after: bool = False) -> None:
-        from ftui.provider.files import download_file
-
-        try:
-            size = await download_file(self._client(), file_id, dest)
-        except OSError as exc:
-            self.post_message(Downloaded(file_id, dest, 0, f"Could not write {dest}: {exc.strerror or exc}."))
-            return
-        except Exception as exc:
-            self.post_message(Downloaded(file_id, dest, 0, self._describe(exc, f"Downloading {file_id}")))
-            return
-        self.post_message(Downloaded(file_id, dest, size, open_after=open_after))
-
-    @work(group="files-delete", exit_on_error=False)
-    async def _delete(self, what: str, ident: str) -> None:
-        from ftui.provider.files import delete_file
-        from ftui.provider.models import delete_model
-
-        provider = self.session.provider
-        azure = provider is not None and provider.profile.provider == "azure"
-        try:
-            if what == "file":
-                await delete_file(self._client(), ident)
-            else:
-                await delete_model(self._client(), ident, azure=azure)
-        except Exception as exc:
-            self.post_message(Deleted(what, ident, self._describe(exc, f"Deleting {ident}")))
-            return
-        if what == "file":
-            with contextlib.suppress(OSError):
-                await asyncio.to_thread(state.forget_upload, ident)
-        self.post_message(Deleted(what, ident))
 
     # -- handlers ----------------------------------------------------------------------------
     @on(FilesListed)
@@ -634,7 +424,9 @@ shutdown date; `(base)` means the date is the base model's): `x` deletes one (as
             return item is not None
         if action == "clear_filter":
             return bool(self.listing.query)
-        if action in ("toggle_models", "refresh"):
+        if action == "show_list":
+            return connected and parameters[0] != self.mode
+        if action == "refresh":
             return connected
         return True
 
@@ -751,7 +543,12 @@ shutdown date; `(base)` means the date is the base model's): `x` deletes one (as
         self.app.copy_to_clipboard(item.id)
         self._say(f"Copied {item.id}.")
 
+    def action_show_list(self, mode: str) -> None:
+        if mode != self.mode:
+            self.action_toggle_models()
+
     def action_toggle_models(self) -> None:
+        """Switch between the files and the fine-tuned models."""
         self.mode = "models" if self.mode == "files" else "files"
         self.file_list.display = self.mode == "files"
         self.model_list.display = self.mode == "models"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -42,6 +42,9 @@ from ftui.job_options import (
 from ftui.provider.jobs import JobRequest
 from ftui.textsafe import safe
 from ftui.tui.widgets.dialogs import ConfirmScreen
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable
 
 
 class FormError(ValueError):
@@ -139,6 +142,14 @@ class Checked(Message):
         self.reports, self.error = reports, error
 
 
+class TrainedKnown(Message):
+    """The provider's fine-tuned models and checkpoints (model -> 'fine-tuned' | 'checkpoint')."""
+
+    def __init__(self, models: dict[str, str]) -> None:
+        super().__init__()
+        self.models = models
+
+
 class NewJobScreen(ModalScreen[NewJob | None]):
     """Fill in the job; ctrl+s checks the files, shows the cost and asks to confirm."""
 
@@ -162,9 +173,13 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
         method: str = "supervised",
         azure: bool = False,
         trained: dict[str, str] | None = None,
+        more_trained: Callable[[], Awaitable[dict[str, str]]] | None = None,
     ) -> None:
         super().__init__()
-        self.trained = trained or {}  # fine-tuned models and checkpoints: continued fine-tuning
+        # Fine-tuned models and checkpoints to continue from: those known now, and more_trained
+        # asks the provider for all of them while the form is open.
+        self.trained = dict(trained or {})
+        self.more_trained = more_trained
         self.method = method
         self.azure = azure
         self.catalog = catalog or load_catalog()
@@ -177,7 +192,8 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
         for name, info in self.catalog.models.items():
             price = f"${info.training_price:g}/1M" if info.training_price is not None else "price n/a"
             out.append((f"{name}  ·  {info.token_limit // 1024}k tokens/example  ·  {price}", name))
-        for name, group in sorted(self.trained.items()):  # their base model's limits and prices
+        for name, group in sorted(self.trained.items(), key=lambda ng: (ng[1] != "fine-tuned", ng[0])):
+            # continued fine-tuning: each with its base model's limits and prices
             info = self.catalog.lookup(name)
             price = f"${info.training_price:g}/1M" if info.training_price is not None else "price n/a"
             limit = f"{info.token_limit // 1024}k"
@@ -223,8 +239,30 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
                 yield Button("Cancel (Esc)", id="cancel", compact=True)
 
     def on_mount(self) -> None:
+        if self.more_trained is not None:
+            self._ask_trained()
         self._method_changed()
         self.query_one("#training", Input).focus()
+
+    @work(group="newjob-models", exclusive=True, exit_on_error=False)
+    async def _ask_trained(self) -> None:
+        assert self.more_trained is not None
+        try:
+            models = await self.more_trained()
+        except Exception:  # the models known already stay offered
+            return
+        self.post_message(TrainedKnown(models))
+
+    @on(TrainedKnown)
+    def _trained_known(self, message: TrainedKnown) -> None:
+        if not set(message.models) - set(self.trained):
+            return
+        self.trained.update(message.models)
+        select = self.query_one("#model", Select)
+        value = select.value
+        with select.prevent(Select.Changed):
+            select.set_options(self._model_options())
+            select.value = value
 
     @on(Select.Changed, "#method")
     def _method_changed(self) -> None:

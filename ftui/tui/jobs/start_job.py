@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -15,6 +17,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Label, ProgressBar, Static
 
+from ftui import state
 from ftui.textsafe import safe
 from ftui.tui.jobs.messages import RefreshJobs
 from ftui.tui.jobs.new_job import NewJob, describe_upload
@@ -77,6 +80,14 @@ class StartDone(Message):
         self.job = job
 
 
+def _uploaded() -> dict[str, str]:
+    """The sha256 of the files ftui uploaded (none when the state cannot be read)."""
+    try:
+        return state.uploaded_files()
+    except OSError:
+        return {}
+
+
 class StartJobScreen(ModalScreen[Any]):
     """Shows each step; dismisses with the created job, or with None after a failure (Esc)."""
 
@@ -100,7 +111,7 @@ class StartJobScreen(ModalScreen[Any]):
     @work(group="start-job", exclusive=True, exit_on_error=False)
     async def _run(self) -> None:
         from ftui.provider.errors import describe
-        from ftui.provider.files import upload_file
+        from ftui.provider.files import existing_copy, upload_file
         from ftui.provider.jobs import create_job
 
         client = self.provider.client
@@ -116,8 +127,16 @@ class StartJobScreen(ModalScreen[Any]):
                     def progress(done: int, total: int, kind: str = kind) -> None:
                         self.post_message(StartProgress(describe_upload(kind, done, total), done, total))
 
+                    uploaded = await asyncio.to_thread(_uploaded)
+                    same, sha256 = await existing_copy(client, ref, uploaded)
+                    if same is not None:  # the same bytes are there already: no second copy
+                        ids[kind] = same.id
+                        self.post_message(StartProgress(f"{ref.name} is already uploaded as {same.id}: reused", 1, 1))
+                        continue
                     file = await upload_file(client, ref, progress=progress)
                     ids[kind] = file.id
+                    with contextlib.suppress(OSError):
+                        await asyncio.to_thread(state.remember_upload, file.id, sha256, ref.stat().st_size, ref)
                     self.post_message(StartProgress(f"{ref.name} uploaded as {file.id}", 1, 1))
                 else:
                     ids[kind] = ref

@@ -762,8 +762,22 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
                 self.post_message(StartJob(request))
 
         trained = session.trained_models()
-        form = NewJobScreen(session.dataset_path, session.model, method=method, azure=azure, trained=trained)
+        form = NewJobScreen(
+            session.dataset_path,
+            session.model,
+            method=method,
+            azure=azure,
+            trained=trained,
+            more_trained=self._trained_models if session.provider is not None else None,
+        )
         self.app.push_screen(form, submitted)
+
+    async def _trained_models(self) -> dict[str, str]:
+        """Every fine-tuned model and checkpoint of the provider (for continued fine-tuning)."""
+        from ftui.provider.models import list_fine_tuned_models
+
+        models = await list_fine_tuned_models(self._client(), self.model.listed_jobs())
+        return {m.id: m.kind for m in models}
 
     def job_created(self, job: Any) -> None:
         """A job started from the form: list it, open it, watch it."""

@@ -1,0 +1,53 @@
+"""What the Files tab shows under its list for the selected file or model (server text made safe)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+
+from ftui.textsafe import safe
+from ftui.tui.files.listing import human_size, when
+
+
+def file_detail(f: Any, uses: list[Any], duplicate_of: str | None, loaded: bool) -> Text:
+    """The lines under the list for a file: id, name, size, created; why it failed; the jobs that
+    use it; the older file it repeats."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(safe(f.id, one_line=True), "bold")
+    text.append(f" · {safe(f.filename or '', one_line=True)} · {human_size(f.bytes)} · {when(f.created_at)}")
+    if f.status == "error":
+        text.append("\nProcessing failed: ", "bold red")
+        text.append(safe(getattr(f, "status_details", None) or "the provider gave no details", one_line=True))
+    text.append("\n")
+    if uses:
+        text.append("Used by: ")
+        for i, use in enumerate(uses):
+            if i:
+                text.append(", ")
+            text.append(safe(use.job_id, one_line=True), "bold yellow" if use.active else "")
+            text.append(f" ({use.role}, {safe(use.status, one_line=True)})")
+    elif loaded:
+        text.append("No job uses it.", "dim")
+    if duplicate_of:
+        text.append("\n≡ Same content as ", "yellow")
+        text.append(safe(duplicate_of, one_line=True), "yellow")
+        text.append(" (x deletes this copy)", "dim")
+    return text
+
+
+def model_detail(m: Any) -> Text:
+    """The lines under the list for a model: its name, what it is, its job, created, shutdown."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(safe(m.id, one_line=True), "bold")
+    text.append(f"\n{m.kind} of {safe(m.base_model, one_line=True)} · created {when(m.created)}")
+    text.append("\nshutdown ")
+    if m.shutdown_date:
+        text.append(safe(m.shutdown_date, one_line=True), "yellow")
+        if m.shutdown_from_catalog:
+            text.append(" (the base model's)", "dim")
+    else:
+        text.append("none announced", "dim")
+    if m.job_id:
+        text.append(" · job " + safe(m.job_id, one_line=True))
+    return text
