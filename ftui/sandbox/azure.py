@@ -168,8 +168,8 @@ class AzureSurface:
                     "AND name=? AND state IN ('Creating', 'Updating')",
                     (state, r["ready_at"], r["sub"], r["rg"], r["account"], r["name"]),
                 )
-        keys = [(r["sub"], r["rg"], r["account"], r["name"]) for r in rows]
-        return [self._row(*k) for k in keys if self._row(*k) is not None]  # type: ignore[misc]
+        fresh = [self._row(r["sub"], r["rg"], r["account"], r["name"]) for r in rows]
+        return [r for r in fresh if r is not None]
 
     def _row(self, sub: str, rg: str, account: str, name: str) -> sqlite3.Row | None:
         return self.store.db.execute(
