@@ -15,6 +15,10 @@ The file names the *environment variable* that holds a key, never the key itself
     api_version = "2025-04-01-preview"
     api_key_env = "AZURE_OPENAI_API_KEY"
     deployments = { "gpt-4.1-2025-04-14.ft-abc" = "weather-bot" }
+    # the control plane, for `ftui deployments` (token: management_token_env, azure-identity, or `az`)
+    subscription_id = "00000000-0000-0000-0000-000000000000"
+    resource_group = "my-group"
+    account = "my-resource"
 
 With no file: OPENAI_API_KEY selects OpenAI; AZURE_OPENAI_ENDPOINT + AZURE_OPENAI_API_KEY +
 OPENAI_API_VERSION select Azure; nothing selects the built-in sandbox.
@@ -48,6 +52,12 @@ class Profile(BaseModel):
     project: str | None = None
     api_key_env: str | None = None
     deployments: dict[str, str] = Field(default_factory=dict)
+    # Azure control plane (deployments): the resource, where ARM is, and an optional token variable.
+    subscription_id: str | None = None
+    resource_group: str | None = None
+    account: str | None = None
+    management_url: str | None = None
+    management_token_env: str | None = None
 
     @property
     def label(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 
 EXIT_CODES = """exit codes:
   0  ok
@@ -233,3 +234,40 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         description="e.g. ftui completion bash > ~/.local/share/bash-completion/completions/ftui",
     )
     p.add_argument("shell", choices=["bash", "zsh", "tcsh", "fish"])
+
+    _add_deployments(sub, common)
+
+
+def _add_deployments(sub: argparse._SubParsersAction, common: Callable[..., None]) -> None:
+    """``ftui deployments create | list | delete`` (Azure's control plane; handlers in deployments.py)."""
+    dep = sub.add_parser(
+        "deployments", help="deploy fine-tuned models on Azure, list and delete deployments"
+    ).add_subparsers(dest="deployments_command", required=True)
+    p = dep.add_parser(
+        "create",
+        help="deploy a fine-tuned model (or checkpoint) and wait until it serves",
+        description="Deploy MODEL as NAME through the Azure control plane, then watch its provisioning until it is "
+        "Succeeded. A deployment bills by the hour while it exists: ftui says its SKU and capacity and asks first "
+        "(--yes answers for scripts; with no terminal and no --yes it refuses, exit 2). The profile names the "
+        "resource: subscription_id, resource_group, account.",
+    )
+    p.add_argument("model", metavar="MODEL", help="a fine-tuned model id or a checkpoint id (ftchkpt-...)")
+    p.add_argument("--name", required=True, help="the deployment name chat will use (2-64 letters, digits, _ . -)")
+    p.add_argument(
+        "--sku",
+        choices=["developer", "standard", "globalstandard"],
+        default="standard",
+        help="the deployment type (default: standard)",
+    )
+    p.add_argument("--capacity", type=int, default=1, metavar="N", help="capacity units, 1-1000 (default: 1)")
+    p.add_argument("--yes", action="store_true", help="do not ask: confirm the hourly charge")
+    common(p)
+    p.set_defaults(handler="ftui.commands.deployments:deployments_create", action="Creating the deployment")
+    p = dep.add_parser("list", help="list deployments with their model, SKU and state")
+    common(p)
+    p.set_defaults(handler="ftui.commands.deployments:deployments_list", action="Listing deployments")
+    p = dep.add_parser("delete", help="delete a deployment (asks first)")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--yes", action="store_true", help="do not ask")
+    common(p)
+    p.set_defaults(handler="ftui.commands.deployments:deployments_delete", action="Deleting the deployment")

@@ -40,6 +40,7 @@ MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_PART_BYTES = 64 * 1024 * 1024
 CHUNK_DELAY = 0.03
 DROP = web.RequestKey("ftui_drop", bool)  # set when the fault injector drops this response
+DEPLOYED_MODEL = web.RequestKey("ftui_deployed_model", str)  # an Azure deployment's model (ftui.sandbox.azure)
 
 
 class ApiError(Exception):
@@ -324,6 +325,9 @@ class SandboxServer:
         r.add_get("/v1/models/{model:.+}", self.get_model)
         r.add_delete("/v1/models/{model:.+}", self.delete_model)
         r.add_post("/v1/chat/completions", self.chat)
+        from ftui.sandbox.azure import AzureSurface  # the Azure control and data planes
+
+        AzureSurface(self).register(app)
         return app
 
     async def start(self) -> str:
@@ -906,7 +910,7 @@ class SandboxServer:
 
     async def chat(self, request: web.Request) -> web.StreamResponse:
         body = await self._json(request)
-        model = _required_str(body, "model")
+        model = request.get(DEPLOYED_MODEL) or _required_str(body, "model")
         messages = _check_messages(body.get("messages"))
         stream = bool(_opt(body, "stream", bool, "a boolean"))
         stream_options = _opt(body, "stream_options", dict, "an object") or {}
