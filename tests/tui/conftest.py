@@ -12,6 +12,16 @@ from ftui.tui.app import FtuiApp
 from tests.conftest import SAMPLES
 
 
+@pytest.fixture(autouse=True)
+def steady_cursors(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Text cursors never blink in tests: a snapshot taken on a slow machine half a second
+    later than on a fast one must show the same cursor."""
+    from textual.widgets import Input, TextArea
+
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
+
+
 @pytest.fixture
 def sample_copy(tmp_path: Path):
     """Copy a sample file into a temp dir (tests may change it on disk)."""

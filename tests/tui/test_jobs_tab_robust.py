@@ -318,7 +318,8 @@ def _checkpoint(job_id: str):
 
 
 async def test_footers_fit_80_columns_in_every_chat_state(sample_copy, tmp_path) -> None:
-    app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path, speed=0.5))
+    # Slow replies (0.3 s a piece): a loaded machine must still see the reply streaming.
+    app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path, speed=0.1))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_connected(app)
         await wait_validated(app)
