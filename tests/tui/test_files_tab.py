@@ -68,7 +68,15 @@ async def test_upload_checks_then_lists_the_file(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await open_files(app, pilot)
         assert "No files yet" in screen_text(app)
-        await upload_via_dialog(app, pilot, data)
+        await pilot.press("u")
+        await wait_for(lambda: isinstance(app.screen, UploadScreen))
+        box = app.screen.query_one("#upload-path")
+        box.value = ""
+        await pilot.press(*(str(tmp_path) + "/tr"))
+        await wait_for(lambda: box._suggestion == str(data))  # completed from the disk
+        await pilot.press("tab")
+        assert box.value == str(data)
+        await pilot.press("enter")
         await wait_for(lambda: len(app.files_tab.files.items) == 1, 20)
         await settle(pilot)
         text = screen_text(app)
@@ -335,3 +343,22 @@ async def test_palette_offers_file_commands_only_when_they_apply(tmp_path: Path)
         assert {f"Files: download {file_id}…", f"Files: delete {file_id}…", f"Files: copy {file_id}"} <= set(names())
         await pilot.press("m")  # models: no upload, no download
         assert "Files: show the files" in names() and "Files: upload a file…" not in names()
+
+
+def test_path_completion_from_the_disk(tmp_path: Path, monkeypatch) -> None:
+    from ftui.tui.files.dialogs import complete_path
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "train.jsonl").write_text("{}\n")
+    (tmp_path / "train.txt").write_text("")
+    (tmp_path / ".hidden.jsonl").write_text("")
+    (tmp_path / "evil\x1b.jsonl").write_text("")
+    base = str(tmp_path) + "/"
+    assert complete_path(base + "tr") == base + "train.jsonl"  # a JSONL file before other files
+    assert complete_path(base + "d") == base + "data/"  # a folder gets its slash
+    assert complete_path(base + "e") is None  # a name with control characters is never typed in
+    assert complete_path(base + "zz") is None
+    assert complete_path(base + ".h") == base + ".hidden.jsonl"
+    assert complete_path(str(tmp_path / "missing" / "x")) is None
+    monkeypatch.chdir(tmp_path)
+    assert complete_path("tra") == "train.jsonl"  # relative to where ftui runs
