@@ -68,7 +68,15 @@ async def test_upload_checks_then_lists_the_file(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await open_files(app, pilot)
         assert "No files yet" in screen_text(app)
-        await upload_via_dialog(app, pilot, data)
+        await pilot.press("u")
+        await wait_for(lambda: isinstance(app.screen, UploadScreen))
+        box = app.screen.query_one("#upload-path")
+        box.value = ""
+        await pilot.press(*(str(tmp_path) + "/tr"))
+        await wait_for(lambda: box._suggestion == str(data))  # completed from the disk
+        await pilot.press("tab")
+        assert box.value == str(data)
+        await pilot.press("enter")
         await wait_for(lambda: len(app.files_tab.files.items) == 1, 20)
         await settle(pilot)
         text = screen_text(app)
@@ -219,6 +227,18 @@ async def test_open_in_the_data_tab_uses_the_local_file(tmp_path: Path) -> None:
         await pilot.press("o")
         await wait_for(lambda: app.data_tab.dataset is not None and app.data_tab.dataset.path == local)
         assert app.query_one("#tabs").active == "data"
+        # a file ftui did not upload: downloaded first (asks where), then opened
+        other = await api_upload(app, SAMPLES / "dpo.jsonl", remember=False)
+        await pilot.press("4", "ctrl+r")
+        await wait_for(lambda: app.files_tab.selected is not None and app.files_tab.selected.id == other)
+        await pilot.press("o")
+        await wait_for(lambda: isinstance(app.screen, AskScreen))
+        copy = tmp_path / "dpo-copy.jsonl"
+        app.screen.query_one("#ask-value").value = str(copy)
+        await pilot.press("enter")
+        await wait_for(lambda: app.data_tab.dataset is not None and app.data_tab.dataset.path == copy, 20)
+        assert copy.read_bytes() == (SAMPLES / "dpo.jsonl").read_bytes()
+        assert app.query_one("#tabs").active == "data"
 
 
 async def test_fine_tuned_models_listed_copied_and_deleted(tmp_path: Path) -> None:
@@ -294,6 +314,26 @@ async def test_hostile_file_names_and_status_details_are_shown_escaped(tmp_path:
         text = screen_text(app)
         assert "\u202e" not in text and "\x9b" not in text
         assert "[bold red]x" in text  # markup shown as text, never obeyed
+        # a server's status_details for a file that failed processing: shown, never obeyed
+        from openai.types import FileObject
+
+        from ftui.tui.files.messages import FilesListed
+
+        failed = FileObject(
+            id="file-failed",
+            object="file",
+            bytes=3,
+            created_at=1,
+            filename="f.jsonl",
+            purpose="fine-tune",
+            status="error",
+            status_details="\x1b]0;pwned\x07[red]boom\x1b[2J",
+        )
+        app.files_tab.post_message(FilesListed([failed], []))
+        await wait_for(lambda: [f.id for f in app.files_tab.files.items] == ["file-failed"])
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Processing failed: \\x1b]0;pwned\\x07[red]boom" in text and "\x1b" not in text
 
 
 async def test_starting_a_job_twice_from_the_same_file_uploads_it_once(tmp_path: Path) -> None:
@@ -335,3 +375,22 @@ async def test_palette_offers_file_commands_only_when_they_apply(tmp_path: Path)
         assert {f"Files: download {file_id}…", f"Files: delete {file_id}…", f"Files: copy {file_id}"} <= set(names())
         await pilot.press("m")  # models: no upload, no download
         assert "Files: show the files" in names() and "Files: upload a file…" not in names()
+
+
+def test_path_completion_from_the_disk(tmp_path: Path, monkeypatch) -> None:
+    from ftui.tui.files.dialogs import complete_path
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "train.jsonl").write_text("{}\n")
+    (tmp_path / "train.txt").write_text("")
+    (tmp_path / ".hidden.jsonl").write_text("")
+    (tmp_path / "evil\x1b.jsonl").write_text("")
+    base = str(tmp_path) + "/"
+    assert complete_path(base + "tr") == base + "train.jsonl"  # a JSONL file before other files
+    assert complete_path(base + "d") == base + "data/"  # a folder gets its slash
+    assert complete_path(base + "e") is None  # a name with control characters is never typed in
+    assert complete_path(base + "zz") is None
+    assert complete_path(base + ".h") == base + ".hidden.jsonl"
+    assert complete_path(str(tmp_path / "missing" / "x")) is None
+    monkeypatch.chdir(tmp_path)
+    assert complete_path("tra") == "train.jsonl"  # relative to where ftui runs

@@ -3,6 +3,7 @@ before uploading (reuse the existing file or upload anyway), and a path input th
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import Any, ClassVar
@@ -29,29 +30,32 @@ class PathSuggester(Suggester):
         super().__init__(use_cache=False, case_sensitive=True)
 
     async def get_suggestion(self, value: str) -> str | None:
-        if not value or value.endswith(os.sep + os.sep):
-            return None
-        folder, _, prefix = value.rpartition(os.sep)
-        where = Path(os.path.expanduser(folder or ".") if folder or not value.startswith(os.sep) else os.sep)
-        if value.startswith(os.sep) and not folder:
-            where = Path(os.sep)
-        try:
-            names = []
-            with os.scandir(where) as entries:
-                for i, entry in enumerate(entries):
-                    if i >= MAX_ENTRIES:
-                        break
-                    if entry.name.startswith(prefix) and (prefix.startswith(".") or not entry.name.startswith(".")):
-                        names.append((entry.name, entry.is_dir()))
-        except OSError:
-            return None
-        names = [(n, d) for n, d in names if not has_controls(n)]  # never typed into the box raw
-        if not names:
-            return None
-        names.sort(key=lambda nd: (not nd[1] and not nd[0].endswith(".jsonl"), nd[0]))
-        name, is_dir = names[0]
-        head = value[: len(value) - len(prefix)]
-        return head + name + (os.sep if is_dir else "")
+        return await asyncio.to_thread(complete_path, value)  # a slow disk never holds up the keys
+
+
+def complete_path(value: str) -> str | None:
+    """``value`` with its last part completed from the disk: folders first, then JSONL files,
+    then the rest (hidden names only when asked for with a leading dot); None when nothing fits."""
+    if not value:
+        return None
+    folder, sep, prefix = value.rpartition(os.sep)
+    where = Path(os.path.expanduser(folder + sep)) if sep else Path(".")
+    names: list[tuple[str, bool]] = []
+    try:
+        with os.scandir(where) as entries:
+            for i, entry in enumerate(entries):
+                if i >= MAX_ENTRIES:
+                    break
+                if entry.name.startswith(prefix) and (prefix.startswith(".") or not entry.name.startswith(".")):
+                    names.append((entry.name, entry.is_dir()))
+    except OSError:
+        return None
+    names = [(n, d) for n, d in names if not has_controls(n)]  # never typed into the box raw
+    if not names:
+        return None
+    names.sort(key=lambda nd: (not nd[1], not nd[0].endswith(".jsonl"), nd[0]))
+    name, is_dir = names[0]
+    return value[: len(value) - len(prefix)] + name + (os.sep if is_dir else "")
 
 
 class PathInput(Input):
@@ -135,6 +139,13 @@ class DuplicateScreen(ModalScreen[str | None]):
         Binding("r", "answer('reuse')", "Reuse", id="duplicate.reuse"),
         Binding("u", "answer('upload')", "Upload anyway", id="duplicate.upload"),
     ]
+
+    HELP = """
+## Already uploaded
+The provider already has a file ftui uploaded with exactly these bytes (same size and sha256).
+`r` reuses it: nothing is uploaded, the file is selected and its id copied. `u` uploads a second
+copy anyway. `Esc` does neither.
+"""
 
     def __init__(self, path: Path, existing: Any) -> None:
         super().__init__()
