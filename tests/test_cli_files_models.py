@@ -145,3 +145,15 @@ def test_models_list_fine_tuned_and_delete(capsys) -> None:
     assert model["id"] not in {m["id"] for m in json.loads(out)}
     code, _, err = run(capsys, "models", "delete", model["id"], "--yes")
     assert code == 1 and "not found (404)" in err
+
+
+def test_a_server_filename_never_picks_where_a_download_goes() -> None:
+    from ftui.provider.files import local_name
+
+    assert local_name("../../.bashrc", "file-1") == ".bashrc"
+    assert local_name("/etc/passwd", "file-1") == "passwd"
+    assert local_name("..\\..\\evil.jsonl", "file-1") == "evil.jsonl"
+    assert local_name("a\x1b[2J\x07.jsonl", "file-1") == "a[2J.jsonl"
+    assert local_name("b\u202e.jsonl", "file-1") == "b.jsonl"
+    for empty in ("", "..", ".", None, "\x1b", "dir/"):
+        assert local_name(empty, "file-1") == "file-1"

@@ -20,6 +20,7 @@ from ftui.provider.files import (
     find_duplicate,
     jobs_using,
     list_files,
+    local_name,
     upload_file,
     uses_by_file,
 )
@@ -123,22 +124,18 @@ async def files_list(p: Provider, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _download_path(args: argparse.Namespace, filename: str) -> Path | str:
-    """Where to write: -o PATH, or the file's own name (its last part only) here; or a sentence."""
+def _download_path(args: argparse.Namespace, file_id: str, filename: str | None) -> Path:
+    """Where to write: -o PATH (into it when it is a folder), or here under the file's own name."""
+    name = local_name(filename, file_id)
     if args.output:
         dest = Path(args.output).expanduser()
-        return dest / Path(filename).name if dest.is_dir() else dest
-    name = Path(filename.replace("\\", "/")).name
-    if name in ("", ".", ".."):
-        return f"the file's name {filename!r} cannot be used here; give one with -o PATH."
+        return dest / name if dest.is_dir() else dest
     return Path(name)
 
 
 async def files_download(p: Provider, args: argparse.Namespace) -> int:
     file = await p.client.files.retrieve(args.id)
-    dest = _download_path(args, file.filename or args.id)
-    if isinstance(dest, str):
-        return fail(dest)
+    dest = _download_path(args, args.id, file.filename)
     shown = safe(str(dest), one_line=True)
     if dest.exists() and not args.force:
         return fail(f"{shown} already exists; add --force to replace it, or choose another -o PATH.")

@@ -16,6 +16,7 @@ import aiofiles
 from ftui.api_facts import TERMINAL_STATUSES
 from ftui.data.atomic import write_atomic
 from ftui.provider.errors import ProviderError
+from ftui.textsafe import is_control
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -91,6 +92,15 @@ async def list_files(client: AsyncOpenAI, purpose: str | None = None, page_size:
     if purpose:
         kwargs["purpose"] = purpose
     return [file async for file in client.files.list(**kwargs)]
+
+
+def local_name(filename: str | None, fallback: str) -> str:
+    """A name to save a provider's file under, from the name the server sent: its last path part
+    only (``/`` and ``\\`` both split), without control characters; ``fallback`` (the file id)
+    when nothing usable is left. A server's name never chooses the folder a download goes to."""
+    last = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in last if not is_control(ch)).strip()
+    return fallback if name in ("", ".", "..") else name
 
 
 async def download_file(client: AsyncOpenAI, file_id: str, dest: Path) -> int:

@@ -447,8 +447,9 @@ shutdown date; `(base)` means the date is the base model's): `x` deletes one (as
         self.app.push_screen(UploadScreen(start), chosen)
 
     def _ask_path(self, f: Any, title: str, then: Any) -> None:
-        name = Path(safe(f.filename or f.id, one_line=True).replace("\\", "_")).name or f.id
-        suggested = Path.cwd() / name
+        from ftui.provider.files import local_name
+
+        suggested = Path.cwd() / local_name(f.filename, f.id)
         if suggested.exists():  # never offer to overwrite a file by default
             suggested = suggested.with_name(f"{suggested.stem}.{f.id}{suggested.suffix}")
 
