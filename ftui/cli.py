@@ -57,6 +57,11 @@ def build_parser(only_validate: bool = False) -> argparse.ArgumentParser:
     serve.add_argument("--api-key-env", help="require the key held in this environment variable")
     serve.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)  # stop when this process is gone
     serve.add_argument(
+        "--azure",
+        action="store_true",
+        help="also print an Azure profile for config.toml that points at this sandbox (it always speaks Azure too)",
+    )
+    serve.add_argument(
         "--insecure",
         action="store_true",
         help="allow a non-loopback --host without --api-key-env (anyone who can reach it can use it)",
@@ -104,6 +109,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
             args.api_key_env,
             args.insecure,
             parent_pid=args.parent_pid,
+            azure=args.azure,
         )
     if args.command == "completion":
         from ftui.commands.completion import script

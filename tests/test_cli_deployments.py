@@ -98,6 +98,9 @@ def test_deploy_chat_list_delete_on_azure(azure_model: tuple[str, str]) -> None:
     chat = ftui("chat", "--profile", "az", "--model", "weather-bot", "Will it snow in Denver on Friday?")
     assert chat.returncode == 0, chat.stderr
     assert "snowflake" in chat.stdout  # the fine-tuned model answers through its deployment
+    by_model = ftui("chat", "--profile", "az", "--model", model, "Will it snow in Denver on Friday?")
+    assert by_model.returncode == 0, by_model.stderr  # the control plane says which deployment serves it
+    assert "snowflake" in by_model.stdout
 
     again = ftui("deployments", "create", model, "--name", "weather-bot", "--yes", "--profile", "az")
     assert again.returncode == 2 and "already exists" in again.stderr
@@ -115,6 +118,9 @@ def test_deploy_chat_list_delete_on_azure(azure_model: tuple[str, str]) -> None:
     assert json.loads(ftui("deployments", "list", "--profile", "az", "--json").stdout) == []
     gone = ftui("chat", "--profile", "az", "--model", "weather-bot", "hello")
     assert gone.returncode == 1 and "does not exist" in gone.stderr
+    undeployed = ftui("chat", "--profile", "az", "--model", model, "hello")
+    assert undeployed.returncode == 2 and "is not deployed on res" in undeployed.stderr
+    assert "ftui deployments create" in undeployed.stderr and "Traceback" not in undeployed.stderr
 
 
 def test_refusals_before_anything_is_spent(azure_model: tuple[str, str]) -> None:
@@ -128,3 +134,42 @@ def test_refusals_before_anything_is_spent(azure_model: tuple[str, str]) -> None
     assert "needs subscription_id, account" in half.stderr and "[profiles.half]" in half.stderr
     assert "Traceback" not in half.stderr + missing.stderr + bad_name.stderr
     assert json.loads(ftui("deployments", "list", "--profile", "az", "--json").stdout) == []
+
+
+def test_serve_azure_prints_a_profile_that_works(tmp_path) -> None:
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "ftui", "sandbox", "serve", "--azure", "--port", "0", "--data-dir", str(tmp_path / "s")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        lines: list[str] = []
+        assert serve.stdout is not None
+        while not lines or not lines[-1].startswith("management_url"):
+            line = serve.stdout.readline()
+            assert line, "serve ended before printing the profile"
+            lines.append(line.rstrip("\n"))
+        profile = "\n".join(lines[next(i for i, x in enumerate(lines) if x.startswith("[profiles.")) :])
+        config = tmp_path / "config.toml"
+        config.write_text(profile + "\n")
+        env = {
+            **os.environ,
+            "FTUI_CONFIG": str(config),
+            "SANDBOX_AZURE_KEY": "x",
+            **{f"XDG_{d}_HOME": str(tmp_path / d.lower()) for d in ("CONFIG", "DATA", "STATE")},
+        }
+        for args in (["deployments", "list"], ["jobs", "list"]):
+            done = subprocess.run(
+                [sys.executable, "-m", "ftui", *args, "--profile", "sandbox-azure", "--json"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                env=env,
+                stdin=subprocess.DEVNULL,
+            )
+            assert done.returncode == 0, done.stderr
+            assert json.loads(done.stdout) == []
+    finally:
+        serve.terminate()
+        serve.wait(timeout=10)

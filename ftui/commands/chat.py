@@ -51,7 +51,7 @@ async def _one_reply(
     messages.append({"role": "user", "content": prompt})
     result = ChatResult(model=model)
     pieces = stream_chat(
-        p.client, p.chat_model(model), messages, result, temperature=args.temperature, max_tokens=args.max_tokens
+        p.client, await p.chat_name(model), messages, result, temperature=args.temperature, max_tokens=args.max_tokens
     )
     async for piece in pieces:
         if out is None:

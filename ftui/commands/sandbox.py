@@ -15,6 +15,23 @@ from ftui.sandbox.store import SandboxStateError, private_dir
 from ftui.term import fail
 
 
+def azure_profile(root: str) -> str:
+    """A profile for config.toml that reaches this sandbox as Azure (data plane and control plane)."""
+    return f"""
+Azure mode: add this profile to config.toml (`ftui --profile sandbox-azure`, or default_profile):
+
+[profiles.sandbox-azure]
+provider = "azure"
+base_url = "{root}"
+api_version = "2025-04-01-preview"
+api_key_env = "SANDBOX_AZURE_KEY"   # set it to anything: export SANDBOX_AZURE_KEY=x
+subscription_id = "sandbox-subscription"
+resource_group = "sandbox-group"
+account = "sandbox-resource"
+management_url = "{root}/management"
+"""
+
+
 def serve(
     host: str,
     port: int,
@@ -25,6 +42,7 @@ def serve(
     insecure: bool = False,
     *,
     parent_pid: int | None = None,
+    azure: bool = False,
 ) -> int:
     """Serve until a signal; every problem is one sentence on stderr and exit 2."""
     try:
@@ -65,6 +83,8 @@ def serve(
             loop.add_signal_handler(sig, stop.set)
         print(f"ftui sandbox listening on {url}", flush=True)
         print(f"state in {data}; log in {logs.log_path(data)}; speed x{speed:g}; Ctrl+C stops it", flush=True)
+        if azure:
+            print(azure_profile(url.removesuffix("/v1")), flush=True)
         if parent_pid is not None:  # embedded in the TUI: stop with it, however it ends
             watch = asyncio.ensure_future(_stop_when_orphaned(parent_pid, stop))
         await stop.wait()

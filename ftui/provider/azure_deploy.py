@@ -24,7 +24,7 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
@@ -97,6 +97,11 @@ class Deployment:
             raw=obj,
         )
 
+    @property
+    def id(self) -> str:
+        """What lists key it by (and `y` copies): its name."""
+        return self.name
+
     def as_json(self) -> dict[str, Any]:
         """The stable JSON of ``ftui deployments ... --json``."""
         return {
@@ -138,6 +143,29 @@ class Resource:
 def check_name(name: str) -> str | None:
     """Why ``name`` cannot be a deployment name, or None when it can."""
     return None if NAME_RULE.match(name) else f"--name {name!r} is not a deployment name: use {NAME_HINT}."
+
+
+def suggest_name(model: str, taken: Iterable[str] = ()) -> str:
+    """A free deployment name for ``model``: its fine-tune id (``ft-0e20…``), ``-step-N`` for a
+    checkpoint, the suffix of an ``ft:`` model; ``-2``, ``-3`` … when the name is taken."""
+    base = model
+    if ".ft-" in model:
+        base = "ft-" + model.split(".ft-", 1)[1]
+    elif model.startswith("ft:"):
+        parts = model.split(":")
+        tail = [p for p in parts[3:] if p and not p.startswith("ckpt-step-")]
+        base = "-".join(tail) or parts[1]
+        if parts[-1].startswith("ckpt-step-"):
+            base += ":" + parts[-1]
+    base = base.replace(":ckpt-step-", "-step-")
+    clean = re.sub(r"[^A-Za-z0-9_.-]+", "-", base).strip("-._")[:56] or "ft-model"
+    if len(clean) < 2:
+        clean = f"ft-{clean}"
+    used = set(taken)
+    name, n = clean, 2
+    while name in used:
+        name, n = f"{clean}-{n}", n + 1
+    return name
 
 
 def resource_for(profile: Profile, local_base_url: str | None = None) -> Resource:
@@ -513,4 +541,5 @@ __all__ = [
     "check_name",
     "get_token",
     "resource_for",
+    "suggest_name",
 ]

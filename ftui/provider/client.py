@@ -7,12 +7,15 @@ provider and, when it is the sandbox, starts it and hands its server over as ``l
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import openai
 from openai import AsyncAzureOpenAI, AsyncOpenAI
 
 from ftui.config import ConfigError, Profile
+
+if TYPE_CHECKING:
+    from ftui.provider.deployments import DeploymentDirectory
 
 
 class LocalServer(Protocol):
@@ -31,20 +34,58 @@ class Provider:
     client: AsyncOpenAI
     local_server: LocalServer | None = None
     secrets: tuple[str, ...] = field(default=())
+    _directory: DeploymentDirectory | None = field(default=None, repr=False)
 
     @property
     def label(self) -> str:
         return self.profile.label
 
-    def chat_model(self, model: str) -> str:
-        """The name to send as ``model`` in chat: Azure chats by deployment name."""
+    @property
+    def manages_deployments(self) -> bool:
+        """An Azure profile that names its resource, so ftui can deploy and find deployments."""
+        p = self.profile
+        return p.provider == "azure" and bool(p.subscription_id and p.resource_group and p.account)
+
+    def deployment_directory(self) -> DeploymentDirectory | None:
+        """The resource's deployments (cached), when the profile names an Azure resource."""
+        if not self.manages_deployments:
+            return None
+        if self._directory is None:
+            from ftui.provider.azure_deploy import ControlPlane
+            from ftui.provider.deployments import DeploymentDirectory
+
+            self._directory = DeploymentDirectory(ControlPlane.for_provider(self))
+        return self._directory
+
+    async def chat_name(self, model: str) -> str:
+        """The name to send as ``model`` in chat. Azure chats by deployment name: the profile's
+        ``deployments`` mapping, else the deployment the control plane says serves the model."""
         if self.profile.provider != "azure":
             return model
         if model in self.profile.deployments:
             return self.profile.deployments[model]
-        if ".ft-" in model or model.startswith("ft:"):
+        fine_tuned = ".ft-" in model or model.startswith(("ft:", "ftchkpt-"))
+        directory = self.deployment_directory()
+        if directory is not None:
+            from ftui.provider.azure_deploy import DeployError
+
+            try:
+                name = await directory.serving(model)
+            except (DeployError, ConfigError) as exc:
+                if not fine_tuned:
+                    return model  # perhaps a deployment's own name: let the server say
+                raise ConfigError(f"Cannot find the deployment that serves {model}: {exc}") from None
+            if name is not None:
+                return name
+            if fine_tuned:
+                raise ConfigError(
+                    f"{model} is not deployed on {self.profile.account}: deploy it with D in the Jobs tab, or "
+                    f"`ftui deployments create {model} --name NAME`."
+                )
+        if fine_tuned:
             raise ConfigError(
-                f"{model} has no deployment in profile {self.profile.name!r}: deploy it in Azure, then add "
+                f"{model} has no deployment in profile {self.profile.name!r}: name the Azure resource "
+                "(subscription_id, resource_group, account) so ftui can deploy it and find its deployment, or add "
                 f'deployments = {{ "{model}" = "<deployment name>" }} to the profile.'
             )
         return model
@@ -52,6 +93,8 @@ class Provider:
     async def close(self) -> None:
         try:
             await self.client.close()
+            if self._directory is not None:
+                await self._directory.aclose()
         finally:
             if self.local_server is not None:
                 server, self.local_server = self.local_server, None

@@ -13,6 +13,7 @@ from ftui.session.jobs import JobsModel
 
 if TYPE_CHECKING:
     from ftui.data.validate import Report
+    from ftui.provider.azure_deploy import Deployment
     from ftui.provider.client import Provider
 
 
@@ -28,6 +29,8 @@ class Session:
     jobs: JobsModel = field(default_factory=JobsModel)
     provider_models: list[str] = field(default_factory=list)  # ids from GET /models
     models_error: str | None = None  # why the models list failed (an auth error, say)
+    deployments: list[Deployment] | None = None  # the Azure resource's deployments, once listed
+    deployments_error: str | None = None  # why listing them failed (no sign-in, say)
 
     @property
     def connected(self) -> bool:
@@ -67,6 +70,27 @@ class Session:
                 out.setdefault(model, "fine-tuned")
         return out
 
+    @property
+    def manages_deployments(self) -> bool:
+        """Deploying applies: an Azure profile that names its resource."""
+        return self.provider is not None and self.provider.manages_deployments
+
+    def deployment_of(self, model: str | None) -> Deployment | None:
+        """The deployment of ``model`` to show: one that serves it, else one being provisioned, else any."""
+        if not model or not self.deployments:
+            return None
+        mine = sorted((d for d in self.deployments if d.model == model), key=lambda d: d.name)
+        rank = {"Succeeded": 0, "Creating": 1, "Accepted": 1, "Updating": 1}
+        return min(mine, key=lambda d: rank.get(d.state, 2)) if mine else None
+
+    def deployment_notes(self) -> dict[str, str]:
+        """Deployment name -> what the chat picker says of it ('→ model', and its state unless Succeeded)."""
+        notes = {}
+        for d in self.deployments or []:
+            state = "" if d.state == "Succeeded" else f" ({d.state})"
+            notes[d.name] = f"→ {d.model}{state}"
+        return notes
+
     def chat_choices(self, catalog_models: list[str], known: set[str]) -> dict[str, str]:
         """Every model the chat picker offers, with its group: fine-tuned, checkpoint, deployment,
         provider or base. ``catalog_models`` are the base models ftui knows; ``known`` tells a
@@ -76,6 +100,8 @@ class Session:
             for model, deployment in self.provider.profile.deployments.items():
                 out.setdefault(deployment, "deployment")
                 out.setdefault(model, "fine-tuned")
+        for d in self.deployments or []:
+            out.setdefault(d.name, "deployment")
         for model in self.provider_models:
             if ":ckpt-step-" in model:
                 group = "checkpoint"

@@ -30,7 +30,14 @@ from ftui.data.catalog import load_catalog
 from ftui.session import Session
 from ftui.state import recent_files, remember_file
 from ftui.textsafe import safe
-from ftui.tui.app_messages import DatasetAppended, Notice, OpenDataset, ProviderFailed
+from ftui.tui.app_messages import (
+    DatasetAppended,
+    DeploymentsChanged,
+    Notice,
+    OpenDataset,
+    ProviderFailed,
+    RefreshDeployments,
+)
 from ftui.tui.chat.tab import ChatTab
 from ftui.tui.commands import FtuiCommands
 from ftui.tui.data.messages import DatasetStatus
@@ -51,6 +58,7 @@ if TYPE_CHECKING:
 enable_alt_digits()
 
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)  # exit code 128 + the signal's number
+DEPLOYMENTS_POLL = 10.0  # seconds between lists while a deployment is being provisioned
 CLOSE_TIMEOUT = 2.0  # seconds closing the provider may take when the app exits
 EXIT_GRACE = 5.0  # seconds after a signal before ftui leaves no matter what
 THREAD_GRACE = 1.0  # seconds worker threads get to finish after the UI has gone
@@ -394,7 +402,47 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
             self.jobs_tab.provider_ready()
             self.chat_tab.provider_ready()
             self.files_tab.provider_ready()
+            if provider.manages_deployments:
+                self._list_deployments()
         self._refresh_topbar()
+
+    @on(RefreshDeployments)
+    def _refresh_deployments(self) -> None:
+        if self.session.manages_deployments:
+            self._list_deployments()
+
+    @work(exclusive=True, group="deployments", exit_on_error=False)
+    async def _list_deployments(self) -> None:
+        """List the Azure resource's deployments; again every little while as long as one of
+        them is still being provisioned (by ftui or anyone else), so its state shows as it moves."""
+        from ftui.provider.azure_deploy import DONE_STATES, DeployError
+
+        provider = self.session.provider
+        directory = provider.deployment_directory() if provider is not None else None
+        if directory is None:
+            return
+        while True:
+            try:
+                items = await directory.refresh()
+            except (DeployError, ConfigError) as exc:
+                self.post_message(DeploymentsChanged(None, str(exc)))
+                return
+            self.post_message(DeploymentsChanged(items))
+            if all(d.state in DONE_STATES for d in items):
+                return
+            await asyncio.sleep(DEPLOYMENTS_POLL)
+
+    @on(DeploymentsChanged)
+    def _deployments_changed(self, message: DeploymentsChanged) -> None:
+        first_error = message.error is not None and self.session.deployments_error != message.error
+        if message.deployments is not None:
+            self.session.deployments, self.session.deployments_error = list(message.deployments), None
+        else:
+            self.session.deployments_error = message.error
+        if first_error:
+            self.notify(f"Azure deployments: {message.error}", severity="warning", timeout=10, markup=False)
+        self.jobs_tab.deployments_changed()
+        self.files_tab.deployments_changed()
 
     def _provider_failed(self, reason: str) -> None:
         """Say everywhere that there is no provider, and why (instead of "connecting…" forever):

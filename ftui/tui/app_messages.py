@@ -47,3 +47,16 @@ class OpenDataset(Message):
     def __init__(self, path: Path) -> None:
         super().__init__()
         self.path = path
+
+
+class DeploymentsChanged(Message):
+    """The Azure deployments ftui knows changed (listed, made, provisioned, deleted): ``deployments``
+    is the whole list now; ``error`` says why it could not be listed (then ``deployments`` is None)."""
+
+    def __init__(self, deployments: list | None, error: str | None = None) -> None:
+        super().__init__()
+        self.deployments, self.error = deployments, error
+
+
+class RefreshDeployments(Message):
+    """A tab asks the app to list the Azure deployments again."""

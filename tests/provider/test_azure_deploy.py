@@ -215,3 +215,28 @@ def test_token_sources_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
     local = Resource("s", "g", "a", "http://127.0.0.1:9/management")
     assert get_token(AZURE, local) == ("sandbox", None)  # a control plane on this machine is the sandbox
+
+
+async def test_the_directory_lists_once_and_again_only_when_it_cannot_say() -> None:
+    from ftui.provider.deployments import DeploymentDirectory
+
+    listed: list[list[dict]] = [[deployment("bot", "m1", "Succeeded"), deployment("new", "m2", "Creating")]]
+    calls = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        calls.append(request.method)
+        return httpx2.Response(200, json={"value": listed[0]})
+
+    now = [0.0]
+    directory = DeploymentDirectory(mock_plane(handler), clock=lambda: now[0])
+    assert await directory.serving("m1") == "bot" and len(calls) == 1
+    assert await directory.serving("m1") == "bot" and len(calls) == 1  # cached
+    assert await directory.serving("m2") is None and len(calls) == 1  # still Creating; the list is fresh
+    now[0] = 6.0
+    listed[0] = [deployment("bot", "m1", "Succeeded"), deployment("new", "m2", "Succeeded")]
+    assert await directory.serving("m2") == "new" and len(calls) == 2  # a miss on an older list asks again
+    directory.forget("bot")
+    assert await directory.serving("m1") is None and len(calls) == 2  # forgotten; the list is still fresh
+    now[0] = 100.0
+    assert await directory.serving("m1") == "bot" and len(calls) == 3  # stale: listed again
+    await directory.aclose()

@@ -95,7 +95,7 @@ async def test_azure_paths_api_version_and_key_header(monkeypatch: pytest.Monkey
     await client.fine_tuning.jobs.retrieve("ftjob-1")
     provider = Provider(profile, client)
     await client.chat.completions.create(
-        model=provider.chat_model("gpt-4.1-2025-04-14.ft-abc"), messages=[{"role": "user", "content": "x"}]
+        model=await provider.chat_name("gpt-4.1-2025-04-14.ft-abc"), messages=[{"role": "user", "content": "x"}]
     )
     jobs_req, chat_req = seen
     assert jobs_req.url.path == "/openai/fine_tuning/jobs/ftjob-1"
@@ -104,12 +104,12 @@ async def test_azure_paths_api_version_and_key_header(monkeypatch: pytest.Monkey
     assert chat_req.url.path == "/openai/deployments/weather-bot/chat/completions"
 
 
-def test_azure_fine_tune_without_deployment_says_what_to_do() -> None:
+async def test_azure_fine_tune_without_deployment_says_what_to_do() -> None:
     from ftui.config import ConfigError
 
     provider = Provider(Profile(name="az", provider="azure", base_url="https://x"), client=None)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="has no deployment in profile 'az'"):
-        provider.chat_model("gpt-4o-mini-2024-07-18.ft-123")
+        await provider.chat_name("gpt-4o-mini-2024-07-18.ft-123")
 
 
 async def test_azure_v1_surface_uses_plain_client(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -29,7 +29,7 @@ async def test_hostile_dataset_is_drawn_escaped_everywhere(tmp_path: Path) -> No
         await wait_validated(app)
         # The list, the top bar (file name) and the first example as a conversation.
         await wait_for(lambda: "⚠ 0" in screen_text(app))  # the counts: the top bar has the file's name
-        text = await look("list and conversation", "Line 1")
+        text = await look("list and conversation", "Hi \\x1b[2J there \\x9b31m red\\x0dover\\x07")
         assert (
             "evil[reverse][@click=app.quit]\\x1b]0;pwned-name\\x07.jsonl" in text
         )  # the name as it is, markup and all

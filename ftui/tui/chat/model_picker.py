@@ -48,9 +48,17 @@ class ModelPickerScreen(ModalScreen[str | None]):
         "The line *use … as typed* takes exactly what you typed (a deployment, a model the list lacks)."
     )
 
-    def __init__(self, title: str, choices: dict[str, str], current: str | None, allow_off: bool = False) -> None:
+    def __init__(
+        self,
+        title: str,
+        choices: dict[str, str],
+        current: str | None,
+        allow_off: bool = False,
+        notes: dict[str, str] | None = None,
+    ) -> None:
         super().__init__()
         self.title_text, self.choices, self.current, self.allow_off = title, choices, current, allow_off
+        self.notes = notes or {}  # a dim word after a name (an Azure deployment's model)
         self.typed = ""
 
     def compose(self) -> ComposeResult:
@@ -80,13 +88,20 @@ class ModelPickerScreen(ModalScreen[str | None]):
             options.add_option(Option(Text.assemble("use ", (shown, "bold"), " as typed"), id=TYPED))
         listed: list[str] = []
         for group in GROUP_ORDER:
-            names = [m for m, g in self.choices.items() if g == group and needle in m.lower()]
+            names = [
+                m
+                for m, g in self.choices.items()
+                if g == group and (needle in m.lower() or needle in self.notes.get(m, "").lower())
+            ]
             if not names:
                 continue
             options.add_option(Option(Text(f"── {GROUP_TITLES[group]}", style="dim"), disabled=True))
             for name in names:
                 mark = "● " if name == self.current else "  "
-                options.add_option(Option(Text(mark + safe(name, one_line=True)), id=name))
+                line = Text(mark + safe(name, one_line=True), no_wrap=True, overflow="ellipsis")
+                if note := self.notes.get(name):
+                    line.append(f"  {safe(note, one_line=True)}", style="dim")
+                options.add_option(Option(line, id=name))
             listed += names
         # The line Enter would pick: the exact name, else the current model (nothing typed),
         # else the first name that starts with what is typed, else the first that holds it.

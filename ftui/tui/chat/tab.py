@@ -212,7 +212,7 @@ conversation.
             )
             return
         try:
-            name = provider.chat_model(model)
+            name = await provider.chat_name(model)
             s = self.settings
             async for piece in stream_chat(
                 provider.client, name, messages, result, temperature=s.temperature, max_tokens=s.max_tokens
@@ -322,7 +322,12 @@ conversation.
             self._draw_bar()
             self.prompt.focus()
 
-        self.app.push_screen(ModelPickerScreen(title, self.choices(), current, allow_off=slot == 1), picked)
+        self.app.push_screen(
+            ModelPickerScreen(
+                title, self.choices(), current, allow_off=slot == 1, notes=self.session.deployment_notes()
+            ),
+            picked,
+        )
 
     def action_settings(self) -> None:
         def kept(settings: ChatSettings | None) -> None:

@@ -36,8 +36,9 @@ def file_detail(f: Any, uses: list[Any], duplicate_of: str | None, loaded: bool)
     return text
 
 
-def model_detail(m: Any) -> Text:
-    """The lines under the list for a model: its name, what it is, its job, created, shutdown."""
+def model_detail(m: Any, deployment: Any = None) -> Text:
+    """The lines under the list for a model: its name, what it is, its job, created, shutdown,
+    and the Azure deployment that serves it."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(safe(m.id, one_line=True), "bold")
     text.append(f"\n{m.kind} of {safe(m.base_model, one_line=True)} · created {when(m.created)}")
@@ -50,4 +51,24 @@ def model_detail(m: Any) -> Text:
         text.append("none announced", "dim")
     if m.job_id:
         text.append(" · job " + safe(m.job_id, one_line=True))
+    if deployment is not None:
+        text.append("\nDeployed as ", "dim")
+        text.append(safe(f"{deployment.name} ({deployment.state})", one_line=True), "green")
+    return text
+
+
+def deployment_detail(d: Any) -> Text:
+    """The lines under the list for an Azure deployment: what it serves, how, since when."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(safe(d.name, one_line=True), "bold")
+    text.append(" serves ")
+    text.append(safe(d.model, one_line=True))
+    capacity = f" ×{d.capacity}" if d.capacity is not None else ""
+    text.append(f"\n{safe(d.sku, one_line=True)}{capacity} · {safe(d.state, one_line=True)}")
+    if d.created_at:
+        text.append(f" · created {safe(d.created_at, one_line=True)}", "dim")
+    if d.state == "Succeeded":
+        text.append("\nBills hourly while it exists; chat with it in 3 (x deletes it).", "dim")
+    else:
+        text.append("\nServes nothing until it is Succeeded (x deletes it).", "dim")
     return text

@@ -15,6 +15,7 @@ from ftui.textsafe import safe
 
 SORTS = ("created", "size", "name")  # `s` cycles through these
 MODEL_SORTS = ("created", "name", "base")
+DEPLOYMENT_SORTS = ("name", "model", "state")
 
 
 def human_size(n: int | None) -> str:
@@ -102,9 +103,23 @@ def model_words(m: Any) -> str:
     return f"{m.id} {m.base_model} {m.job_id or ''} {m.kind}"
 
 
+def deployment_key(d: Any, sort: str) -> Any:
+    if sort == "model":
+        return (d.model.casefold(), d.name.casefold())
+    if sort == "state":
+        return (d.state != "Succeeded", d.state, d.name.casefold())
+    return d.name.casefold()
+
+
+def deployment_words(d: Any) -> str:
+    return f"{d.name} {d.model} {d.sku} {d.state}"
+
+
 # (title, width); the last takes what is left. At 80 columns: name, purpose, size, created, status, jobs.
 FILE_COLUMNS = (("Filename", 24), ("Purpose", 10), ("Size", 8), ("Created", 12), ("Status", 10), ("Jobs", 0))
 MODEL_COLUMNS = (("Model", 26), ("Kind", 4), ("Base model", 20), ("Created", 12), ("Shutdown", 0))
+DEPLOYMENT_COLUMNS = (("Deployment", 20), ("Model", 30), ("SKU", 17), ("State", 0))
+DEPLOYMENT_STATE_STYLES = {"Succeeded": "green", "Creating": "yellow", "Updating": "yellow", "Failed": "bold red"}
 STATUS_STYLES = {"processed": "green", "error": "bold red", "uploaded": "yellow", "deleted": "dim"}
 
 
@@ -149,4 +164,19 @@ def model_row(m: Any) -> Text:
         text.append(safe(m.shutdown_date, one_line=True) + (" (base)" if m.shutdown_from_catalog else ""), "yellow")
     else:
         text.append("—", "dim")
+    return text
+
+
+def deployment_row(d: Any) -> Text:
+    """One Azure deployment: name, the model it serves (its tail when long), SKU × capacity, state."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    widths = dict(DEPLOYMENT_COLUMNS)
+    text.append(fit(d.name, widths["Deployment"]), "bold")
+    model = d.model
+    if len(model) > widths["Model"]:
+        model = "…" + model[-(widths["Model"] - 1) :]
+    text.append(fit(model, widths["Model"]))
+    capacity = f" ×{d.capacity}" if d.capacity is not None else ""
+    text.append(fit(f"{d.sku}{capacity}", widths["SKU"]), "dim")
+    text.append(safe(d.state, one_line=True), DEPLOYMENT_STATE_STYLES.get(d.state, ""))
     return text

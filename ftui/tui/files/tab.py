@@ -1,5 +1,6 @@
 """The Files tab: every file of the provider (upload, download, delete, open a copy in the Data
-tab, duplicates marked) and, on `m`, the fine-tuned models and checkpoints it keeps (delete).
+tab, duplicates marked); on `m`, the fine-tuned models and checkpoints it keeps (delete); on Azure,
+`m` again, the resource's deployments (delete).
 
 Workers talk to the provider and post messages (``ftui.tui.files.messages``); the handlers
 here own the lists. Server text (file names, status details, model names) is hostile: it is
@@ -22,14 +23,19 @@ from textual.widgets import Input, Static
 from ftui import state
 from ftui.session import Session
 from ftui.textsafe import safe
-from ftui.tui.app_messages import Notice, OpenDataset
-from ftui.tui.files.details import file_detail, model_detail
+from ftui.tui.app_messages import DeploymentsChanged, Notice, OpenDataset, RefreshDeployments
+from ftui.tui.files.details import deployment_detail, file_detail, model_detail
 from ftui.tui.files.dialogs import DuplicateScreen, UploadScreen
 from ftui.tui.files.listing import (
+    DEPLOYMENT_COLUMNS,
+    DEPLOYMENT_SORTS,
     FILE_COLUMNS,
     MODEL_COLUMNS,
     MODEL_SORTS,
     Listing,
+    deployment_key,
+    deployment_row,
+    deployment_words,
     file_key,
     file_row,
     file_words,
@@ -55,6 +61,7 @@ from ftui.tui.widgets.dialogs import AskScreen, ConfirmScreen
 from ftui.tui.widgets.virtual_list import VirtualList
 
 PROBLEM_QUIET_SECONDS = 60.0
+TITLES = {"files": "Files", "models": "Fine-tuned models and checkpoints", "deployments": "Azure deployments"}
 
 
 class FilesTab(FilesWork, can_focus=False):
@@ -73,8 +80,11 @@ local copy in the Data tab, `y` copies its id.
 `/` filters, `s` sorts by created, size or name, `ctrl+r` lists again.
 
 `m` switches to the fine-tuned models and checkpoints (with their job, base model, created and
-shutdown date; `(base)` means the date is the base model's): `x` deletes one (asks first),
-`y` copies its name. `m` goes back to the files.
+shutdown date; `(base)` means the date is the base model's): `x` deletes one (asks first; on
+Azure it names the deployment that must go first), `y` copies its name.
+On Azure (a profile that names its resource), `m` again shows the deployments: the model each
+serves, SKU × capacity and provisioning state; `x` deletes one (asks first: the hourly charge
+stops, and chat through it stops at once). `m` goes back to the files.
 """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -83,6 +93,7 @@ shutdown date; `(base)` means the date is the base model's): `x` deletes one (as
         Binding("x", "delete", "Delete", id="files.delete"),
         Binding("y", "copy", "Copy id", id="files.copy"),
         Binding("m", "show_list('models')", "Models", id="files.models"),
+        Binding("m", "show_list('deployments')", "Deployments", id="files.deployments"),
         Binding("m", "show_list('files')", "Files", id="files.files"),
         Binding("o", "open_local", "Open in Data", show=False, id="files.open"),
         Binding("slash", "filter", "Filter", show=False, id="files.filter"),
@@ -96,6 +107,7 @@ shutdown date; `(base)` means the date is the base model's): `x` deletes one (as
         self.session = session
         self.files = Listing(file_key, file_words)
         self.models = Listing(model_key, model_words, MODEL_SORTS)
+        self.deployments = Listing(deployment_key, deployment_words, DEPLOYMENT_SORTS, sort="name")
         self.mode = "files"
         self.jobs: list[Any] = []
         self.uses: dict[str, list[Any]] = {}
@@ -114,12 +126,14 @@ shutdown date; `(base)` means the date is the base model's): `x` deletes one (as
         yield Static(header(FILE_COLUMNS), id="files-columns")
         yield RowList(self._file_row, id="file-list")
         yield RowList(self._model_row, id="model-list")
+        yield RowList(self._deployment_row, id="deployment-list")
         yield Static("", id="files-detail")
         yield FilterBar(placeholder="filter: any part of the name, id, purpose or status", id="files-filter")
         yield Static("Connecting to the provider…", id="files-status")
 
     def on_mount(self) -> None:
         self.query_one("#model-list").display = False
+        self.query_one("#deployment-list").display = False
         self.query_one("#files-filter").display = False
         self._draw()
 
@@ -132,12 +146,32 @@ shutdown date; `(base)` means the date is the base model's): `x` deletes one (as
         return self.query_one("#model-list", RowList)
 
     @property
+    def deployment_list(self) -> RowList:
+        return self.query_one("#deployment-list", RowList)
+
+    @property
     def listing(self) -> Listing:
-        return self.files if self.mode == "files" else self.models
+        return {"files": self.files, "models": self.models, "deployments": self.deployments}[self.mode]
 
     @property
     def current_list(self) -> RowList:
-        return self.file_list if self.mode == "files" else self.model_list
+        return {"files": self.file_list, "models": self.model_list, "deployments": self.deployment_list}[self.mode]
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the open list has been listed once."""
+        if self.mode == "files":
+            return self.files_loaded
+        if self.mode == "models":
+            return self.models_loaded
+        return self.session.deployments is not None
+
+    def _next_mode(self) -> str:
+        if self.mode == "files":
+            return "models"
+        if self.mode == "models" and self.session.manages_deployments:
+            return "deployments"
+        return "files"
 
     def focus_default(self) -> None:
         self.current_list.focus()
@@ -149,6 +183,9 @@ shutdown date; `(base)` means the date is the base model's): `x` deletes one (as
 
     def _model_row(self, index: int) -> Text:
         return model_row(self.models.visible[index])
+
+    def _deployment_row(self, index: int) -> Text:
+        return deployment_row(self.deployments.visible[index])
 
     @property
     def selected(self) -> Any | None:
@@ -171,11 +208,9 @@ shutdown date; `(base)` means the date is the base model's): `x` deletes one (as
 
     def _draw_title(self) -> None:
         listing = self.listing
-        what = "Files" if self.mode == "files" else "Fine-tuned models and checkpoints"
-        loaded = self.files_loaded if self.mode == "files" else self.models_loaded
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(what, "bold")
-        if loaded:
+        text.append(TITLES[self.mode], "bold")
+        if self.loaded:
             shown = len(listing.visible)
             count = f"{shown:,}" if not listing.query else f"{shown:,} of {len(listing.items):,}"
             text.append(f" ({count})")
@@ -183,26 +218,35 @@ shutdown date; `(base)` means the date is the base model's): `x` deletes one (as
         if listing.query:
             text.append(" · filter: ", "dim")
             text.append(safe(listing.query, one_line=True), "yellow")
-        text.append(" · m: " + ("models" if self.mode == "files" else "files"), "dim")
+        text.append(" · m: " + self._next_mode(), "dim")
         self.query_one("#files-title", Static).update(text)
-        columns = FILE_COLUMNS if self.mode == "files" else MODEL_COLUMNS
+        columns = {"files": FILE_COLUMNS, "models": MODEL_COLUMNS, "deployments": DEPLOYMENT_COLUMNS}[self.mode]
         self.query_one("#files-columns", Static).update(header(columns))
 
     def _draw_detail(self) -> None:
         item = self.selected
         detail = self.query_one("#files-detail", Static)
         if item is None:
-            loaded = self.files_loaded if self.mode == "files" else self.models_loaded
-            if not loaded:
-                detail.update("")
+            if self.mode == "deployments" and self.session.deployments_error:
+                why = safe(self.session.deployments_error)
+                detail.update(Text.assemble(("✗ ", "red"), why, "  (ctrl+r tries again)"))
+            elif not self.loaded:
+                detail.update("Listing the deployments…" if self.mode == "deployments" else "")
             elif self.listing.query:
                 detail.update("Nothing matches the filter (Esc clears it).")
             elif self.mode == "files":
                 detail.update("No files yet: u uploads one.")
-            else:
+            elif self.mode == "models":
                 detail.update("No fine-tuned models yet: they appear here when a job succeeds.")
+            else:
+                detail.update("No deployments: D in the Jobs tab deploys a succeeded job's model.")
             return
-        detail.update(self._file_detail(item) if self.mode == "files" else model_detail(item))
+        if self.mode == "files":
+            detail.update(self._file_detail(item))
+        elif self.mode == "models":
+            detail.update(model_detail(item, self.session.deployment_of(item.id)))
+        else:
+            detail.update(deployment_detail(item))
 
     def _file_detail(self, f: Any) -> Text:
         return file_detail(f, self.uses.get(f.id, []), self.dupes.get(f.id), self.files_loaded)
@@ -214,6 +258,12 @@ shutdown date; `(base)` means the date is the base model's): `x` deletes one (as
         status.set_class(problem, "problem")
 
     # -- the provider ------------------------------------------------------------------------
+    def deployments_changed(self) -> None:
+        """The session's Azure deployments changed (the app calls this): the list follows."""
+        self.deployments.set_items(self.session.deployments or [])
+        if self.mode in ("models", "deployments"):
+            self._draw()
+
     def provider_ready(self) -> None:
         """Called by the app once the provider is connected."""
         self._set_status("")
@@ -375,7 +425,13 @@ shutdown date; `(base)` means the date is the base model's): `x` deletes one (as
         if message.error:
             self._set_status(Text("✗ " + safe(message.error), style="red"), problem=True)
             return
-        listing = self.files if message.what == "file" else self.models
+        if message.what == "deployment":
+            provider = self.session.provider
+            directory = provider.deployment_directory() if provider is not None else None
+            if directory is not None:
+                directory.forget(message.ident)
+                self.post_message(DeploymentsChanged(directory.items))
+        listing = {"file": self.files, "model": self.models, "deployment": self.deployments}[message.what]
         listing.set_items([x for x in listing.items if x.id != message.ident])
         if message.what == "file":
             self.dupes = {k: v for k, v in self.dupes.items() if k != message.ident and v != message.ident}
@@ -425,7 +481,7 @@ shutdown date; `(base)` means the date is the base model's): `x` deletes one (as
         if action == "clear_filter":
             return bool(self.listing.query)
         if action == "show_list":
-            return connected and parameters[0] != self.mode
+            return connected and parameters[0] == self._next_mode()
         if action == "refresh":
             return connected
         return True
@@ -503,7 +559,12 @@ shutdown date; `(base)` means the date is the base model's): `x` deletes one (as
         item = self.selected
         if item is None:
             return
-        if self.mode == "files":
+        if self.mode == "deployments":
+            what, title = "deployment", "Delete this deployment?"
+            body = Text()
+            body.append(safe(f"{item.name}  serving {item.model}", one_line=True), "bold")
+            body.append("\n\nChat through it stops at once; the hourly charge stops. The model stays.")
+        elif self.mode == "files":
             what, title = "file", "Delete this file?"
             body = Text()
             body.append(safe(f"{item.id}  {item.filename} · {human_size(item.bytes)}", one_line=True), "bold")
@@ -526,7 +587,12 @@ shutdown date; `(base)` means the date is the base model's): `x` deletes one (as
             body.append(safe(item.id, one_line=True), "bold")
             body.append("\n\nIt can no longer be used for chat or further training. This cannot be undone.")
             provider = self.session.provider
-            if provider is not None and provider.profile.provider == "azure":
+            deployed = [d.name for d in self.session.deployments or [] if d.model == item.id]
+            if deployed:
+                names = safe(", ".join(deployed), one_line=True)
+                body.append(f"\n\n⚠ Deployed as {names}: Azure refuses to delete a deployed model. ")
+                body.append("Delete the deployment first (m shows the deployments).")
+            elif provider is not None and provider.profile.provider == "azure":
                 body.append("\nOn Azure a deployed model cannot be deleted: delete its deployment first.")
 
         def answered(ok: bool | None) -> None:
@@ -546,18 +612,25 @@ shutdown date; `(base)` means the date is the base model's): `x` deletes one (as
 
     def action_show_list(self, mode: str) -> None:
         if mode != self.mode:
-            self.action_toggle_models()
+            self.show(mode)
 
     def action_toggle_models(self) -> None:
-        """Switch between the files and the fine-tuned models."""
-        self.mode = "models" if self.mode == "files" else "files"
-        self.file_list.display = self.mode == "files"
-        self.model_list.display = self.mode == "models"
+        """`m`: files, then the fine-tuned models, then (on Azure) the deployments, then files."""
+        self.show(self._next_mode())
+
+    def show(self, mode: str) -> None:
+        """Show one of the lists: "files", "models" or "deployments"."""
+        self.mode = mode
+        self.file_list.display = mode == "files"
+        self.model_list.display = mode == "models"
+        self.deployment_list.display = mode == "deployments"
         bar = self.query_one("#files-filter", Input)
         with bar.prevent(Input.Changed):
             bar.value = self.listing.query
         if self.mode == "models" and not self.models_loaded:
             self.refresh_models()
+        if self.mode == "deployments":
+            self.deployments.set_items(self.session.deployments or [])
         self._draw()
         self.current_list.focus()
 
@@ -576,6 +649,9 @@ shutdown date; `(base)` means the date is the base model's): `x` deletes one (as
         self._draw()
 
     def action_refresh(self) -> None:
+        if self.mode == "deployments":
+            self.post_message(RefreshDeployments())
+            return
         self.refresh_files()
         if self.mode == "models" or self.models_loaded:
             self.refresh_models()

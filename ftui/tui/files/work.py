@@ -154,6 +154,21 @@ class FilesWork(Widget):
             return
         self.post_message(Downloaded(file_id, dest, size, open_after=open_after))
 
+    async def _delete_deployment(self, name: str) -> None:
+        """Delete an Azure deployment (already gone counts as done); its errors are one sentence."""
+        from ftui.config import ConfigError
+        from ftui.provider.azure_deploy import DeployError
+        from ftui.provider.errors import ProviderError
+
+        provider = self.session.provider
+        directory = provider.deployment_directory() if provider is not None else None
+        if directory is None:
+            raise ProviderError("This profile names no Azure resource, so it has no deployments to delete.")
+        try:
+            await directory.plane.delete_deployment(name)
+        except (DeployError, ConfigError) as exc:
+            raise ProviderError(str(exc)) from None
+
     @work(group="files-delete", exit_on_error=False)
     async def _delete(self, what: str, ident: str) -> None:
         from ftui.provider.files import delete_file
@@ -164,6 +179,8 @@ class FilesWork(Widget):
         try:
             if what == "file":
                 await delete_file(self._client(), ident)
+            elif what == "deployment":
+                await self._delete_deployment(ident)
             else:
                 await delete_model(self._client(), ident, azure=azure)
         except Exception as exc:

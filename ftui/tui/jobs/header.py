@@ -139,9 +139,25 @@ def extras_line(job: Any) -> Text | None:
     return Text(safe(" · ".join(parts), one_line=True), style="dim") if parts else None
 
 
-def render_header(trace: JobTrace, catalog: Catalog, now: float | None = None) -> Text:
+def deployment_line(deployment: Any) -> Text:
+    """'Deployed as weather-bot · Standard ×1 · Succeeded' (an Azure deployment of the job's model)."""
+    state = deployment.state
+    style = "green" if state == "Succeeded" else "yellow" if state in ("Creating", "Accepted", "Updating") else "red"
+    capacity = f" ×{deployment.capacity}" if deployment.capacity is not None else ""
+    moving = state in ("Creating", "Accepted", "Updating")
+    line = Text("Deploying as " if moving else "Deployed as " if state == "Succeeded" else "Deployment ", style="dim")
+    line.append(safe(deployment.name, one_line=True), style="bold")
+    line.append(f" · {safe(deployment.sku, one_line=True)}{capacity} · ", style="dim")
+    line.append(safe(state, one_line=True) + ("…" if moving else ""), style=style)
+    if state == "Succeeded":
+        line.append(" · 3 chats with it", style="dim")
+    return line
+
+
+def render_header(trace: JobTrace, catalog: Catalog, now: float | None = None, deployment: Any = None) -> Text:
     """Four lines about the job (more when it has W&B or metadata, failed, its model has a shutdown
-    date, or watching it failed); one line each. Everything from the server is shown made ``safe``."""
+    date or an Azure deployment, or watching it failed); one line each. Everything from the server
+    is shown made ``safe``."""
     now = time.time() if now is None else now
     job = trace.job
     if job is None:
@@ -179,6 +195,8 @@ def render_header(trace: JobTrace, catalog: Catalog, now: float | None = None) -
     lines.append(Text(" · ".join(parts), style="dim"))
     if extras := extras_line(job):
         lines.append(extras)
+    if deployment is not None:
+        lines.append(deployment_line(deployment))
     if job.status == "failed":
         error = getattr(job, "error", None)
         message = (getattr(error, "message", None) if error else None) or "the provider gave no reason"

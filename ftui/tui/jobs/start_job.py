@@ -146,7 +146,7 @@ class StartJobScreen(ModalScreen[Any]):
             request = dataclasses.replace(
                 self.plan.request, training_file=ids["training"], validation_file=ids["validation"]
             )
-            job = await create_job(client, request)
+            job = await create_job(client, request, azure=self.provider.profile.provider == "azure")
         except Exception as exc:
             if step == "Creating the job" and outcome_unknown(exc):
                 self.post_message(StartUnknown(why_unknown(exc, self.provider.secrets)))

@@ -31,7 +31,8 @@ from ftui.data.catalog import load_catalog
 from ftui.session import Session
 from ftui.session.jobs import PAGE_SIZE
 from ftui.textsafe import safe
-from ftui.tui.app_messages import Notice
+from ftui.tui.app_messages import DeploymentsChanged, Notice, RefreshDeployments
+from ftui.tui.jobs.deploy import DeployEnded, DeployPlan, DeployState
 from ftui.tui.jobs.event_log import EventLog
 from ftui.tui.jobs.follow import follow_job
 from ftui.tui.jobs.header import render_header
@@ -107,6 +108,9 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
 `w` stops or starts watching: watched jobs notify you when they end, even after a restart.
 `ctrl+r` asks for the list now, and a watch that failed tries again now.
 `y` copies the selected job's id (in the checkpoints view: the checkpoint's model name).
+`D` (Azure) deploys the job's fine-tuned model, or the checkpoint under the cursor: it asks the
+name, SKU and capacity, says that a deployment bills by the hour, asks once more, and shows the
+provisioning state in the header until it serves; then the Chat tab talks to it.
 """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -126,6 +130,7 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
         Binding("w", "toggle_watch", "Watch", show=False, id="jobs.watch"),
         Binding("ctrl+r", "refresh", "Refresh", show=False, id="jobs.refresh"),
         Binding("y", "copy_id", "Copy id", show=False, id="jobs.copy"),
+        Binding("D", "deploy", "Deploy", id="jobs.deploy"),
         Binding("escape", "back", "Back", show=False, id="jobs.back"),
     ]
 
@@ -516,7 +521,9 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
         self._drawn_version = key
         self._detail_dirty = False
         self.query_one("#job-header", Static).update(
-            render_header(trace, self.catalog) if trace else Text("Select a job and press Enter.", style="dim")
+            render_header(trace, self.catalog, deployment=self._deployment(trace))
+            if trace
+            else Text("Select a job and press Enter.", style="dim")
         )
         self._draw_viewbar()
         if self.view in ("loss", "accuracy"):
@@ -623,6 +630,11 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
             return bool(job is not None and job.result_files and open_)
         if action == "open_in_chat":
             return bool(job is not None and open_ and (job.fine_tuned_model or self._checkpoint_under_cursor()))
+        if action == "deploy":
+            azure = self.session.provider is not None and self.session.provider.profile.provider == "azure"
+            return bool(
+                azure and job is not None and open_ and (job.fine_tuned_model or self._checkpoint_under_cursor())
+            )
         if action == "back":
             return not self.has_class("list-mode")
         return True
@@ -738,13 +750,127 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
             return
         model = self._checkpoint_under_cursor() or job.fine_tuned_model
         if model:
-            self.post_message(OpenInChat(model, base=job.model))
+            self.post_message(OpenInChat(model, base=self._chat_base(job.model)))
+
+    def _chat_base(self, base: str | None) -> str | None:
+        """The base model to compare with, unless it cannot answer: on Azure only a deployed model chats."""
+        provider = self.session.provider
+        if base is None or provider is None or provider.profile.provider != "azure":
+            return base
+        found = self.session.deployment_of(base)
+        deployed = found is not None and found.state == "Succeeded"
+        return base if deployed or base in provider.profile.deployments else None
 
     @on(DataTable.RowSelected, "#checkpoints")
     def _checkpoint_selected(self, event: DataTable.RowSelected) -> None:
         job = self.model.current_job
         if event.row_key and event.row_key.value:
-            self.post_message(OpenInChat(str(event.row_key.value), base=job.model if job else None))
+            self.post_message(OpenInChat(str(event.row_key.value), base=self._chat_base(job.model if job else None)))
+
+    # -- deploying on Azure ------------------------------------------------------------------------
+    def _deployment(self, trace: JobTrace) -> Any:
+        job = trace.job
+        return self.session.deployment_of(job.fine_tuned_model) if job is not None else None
+
+    def deployments_changed(self) -> None:
+        """The session's deployments changed (the app calls this): the header shows the new state."""
+        self._detail_dirty = True
+
+    def action_deploy(self) -> None:
+        """D: deploy the open job's model (or the checkpoint under the cursor) on Azure."""
+        from ftui.tui.jobs.deploy import DeployScreen
+
+        job = self.model.current_job
+        provider = self.session.provider
+        model = self._checkpoint_under_cursor() or (job.fine_tuned_model if job is not None else None)
+        if provider is None or not model:
+            return
+        if not provider.manages_deployments:
+            name = safe(provider.profile.name, one_line=True)
+            self._problem(
+                f"To deploy from ftui, name the Azure resource in profile {name!r}: subscription_id, resource_group "
+                "and account (see the README's Azure section).",
+                title="Deploy",
+            )
+            return
+        if (found := self.session.deployment_of(model)) is not None and found.state == "Succeeded":
+            self.post_message(
+                Notice(f"{model} is deployed already, as {found.name}: 3 chats with it.", title="Deploy", timeout=6)
+            )
+            return
+        taken = {d.name for d in self.session.deployments or []}
+        account = provider.profile.account or ""
+        self.app.push_screen(DeployScreen(model, taken, account), self._confirm_deploy)
+
+    def _confirm_deploy(self, plan: DeployPlan | None) -> None:
+        if plan is None:
+            return
+        body = f"{safe(plan.model, one_line=True)} as {safe(plan.name, one_line=True)}\n{plan.cost_sentence()}"
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self.post_message(
+                    Notice(f"Deploying {plan.name}: Azure is provisioning it.", title="Deploy", timeout=5)
+                )
+                self._deploy(plan)
+
+        self.app.push_screen(ConfirmScreen("Deploy it? It bills hourly", body, "Deploy"), answered)
+
+    @work(group="deploy", exit_on_error=False)
+    async def _deploy(self, plan: DeployPlan) -> None:
+        """Create the deployment and watch it provision; every state is a DeployState message."""
+        from ftui.config import ConfigError
+        from ftui.provider.azure_deploy import DeployError, DeploymentMayExist
+
+        provider = self.session.provider
+        directory = provider.deployment_directory() if provider is not None else None
+        if directory is None:
+            return
+        plane = directory.plane
+        try:
+            if (existing := await plane.get_deployment(plan.name)) is not None:
+                self.post_message(
+                    DeployEnded(
+                        plan, None, f"A deployment named {plan.name} exists already (serving {existing.model})."
+                    )
+                )
+                return
+            created = await plane.create_deployment(plan.name, plan.model, sku=plan.sku, capacity=plan.capacity)
+            self.post_message(DeployState(created))
+            done = await plane.wait_until_provisioned(plan.name, on_state=lambda d: self.post_message(DeployState(d)))
+        except DeploymentMayExist as exc:
+            self.post_message(DeployEnded(plan, None, str(exc), unknown=True))
+        except (DeployError, ConfigError) as exc:
+            self.post_message(DeployEnded(plan, None, str(exc)))
+        else:
+            self.post_message(DeployEnded(plan, done))
+
+    @on(DeployState)
+    def _deploy_state(self, message: DeployState) -> None:
+        """A new provisioning state: remember it, and let every tab see it."""
+        provider = self.session.provider
+        directory = provider.deployment_directory() if provider is not None else None
+        if directory is not None:
+            directory.note(message.deployment)
+            self.post_message(DeploymentsChanged(directory.items))
+
+    @on(DeployEnded)
+    def _deploy_ended(self, message: DeployEnded) -> None:
+        plan = message.plan
+        if message.deployment is not None:
+            self.post_message(
+                Notice(
+                    f"{plan.name} serves {plan.model}: 3 chats with it (it bills hourly until you delete it).",
+                    title="Deployed",
+                    timeout=10,
+                )
+            )
+        elif message.unknown:
+            self.post_message(Notice(message.error, title="Deploy: outcome unknown", severity="warning", timeout=20))
+            self.post_message(RefreshDeployments())
+        else:
+            self.post_message(Notice(message.error, title="Deploy", severity="error", timeout=12))
+            self.post_message(RefreshDeployments())
 
     def action_new_job(self) -> None:
         """Open the new-job form on the session's open dataset (the app starts what it returns)."""
