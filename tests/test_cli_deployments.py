@@ -110,6 +110,10 @@ def test_deploy_chat_list_delete_on_azure(azure_model: tuple[str, str]) -> None:
     text = ftui("deployments", "list", "--profile", "az")
     assert text.stdout.split() == ["weather-bot", "Succeeded", "GlobalStandard", "x2", model]
 
+    kept = ftui("models", "delete", model, "--yes", "--profile", "az")
+    assert kept.returncode == 1 and "is deployed as weather-bot" in kept.stderr
+    assert "ftui deployments delete weather-bot" in kept.stderr and "Nothing was deleted" in kept.stderr
+
     unconfirmed = ftui("deployments", "delete", "weather-bot", "--profile", "az")
     assert unconfirmed.returncode == 2 and "Nothing was deleted" in unconfirmed.stderr
     deleted = ftui("deployments", "delete", "weather-bot", "--yes", "--json", "--profile", "az")

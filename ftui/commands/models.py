@@ -63,11 +63,33 @@ async def models_list(p: Provider, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+async def _deployed_as(p: Provider, model: str) -> list[str]:
+    """The Azure deployments of ``model`` (none when the profile names no resource or they cannot be listed)."""
+    directory = p.deployment_directory()
+    if directory is None:
+        return []
+    from ftui.config import ConfigError
+    from ftui.provider.azure_deploy import DeployError
+
+    try:
+        items = await directory.refresh()
+    except (DeployError, ConfigError):
+        return []  # Azure itself refuses the delete of a deployed model, and says so
+    return sorted(d.name for d in items if d.model == model)
+
+
 async def models_delete(p: Provider, args: argparse.Namespace) -> int:
     model = args.model
     shown = safe(model, one_line=True)
     if not is_trained_model(model):
         return fail(f"{shown} is not a fine-tuned model; only fine-tuned models (ft:… or <base>.ft-…) can be deleted.")
+    if deployed := await _deployed_as(p, model):
+        names = ", ".join(deployed)
+        return fail(
+            f"{shown} is deployed as {safe(names, one_line=True)}: Azure refuses to delete a deployed model. Delete "
+            f"the deployment first: ftui deployments delete {safe(deployed[0], one_line=True)}. Nothing was deleted.",
+            1,
+        )
     answer = confirm(f"Delete {model}? Chats and deployments using it stop working.", args.yes)
     if answer is None:
         return fail(f"Deleting {shown} needs an answer: add --yes (there is no terminal to ask on).", EXIT_MISUSE)

@@ -148,3 +148,14 @@ async def test_deploy_chat_and_delete_on_azure(sample_copy, azure_root: str, mon
         panes = app.chat_tab.exchanges[-1].panes
         await wait_for(lambda: panes[0].state == "failed", timeout=30)
         await wait_for(lambda: "is not deployed on res" in screen_text(app))
+
+        await pilot.press("alt+2")  # from the message box
+        await wait_for(lambda: app.jobs_tab.query_one("#job-view").has_focus or app.jobs_tab.table.has_focus)
+        await pilot.press("c")  # a checkpoint deploys too: D on its row
+        trace = app.jobs_tab.model.traces[app.jobs_tab.current]
+        await wait_for(lambda: len(trace.checkpoints) == 3 and "ckpt-step-" in screen_text(app))
+        await pilot.press("D")
+        await wait_for(lambda: isinstance(app.screen, DeployScreen))
+        assert ":ckpt-step-" in app.screen.model and "step" in app.screen.query_one("#deploy-name").value
+        await pilot.press("escape")
+        await wait_for(lambda: not isinstance(app.screen, DeployScreen))

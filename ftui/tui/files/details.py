@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from rich.text import Text
@@ -57,6 +58,14 @@ def model_detail(m: Any, deployment: Any = None) -> Text:
     return text
 
 
+def _iso_when(stamp: str) -> str:
+    """An ISO time from Azure as the lists show times (the text as it is when it does not parse)."""
+    try:
+        return when(datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        return safe(stamp, one_line=True)
+
+
 def deployment_detail(d: Any) -> Text:
     """The lines under the list for an Azure deployment: what it serves, how, since when."""
     text = Text(no_wrap=True, overflow="ellipsis")
@@ -66,7 +75,7 @@ def deployment_detail(d: Any) -> Text:
     capacity = f" ×{d.capacity}" if d.capacity is not None else ""
     text.append(f"\n{safe(d.sku, one_line=True)}{capacity} · {safe(d.state, one_line=True)}")
     if d.created_at:
-        text.append(f" · created {safe(d.created_at, one_line=True)}", "dim")
+        text.append(f" · created {_iso_when(d.created_at)}", "dim")
     if d.state == "Succeeded":
         text.append("\nBills hourly while it exists; chat with it in 3 (x deletes it).", "dim")
     else:
