@@ -16,7 +16,7 @@ from ftui.tui.app import FtuiApp
 from ftui.tui.data import dataset as dataset_module
 from ftui.tui.data.lists import ExampleList
 from ftui.tui.data.tab import DataTab
-from tests.tui.conftest import wait_for, wait_validated
+from tests.tui.conftest import screen_text, wait_for, wait_validated
 
 
 def list_rows(app: FtuiApp) -> list[str]:
@@ -120,3 +120,25 @@ async def test_an_append_is_rechecked_from_the_tail_keeping_the_findings(tmp_pat
         ds = app.data_tab.dataset
         assert any(f.line == 301 and f.code == "example_missing_assistant_message" for f in ds.findings)
         assert ds.tokens(301) is not None and len(ds.line_tokens) == 301
+
+
+async def test_an_example_is_laid_out_off_the_ui_loop(sample_copy, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Laying out a conversation (350 ms for an 800 KB line) happens in the thread that read it;
+    the UI loop only copies the rows on screen."""
+    from ftui.tui.data import tab as data_tab_module
+
+    where: list[bool] = []
+    real = data_tab_module.render_lines
+
+    def spy(renderable, width):
+        where.append(threading.current_thread() is threading.main_thread())
+        return real(renderable, width)
+
+    monkeypatch.setattr(data_tab_module, "render_lines", spy)
+    app = FtuiApp(sample_copy(), connect=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_validated(app)
+        await pilot.press("j", "j", "r")
+        await wait_for(lambda: app.data_tab.settled and app.data_tab.shown_line == (3, True))
+        assert "USER" not in screen_text(app) and '"role"' in screen_text(app)  # the raw JSON of line 3
+    assert where and not any(where)

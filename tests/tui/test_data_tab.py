@@ -28,7 +28,10 @@ def shown(app: FtuiApp, selector: str) -> str:
 
 
 def example_text(app: FtuiApp) -> str:
-    return shown(app, "#example-body")
+    """The plain text of the example the view shows."""
+    console = Console(width=200, file=io.StringIO(), record=True, color_system=None)
+    console.print(app.query_one(ExampleView).renderable)
+    return console.export_text()
 
 
 def list_rows(app: FtuiApp) -> list[str]:

@@ -7,14 +7,17 @@ terminal nor restyle the screen.
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
+from rich.segment import Segment
 from rich.syntax import Syntax
 from rich.text import Text
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from ftui.data.findings import Finding, Severity
 from ftui.textsafe import safe
@@ -155,8 +158,30 @@ def render_raw(raw: bytes) -> RenderableType:
     return Syntax(_clip(pretty), "json", word_wrap=True, theme="ansi_dark", background_color="default")
 
 
-class ExampleView(VerticalScroll, can_focus=True):
-    """Shows one example; `r` toggles the raw JSON."""
+def render_lines(renderable: RenderableType, width: int) -> list[Strip]:
+    """``renderable`` laid out ``width`` cells wide, as lines ready to draw. Safe to call in a
+    thread (its own console): the UI thread then only copies the lines on screen."""
+    console = Console(
+        width=width,
+        color_system="truecolor",
+        file=io.StringIO(),
+        markup=False,
+        highlight=False,
+        emoji=False,
+        legacy_windows=False,
+        force_terminal=True,
+        safe_box=False,
+    )
+    segments = console.render(renderable, console.options)
+    lines = list(Segment.split_and_crop_lines(segments, width, pad=False, include_new_lines=False))
+    return Strip.from_lines(lines) if lines else [Strip.blank(width)]
+
+
+class ExampleView(ScrollView, can_focus=True):
+    """Shows one example; `r` toggles the raw JSON.
+
+    A Line-API view over lines laid out off the UI thread (``render_lines`` in the Data tab's
+    worker): showing a new example copies only the rows on screen, however long it is."""
 
     HELP = """
 ## Example
@@ -167,12 +192,40 @@ images as placeholders, weight-0 turns marked as not trained, and the line's fin
 - `Esc` goes back to the list
 """
 
-    def compose(self):
-        yield Static(id="example-body")
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.renderable: RenderableType = Text("")  # what is shown (tests read it)
+        self._lines: list[Strip] = []
+        self._width = 0
 
-    def show(self, renderable: RenderableType) -> None:
-        """Show a renderable, or a plain sentence (a string is never read as markup)."""
+    @property
+    def text_width(self) -> int:
+        """How wide the lines are laid out: the view's width inside its padding and scrollbar."""
+        return max(20, self.scrollable_content_region.width)  # the gutter is kept (CSS): stable
+
+    def show(self, renderable: RenderableType, lines: list[Strip] | None = None, width: int | None = None) -> None:
+        """Show a renderable (laid out here unless ``lines`` come with it), or a plain sentence
+        (a string is never read as markup)."""
         if isinstance(renderable, str):
             renderable = Text(safe(renderable))
-        self.query_one("#example-body", Static).update(renderable)
-        self.scroll_home(animate=False)
+        self.renderable = renderable
+        if lines is None or width != self.text_width:
+            width = self.text_width
+            lines = render_lines(renderable, width)
+        self._lines, self._width = lines, width
+        self.virtual_size = Size(width, len(lines))
+        # At once, not after the next refresh: a deferred scroll costs a frame or two per key.
+        self.scroll_to(0, 0, animate=False, immediate=True)
+        self.refresh()
+
+    def on_resize(self) -> None:
+        if self._lines and self.text_width != self._width:
+            self.show(self.renderable)  # laid out again for the new width (a resize is rare)
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.scrollable_content_region.width
+        index = scroll_y + y
+        if index >= len(self._lines):
+            return Strip.blank(width, self.rich_style)
+        return self._lines[index].crop_extend(scroll_x, scroll_x + width, self.rich_style).apply_style(self.rich_style)

@@ -56,11 +56,21 @@ class SummariesReady(Message):
 
 
 class ExampleReady(Message):
-    """The selected line, drawn by a thread (``renderable``), for ``dataset`` and ``line``."""
+    """The selected line, drawn by a thread, for ``dataset`` and ``line``: ``renderable``, and
+    its ``lines`` laid out ``width`` cells wide (None: lay it out on arrival)."""
 
-    def __init__(self, dataset: object, line: int, raw: bool, renderable: RenderableType) -> None:
+    def __init__(
+        self,
+        dataset: object,
+        line: int,
+        raw: bool,
+        renderable: RenderableType,
+        lines: list | None = None,
+        width: int = 0,
+    ) -> None:
         super().__init__()
         self.dataset, self.line, self.raw, self.renderable = dataset, line, raw, renderable
+        self.lines, self.width = lines, width
 
 
 class LoadFailed(Message):

@@ -26,7 +26,7 @@ from ftui.data.scan import ChunkResult
 from ftui.data.validate import DatasetReadError, Stopped, Validation, check_readable, stop_workers
 from ftui.textsafe import safe
 from ftui.tui.data.dataset import Dataset, summarize_lines
-from ftui.tui.data.example_view import ExampleView, render_example, render_raw
+from ftui.tui.data.example_view import ExampleView, render_example, render_lines, render_raw
 from ftui.tui.data.lists import ExampleList, FindingsList
 from ftui.tui.data.messages import (
     DatasetStatus,
@@ -411,18 +411,23 @@ Browse the open file, see every problem and what training would cost.
                 view.show("No lines match the filter.")
             return
         line = ds.line_at(self.query_one(ExampleList).cursor)
-        self._render_example(ds, line, list(ds.by_line.get(line, [])), self.raw)
+        self._render_example(ds, line, list(ds.by_line.get(line, [])), self.raw, view.text_width)
 
-    @work(thread=True, exclusive=True, group="example", exit_on_error=False)
-    def _render_example(self, ds: Dataset, line: int, findings: list[Finding], raw: bool) -> None:
+    @staticmethod
+    def _draw_example(ds: Dataset, line: int, findings: list[Finding], raw: bool, width: int) -> ExampleReady:
+        """Read the line, draw it and lay it out ``width`` wide."""
         try:
             data = ds.index.line_bytes(line)
         except (OSError, IndexError) as exc:
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-            self.post_message(ExampleReady(ds, line, raw, f"Line {line} cannot be read now: {why}."))
-            return
+            return ExampleReady(ds, line, raw, f"Line {line} cannot be read now: {why}.")
         shown = render_raw(data) if raw else render_example(data, findings, line)
-        self.post_message(ExampleReady(ds, line, raw, shown))
+        return ExampleReady(ds, line, raw, shown, render_lines(shown, width), width)
+
+    @work(thread=True, exclusive=True, group="example", exit_on_error=False)
+    def _render_example(self, ds: Dataset, line: int, findings: list[Finding], raw: bool, width: int) -> None:
+        """The line is read, drawn and laid out in a thread: the UI loop only copies rows on screen."""
+        self.post_message(self._draw_example(ds, line, findings, raw, width))
 
     @on(ExampleReady)
     def _example_ready(self, message: ExampleReady) -> None:
@@ -431,7 +436,7 @@ Browse the open file, see every problem and what training would cost.
             return
         if ds.line_at(self.query_one(ExampleList).cursor) != message.line:
             return  # the cursor moved on; its own drawing is on its way
-        self.query_one(ExampleView).show(message.renderable)
+        self.query_one(ExampleView).show(message.renderable, message.lines, message.width)
         self.shown_line = (message.line, message.raw)
 
     # -- row summaries -------------------------------------------------------------------
