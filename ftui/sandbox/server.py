@@ -434,7 +434,8 @@ class SandboxServer:
         return None
 
     async def _fault(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        draw = self.faults.draw()
+        resource = request.match_info.route.resource
+        draw = self.faults.draw(f"{request.method} {resource.canonical if resource else request.path}")
         if draw.delay:
             await asyncio.sleep(draw.delay)
         if draw.kind == "429":

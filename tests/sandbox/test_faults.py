@@ -23,6 +23,25 @@ def test_fault_spec_parsing() -> None:
     half = Faults("429=0.5,seed=1")
     kinds = {half.draw().kind for _ in range(50)}
     assert kinds == {"429", None}
+    with pytest.raises(FaultSpecError, match="streak"):
+        Faults("500=0.1,streak=0")
+
+
+def test_a_streak_repeats_a_fault_on_its_route_and_routes_draw_independently() -> None:
+    spec = "429=0.25,500=0.15,drop=0.15,streak=3,seed=11"
+    events, models = "GET /v1/fine_tuning/jobs/{id}/events", "GET /v1/models"
+    alone = Faults(spec)
+    expected = [alone.draw(events).kind for _ in range(30)]
+    kinds = [k for k in expected if k]
+    assert kinds and len(kinds) % 3 == 0  # every fault comes three times in a row
+    runs = "".join("x" if k else "." for k in expected).split(".")
+    assert all(len(run) % 3 == 0 for run in runs)
+    mixed = Faults(spec)  # requests to another route in between change nothing on this one
+    got = []
+    for _ in range(30):
+        mixed.draw(models)
+        got.append(mixed.draw(events).kind)
+    assert got == expected
 
 
 @pytest.mark.parametrize(
@@ -43,6 +62,7 @@ async def test_event_stream_yields_every_event_exactly_once(tmp_path: Path, spec
             min_interval=0.02,
             running_interval=0.05,
             max_interval=0.3,
+            max_backoff=0.3,  # correctness under faults, not the backoff schedule
             page_size=7,
             on_state=lambda s: states.append(s.reconnecting),
         )

@@ -145,7 +145,10 @@ async def test_pause_resume_and_cancel_with_confirm(sample_copy, tmp_path) -> No
 
 
 async def test_injected_faults_still_show_every_event_once(sample_copy, tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("FTUI_SANDBOX_FAULTS", "429=0.25,500=0.15,drop=0.15,seed=3")
+    # Each fault lasts 3 requests to its route (outlasting the SDK's 2 retries). With seed 11 the
+    # watcher's first events request meets three 429s in every run (so it must reconnect), and
+    # later ones meet dropped connections and 500s.
+    monkeypatch.setenv("FTUI_SANDBOX_FAULTS", "429=0.1,500=0.05,drop=0.05,streak=3,seed=11")
     app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path, speed=60))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_connected(app)
