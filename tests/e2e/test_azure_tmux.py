@@ -66,17 +66,16 @@ management_url = "{root}/management"
         tmux.wait_for("Upload and start", timeout=30)
         tmux.keys("y")
         tmux.wait_for("✓ succeeded", timeout=60)
-        screen = tmux.wait_for("D Deploy")
+        tmux.wait_for("D Deploy")
 
         tmux.keys("D")
-        screen = tmux.wait_for("Deploy on res")
-        assert "bills by the hour" in screen and "SKU Standard, capacity 1" in screen
+        tmux.wait_for("Deploy on res", "bills by the hour", "SKU Standard, capacity 1")
         tmux.keys("C-u")  # clear the offered name, type our own
         for ch in "weather-bot":
             tmux.keys(ch)
         tmux.wait_for("weather-bot")
         tmux.keys("Enter")
-        screen = tmux.wait_for("It bills hourly")
+        tmux.wait_for("It bills hourly")
         tmux.keys("y")
         tmux.wait_for("Deployed as weather-bot · Standard ×1 · Succeeded", timeout=30)
 
@@ -94,8 +93,7 @@ management_url = "{root}/management"
         tmux.keys("m")
         tmux.wait_for("m: deployments")
         tmux.keys("m")
-        screen = tmux.wait_for("Azure deployments (1)")
-        assert "weather-bot" in screen and "Succeeded" in screen
+        tmux.wait_for("Azure deployments (1)", "weather-bot", "Succeeded")
         tmux.keys("x")
         tmux.wait_for("Delete this deployment?")
         tmux.keys("y")

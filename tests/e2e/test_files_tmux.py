@@ -40,16 +40,13 @@ def test_upload_download_and_delete_a_file(tmux: Tmux, tmp_path: Path) -> None: 
     tmux.wait_for("No files yet")
 
     tmux.keys("u")
-    screen = tmux.wait_for("Upload a file")
-    assert "weather_jokes.jsonl" in screen  # the open dataset is offered
+    tmux.wait_for("Upload a file", "weather_jokes.jsonl")  # the open dataset is offered
     tmux.keys("Enter")
-    screen = tmux.wait_for("Uploaded weather_jokes.jsonl as file-")
-    assert "processed" in screen and "Files (1)" in screen
+    screen = tmux.wait_for("Uploaded weather_jokes.jsonl as file-", "processed", "Files (1)")
     file_id = screen.split("Uploaded weather_jokes.jsonl as ")[1].split()[0]
 
     tmux.keys("d")
-    screen = tmux.wait_for("Where to save")
-    assert f"weather_jokes.{file_id}.jsonl" in screen  # the original is never offered for replacing
+    tmux.wait_for("Where to save", f"weather_jokes.{file_id}.jsonl")  # the original is never offered for replacing
     tmux.keys("Enter")
     tmux.wait_for(f"Saved {file_id}")
     copy = work / f"weather_jokes.{file_id}.jsonl"
@@ -59,8 +56,7 @@ def test_upload_download_and_delete_a_file(tmux: Tmux, tmp_path: Path) -> None: 
     tmux.keys("x")
     tmux.wait_for("Delete this file?")
     tmux.keys("y")
-    screen = tmux.wait_for(f"Deleted {file_id}")
-    assert "No files yet" in screen
+    tmux.wait_for(f"Deleted {file_id}", "No files yet")
 
     tmux.keys("q")
     deadline = time.monotonic() + 10

@@ -38,14 +38,16 @@ class Tmux:
             # (500 ms by default) into Alt+key, as it would for a person typing that fast.
             time.sleep(0.6 if key == "Escape" else 0.15)
 
-    def wait_for(self, text: str, timeout: float = 20.0) -> str:
+    def wait_for(self, *texts: str, timeout: float = 20.0) -> str:
+        """The screen once every one of ``texts`` is on it (a dialog may draw in more than one frame)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             screen = self.screen()
-            if text in screen:
+            if all(text in screen for text in texts):
                 return screen
             time.sleep(0.1)
-        raise AssertionError(f"{text!r} never appeared; the screen was:\n{self.screen()}")
+        missing = [text for text in texts if text not in self.screen()]
+        raise AssertionError(f"{missing!r} never appeared; the screen was:\n{self.screen()}")
 
 
 @pytest.fixture
@@ -65,14 +67,11 @@ def test_open_browse_switch_tabs_and_quit(tmux: Tmux, tmp_path: Path) -> None:
     )
     tmux.run("new-session", "-d", "-x", "80", "-y", "24", "-s", tmux.name, command)
 
-    screen = tmux.wait_for("✗ 17  ⚠ 7")  # validated; counts in the top bar
-    assert "mistakes.jsonl" in screen
-    assert "Weather in Rome?" in screen  # examples are listed
-    assert "SYSTEM" in screen  # and the first one is shown as a conversation
+    # validated (counts in the top bar), examples listed, the first shown as a conversation
+    tmux.wait_for("✗ 17  ⚠ 7", "mistakes.jsonl", "Weather in Rome?", "SYSTEM")
 
     tmux.keys("f")
-    screen = tmux.wait_for("invalid_json")
-    assert "mixed_formats" in screen and "line 2" in screen  # findings with their lines
+    tmux.wait_for("invalid_json", "mixed_formats", "line 2")  # findings with their lines
 
     tmux.keys("2")
     tmux.wait_for("Base model")  # the job list's header
@@ -111,18 +110,16 @@ def test_train_watch_then_chat_with_the_result(tmux: Tmux, tmp_path: Path) -> No
     tmux.keys("n")
     tmux.wait_for("New fine-tuning job")
     tmux.keys("C-s")
-    screen = tmux.wait_for("Start this fine-tuning job?")
-    assert "14 examples" in screen and "≈ $" in screen
+    tmux.wait_for("Start this fine-tuning job?", "14 examples", "≈ $")
     tmux.keys("y")
-    screen = tmux.wait_for("✓ succeeded", timeout=40)
-    assert "ft:gpt-4o-mini" in screen
+    tmux.wait_for("✓ succeeded", "ft:gpt-4o-mini", timeout=40)
     tmux.keys("o")
     tmux.wait_for("Enter sends")
     for word in ("Will", "Space", "it", "Space", "snow", "Space", "in", "Space", "Denver?"):
         tmux.keys(word)
     tmux.keys("Enter")
-    screen = tmux.wait_for(" s · total ", timeout=20)  # the reply's numbers: it is complete
-    assert "You: Will it snow in Denver?" in screen
+    # the reply's numbers: it is complete
+    screen = tmux.wait_for(" s · total ", "You: Will it snow in Denver?", timeout=20)
     assert "snow" in screen.split("You: Will it snow in Denver?", 1)[1]  # the trained answer
     tmux.keys("Escape")
     tmux.keys("q")

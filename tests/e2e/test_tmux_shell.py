@@ -74,7 +74,8 @@ def test_hostile_file_cannot_retitle_or_wipe_the_terminal(term: Tmux, tmp_path: 
     data = write_hostile(tmp_path)
     start(term, tmp_path, data)
     title = pane(term, "#{pane_title}")
-    screen = term.wait_for("✗ 3  ⚠ 0", timeout=STARTUP)  # the top bar, with the counts, after validation
+    # the top bar, with the counts, after validation; the list shows the escapes
+    screen = term.wait_for("✗ 3  ⚠ 0", "Hi \\x1b[2J there", timeout=STARTUP)
     top = screen.splitlines()[0]  # the name (shortened to fit), as it is: markup and escapes shown
     assert "evil[reverse][@click" in top and "pwned-name\\x07.jsonl │ ✗ 3" in top
     assert "Hi \\x1b[2J there" in screen  # the list shows the escapes
@@ -165,6 +166,6 @@ def test_a_path_typed_at_start_up_goes_to_the_open_dialog(term: Tmux, tmp_path: 
     shutil.copy(SAMPLES / "weather_jokes.jsonl", data)
     start(term, tmp_path, None)
     term.run("send-keys", "-t", term.name, str(data), "Enter")  # at once, as a fast typist would
-    screen = term.wait_for("✗ 0  ⚠ 0", timeout=STARTUP)
+    screen = term.wait_for("✗ 0  ⚠ 0", "What's the weather like in London today?", timeout=STARTUP)
     assert "typed.jsonl" in screen.splitlines()[0]
     assert "What's the weather like in London today?" in screen

@@ -142,3 +142,29 @@ async def test_an_example_is_laid_out_off_the_ui_loop(sample_copy, monkeypatch: 
         await wait_for(lambda: app.data_tab.settled and app.data_tab.shown_line == (3, True))
         assert "USER" not in screen_text(app) and '"role"' in screen_text(app)  # the raw JSON of line 3
     assert where and not any(where)
+
+
+async def test_the_next_example_is_read_ahead_and_shown_with_the_cursor(sample_copy, monkeypatch) -> None:
+    """`j` at a person's pace shows the next example at once: a thread has already read and laid
+    out the rows beside the shown one, so no read is left for the key to wait on."""
+    app = FtuiApp(sample_copy(), connect=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_validated(app)
+        tab = app.data_tab
+        await wait_for(lambda: tab.settled and tab.shown_line == (1, False))
+        width = app.query_one("#example-view").text_width
+        await wait_for(lambda: tab._drawn.has(tab.dataset, 2, False, width))
+        reads: list[int] = []
+        real = DataTab._draw_example
+
+        def spy(ds, line, findings, raw, width):
+            reads.append(line)
+            return real(ds, line, findings, raw, width)
+
+        monkeypatch.setattr(DataTab, "_draw_example", staticmethod(spy))
+        await pilot.press("j")
+        await wait_for(lambda: tab.shown_line == (2, False))
+        assert 2 not in reads  # shown from what was read ahead
+        assert "Line 2" in screen_text(app)
+        await wait_for(lambda: tab._drawn.has(tab.dataset, 3, False, width))  # and the next one is read ahead
+        assert 3 in reads

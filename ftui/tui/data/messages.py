@@ -73,6 +73,15 @@ class ExampleReady(Message):
         self.lines, self.width = lines, width
 
 
+class ExamplesPrefetched(Message):
+    """Rows beside the shown one, read and laid out ahead by a thread: each drawing with the
+    findings it was drawn with."""
+
+    def __init__(self, dataset: object, drawn: list[tuple[ExampleReady, list[Finding]]]) -> None:
+        super().__init__()
+        self.dataset, self.drawn = dataset, drawn
+
+
 class LoadFailed(Message):
     def __init__(self, message: str) -> None:
         super().__init__()

@@ -26,11 +26,13 @@ from ftui.data.scan import ChunkResult
 from ftui.data.validate import DatasetReadError, Stopped, Validation, check_readable, stop_workers
 from ftui.textsafe import safe
 from ftui.tui.data.dataset import Dataset, summarize_lines
+from ftui.tui.data.drawn import PREFETCH_MAX_BYTES, DrawnExamples
 from ftui.tui.data.example_view import ExampleView, render_example, render_lines, render_raw
 from ftui.tui.data.lists import ExampleList, FindingsList
 from ftui.tui.data.messages import (
     DatasetStatus,
     ExampleReady,
+    ExamplesPrefetched,
     FilterReady,
     IndexReady,
     LoadFailed,
@@ -104,6 +106,7 @@ Browse the open file, see every problem and what training would cost.
         self._last_move = 0.0  # when the cursor last moved (time.monotonic)
         self._validation: Validation | None = None
         self.shown_line: tuple[int, bool] | None = None  # (line, raw) the example view shows now
+        self._drawn = DrawnExamples()  # the rows beside the shown one, read and laid out ahead
 
     def compose(self) -> ComposeResult:
         with Container(id="split"):
@@ -119,6 +122,7 @@ Browse the open file, see every problem and what training would cost.
         yield Hint("No file open. Press ctrl+o to open a JSONL file.", id="empty-hint", markup=False)
 
     def on_mount(self) -> None:
+        self.watch(self.query_one(ExampleList), "cursor", self._cursor_moved, init=False)
         self.query_one("#prompt-bar").display = False
         self.query_one("#progress").display = False
         self.query_one("#split").display = False
@@ -152,6 +156,7 @@ Browse the open file, see every problem and what training would cost.
         ``recheck``: the open file changed on disk; only what changed is checked again (after
         an append, the new tail) and the known findings stay on screen meanwhile."""
         self._vanished = False
+        self._drawn.clear()
         validation = self._validation
         if not recheck or validation is None or validation.path != path or validation.model != self.model:
             validation = self._validation = Validation(path, self.model, nice=True)
@@ -236,6 +241,7 @@ Browse the open file, see every problem and what training would cost.
         """The open file changed on disk and is being re-checked: new line index, same findings
         (until the re-check is done), rows read again as they are drawn."""
         self._remember_stat(message.path)
+        self._drawn.clear()  # lines may have changed, not only been added
         ds.index = message.index
         ds.forget_summaries()
         ds.progress = 0.0
@@ -342,21 +348,24 @@ Browse the open file, see every problem and what training would cost.
             self.open(ds.path, keep_line=line, recheck=True)
 
     # -- selection and views -----------------------------------------------------------
-    @on(ExampleList.Highlighted)
-    def _highlighted(self, message: ExampleList.Highlighted) -> None:
-        # The list moves at once. The conversation follows at once after a single key, and,
-        # while keys come faster than SHOW_DELAY (`j` held), when they pause: drawing it
-        # re-lays out the pane, which is too slow to do for every row passed.
-        if message.list.id == "examples":
-            now = time.monotonic()
-            quiet, self._last_move = now - self._last_move > SHOW_DELAY, now
-            if self._show_timer is not None:
-                self._show_timer.stop()
-                self._show_timer = None
-            if quiet:
-                self._show_selected()
-            else:
-                self._show_timer = self.set_timer(SHOW_DELAY, self._show_selected)
+    def _cursor_moved(self) -> None:
+        """The example list's cursor moved (a watcher, so it runs in the same call as the move:
+        an example read ahead is drawn in the very frame that moves the cursor).
+
+        The list moves at once. The conversation follows at once after a single key, or when it
+        has been read ahead; while keys come faster than SHOW_DELAY (`j` held), it follows when
+        they pause: reading and laying out every row passed would only fall behind."""
+        if not self.query_one(ExampleList).count:
+            return
+        now = time.monotonic()
+        quiet, self._last_move = now - self._last_move > SHOW_DELAY, now
+        if self._show_timer is not None:
+            self._show_timer.stop()
+            self._show_timer = None
+        if quiet or self._cached() is not None:
+            self._show_selected()
+        else:
+            self._show_timer = self.set_timer(SHOW_DELAY, self._show_selected)
 
     @on(ExampleList.Selected, "#examples")
     def _open_example(self) -> None:
@@ -410,8 +419,21 @@ Browse the open file, see every problem and what training would cost.
             else:
                 view.show("No lines match the filter.")
             return
+        drawn = self._cached()
+        if drawn is not None:  # read and laid out ahead: shown in this frame
+            self._show_drawn(drawn)
+            return
         line = ds.line_at(self.query_one(ExampleList).cursor)
         self._render_example(ds, line, list(ds.by_line.get(line, [])), self.raw, view.text_width)
+
+    def _cached(self) -> ExampleReady | None:
+        """The selected example if a thread has already read and laid it out as it would be shown now."""
+        ds = self.dataset
+        if ds is None or not ds.row_count:
+            return None
+        line = ds.line_at(self.query_one(ExampleList).cursor)
+        width = self.query_one(ExampleView).text_width
+        return self._drawn.get(ds, line, self.raw, width, ds.by_line.get(line, []))
 
     @staticmethod
     def _draw_example(ds: Dataset, line: int, findings: list[Finding], raw: bool, width: int) -> ExampleReady:
@@ -436,8 +458,47 @@ Browse the open file, see every problem and what training would cost.
             return
         if ds.line_at(self.query_one(ExampleList).cursor) != message.line:
             return  # the cursor moved on; its own drawing is on its way
-        self.query_one(ExampleView).show(message.renderable, message.lines, message.width)
-        self.shown_line = (message.line, message.raw)
+        self._show_drawn(message)
+
+    def _show_drawn(self, drawn: ExampleReady) -> None:
+        """Show a drawn example, keep it, and read the rows either side of it ahead."""
+        ds = self.dataset
+        assert ds is not None
+        self._drawn.put(drawn, ds.by_line.get(drawn.line, []))
+        self.query_one(ExampleView).show(drawn.renderable, drawn.lines, drawn.width)
+        self.shown_line = (drawn.line, drawn.raw)
+        if drawn.lines is None:
+            return
+        cursor = self.query_one(ExampleList).cursor
+        ahead = []
+        for row in (cursor + 1, cursor - 1):
+            if 0 <= row < ds.row_count:
+                line = ds.line_at(row)
+                if not self._drawn.has(ds, line, drawn.raw, drawn.width):
+                    ahead.append((line, list(ds.by_line.get(line, []))))
+        if ahead:
+            self._prefetch(ds, ahead, drawn.raw, drawn.width)
+
+    @work(thread=True, exclusive=True, group="prefetch", exit_on_error=False)
+    def _prefetch(self, ds: Dataset, lines: list[tuple[int, list[Finding]]], raw: bool, width: int) -> None:
+        """Read and lay out the rows beside the shown one (short lines only), in a thread."""
+        drawn = []
+        for line, findings in lines:
+            try:
+                start, end = ds.index.span(line)
+            except IndexError:
+                continue
+            if end - start <= PREFETCH_MAX_BYTES:
+                drawn.append((self._draw_example(ds, line, findings, raw, width), findings))
+        if drawn and not get_current_worker().is_cancelled:
+            self.post_message(ExamplesPrefetched(ds, drawn))
+
+    @on(ExamplesPrefetched)
+    def _prefetched(self, message: ExamplesPrefetched) -> None:
+        if message.dataset is not self.dataset:
+            return
+        for drawn, findings in message.drawn:
+            self._drawn.put(drawn, findings)
 
     # -- row summaries -------------------------------------------------------------------
     @on(ExampleList.SummariesWanted)
