@@ -50,3 +50,4 @@ def test_the_tui_module_loads_without_the_sdk() -> None:
     """The app draws its first screen before the provider (and the SDK) is loaded in a thread."""
     modules = loaded_after("import ftui.tui.app")
     assert heavy(modules) == []
+    assert "numpy" not in modules  # ~0.1 s: loaded when a chart is first drawn

@@ -13,12 +13,13 @@ import math
 import time
 from array import array
 from dataclasses import dataclass, field
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from ftui.provider.events import EventKind, MetricPoint, event_kind, metric_point
 from ftui.textsafe import safe
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Series drawn on the two chart views: (key in MetricPoint / CSV, legend label).
 LOSS_SERIES = (("train_loss", "train"), ("valid_loss", "valid"), ("full_valid_loss", "full valid"))
@@ -93,6 +94,8 @@ class Series:
 
     def downsampled(self, max_points: int) -> tuple[np.ndarray, np.ndarray]:
         """At most ~``max_points`` points: each bucket keeps its lowest and highest value."""
+        import numpy as np  # here, not at start-up: numpy takes ~0.1 s to load and only charts need it
+
         x = np.frombuffer(self.steps, dtype=np.float64) if self.steps else np.empty(0)
         y = np.frombuffer(self.values, dtype=np.float64) if self.values else np.empty(0)
         n = len(x)

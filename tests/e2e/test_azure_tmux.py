@@ -70,7 +70,8 @@ management_url = "{root}/management"
 
         tmux.keys("D")
         tmux.wait_for("Deploy on res", "bills by the hour", "SKU Standard, capacity 1")
-        tmux.keys("C-u")  # clear the offered name, type our own
+        # The offered name is selected: typing replaces it. (Not C-u first: Textual may run a
+        # binding's action after the characters typed right behind it, which it then deletes.)
         for ch in "weather-bot":
             tmux.keys(ch)
         tmux.wait_for("weather-bot")

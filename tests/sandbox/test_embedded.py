@@ -113,7 +113,13 @@ async def test_nothing_the_sandbox_does_delays_the_callers_loop(tmp_path: Path) 
         await provider.close()
     assert [j.status for j in jobs] == ["succeeded"] * 200
     assert sum(m.id.startswith("ft:") and ":ckpt-step-" not in m.id for m in models) == 200
-    assert max(lags) < 0.2, f"the caller's loop stalled {max(lags):.3f} s while the sandbox worked {took:.3f} s"
+    # Work done on the caller's loop would stall it for all of ``took`` (3.4 s before the sandbox
+    # had its own thread). On its own thread the loop only waits for the GIL and the CPU now and
+    # then: a small part of it, however loaded the machine (0.25 s of 2 s on a loaded CI run).
+    stalled = max(lags)
+    assert stalled < max(0.2, took / 4), (
+        f"the caller's loop stalled {stalled:.3f} s while the sandbox worked {took:.3f} s"
+    )
 
 
 async def test_catching_up_costs_the_new_events_not_all_jobs(tmp_path: Path, monkeypatch) -> None:

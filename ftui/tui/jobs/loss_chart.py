@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import Static
-from textual_plot import HiResMode, PlotWidget
 
 from ftui.session.trace import ACCURACY_SERIES, LOSS_SERIES, JobTrace
 
 COLOURS = {"train": "#5fafff", "valid": "#ffaf00", "full valid": "#ff5f87"}
 
 
-class _Plot(PlotWidget, can_focus=False):
-    """textual-plot's widget, without focus (the Jobs tab's keys stay the Jobs tab's) and slim margins."""
+@cache
+def _plot_class() -> type[Widget]:
+    """textual-plot's widget, without focus (the Jobs tab's keys stay the Jobs tab's) and slim
+    margins. Imported with the first chart: textual-plot loads numpy (~0.1 s), not needed to start."""
+    from textual_plot import PlotWidget
 
-    margin_top = reactive(0)
-    margin_bottom = reactive(2)
-    margin_left = reactive(7)
+    class _Plot(PlotWidget, can_focus=False):
+        margin_top = reactive(0)
+        margin_bottom = reactive(2)
+        margin_left = reactive(7)
+
+    return _Plot
 
 
 class LossChart(Vertical):
@@ -27,23 +36,41 @@ class LossChart(Vertical):
     DEFAULT_CSS = """
     LossChart { height: 1fr; }
     LossChart #chart-title { height: 1; color: $text-muted; }
-    LossChart _Plot { height: 1fr; }
+    LossChart #chart-plot { height: 1fr; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.view = "loss"
         self._drawn: tuple[str, str, int, int, bool] | None = None
+        self._plot: Any = None  # the plot widget, mounted on the first show
+        self._pending: tuple[JobTrace | None, bool] | None = None  # what to show once it is laid out
+        self._waits = 0  # refreshes waited for the new plot to be laid out
 
     def compose(self) -> ComposeResult:
         yield Static("", id="chart-title")
-        yield _Plot(allow_pan_and_zoom=False)
+
+    def _show_pending(self) -> None:
+        if self._pending is not None:
+            trace, loading = self._pending
+            self._pending = None
+            self.show(trace, loading=loading)
 
     def show(self, trace: JobTrace | None, view: str | None = None, *, loading: bool = False) -> None:
         """Draw ``trace``'s loss (or accuracy) series; skips work when nothing changed."""
         if view is not None:
             self.view = view
-        plot = self.query_one(_Plot)
+        if self._plot is None:
+            self._plot = _plot_class()(allow_pan_and_zoom=False, id="chart-plot")
+            self.mount(self._plot)
+        laid_out = self._plot.is_mounted and self._plot.size.width > 0
+        if (not laid_out and self._waits < 10) or self._pending is not None:
+            if self._pending is None:
+                self._waits += 1
+                self.call_after_refresh(self._show_pending)
+            self._pending = (trace, loading)
+            return
+        plot = self._plot
         width = max(10, plot.size.width)
         key = (trace.job_id if trace else "", self.view, trace.version if trace else -1, width, loading)
         if key == self._drawn:
@@ -60,6 +87,8 @@ class LossChart(Vertical):
                 if series is None or not len(series):
                     continue
                 x, y = series.downsampled(max_points)
+                from textual_plot import HiResMode
+
                 plot.plot(x, y, line_style=COLOURS[label], hires_mode=HiResMode.BRAILLE)
                 drawn.append(f"[{COLOURS[label]}]━ {label}[/] {series.values[-1]:.3f}")
         total = trace.last_point.total_steps if trace is not None and trace.last_point is not None else None
