@@ -318,6 +318,8 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
 
     def _dialog_opening(self) -> bool:
         """A dialog was just pushed and cannot take keys yet: not mounted, or its focus not set yet."""
+        if not self.screen_stack:  # closing: the screens are gone, a late key has nowhere to go
+            return False
         screen = self.screen
         if isinstance(screen, MainScreen) or time.monotonic() - self._pushed_at > DIALOG_SETTLE:
             return False
