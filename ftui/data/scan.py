@@ -32,6 +32,12 @@ _CHAT = DataFormat.CHAT.value
 _BLANK = "Blank line; the API expects one example per line."
 
 
+def _hasher(data: bytes = b"") -> hashlib._Hash:
+    """The digest behind duplicate digests and range fingerprints: SHA-1, not for security
+    (nothing here is adversarial); about 2x faster than BLAKE2b on lines and ranges here."""
+    return hashlib.sha1(data, usedforsecurity=False)
+
+
 class DatasetReadError(Exception):
     """The file cannot be read at all (missing, a directory, no permission, not a regular file)."""
 
@@ -86,7 +92,7 @@ def scan_lines(lines: Iterable[tuple[int, bytes]], checker: ExampleChecker, resu
     Plain chat lines take the checker's one-pass fast path; every other line (and every line
     the fast path declines) gets the full checker.
     """
-    blake2b = hashlib.blake2b
+    digest_of = _hasher
     plain = checker.plain_chat
     full = checker.check_object
     digests, digest_lines = result.digests, result.digest_lines
@@ -106,7 +112,7 @@ def scan_lines(lines: Iterable[tuple[int, bytes]], checker: ExampleChecker, resu
             line_messages.append(-1)
             continue
         examples += 1
-        digests.frombytes(blake2b(body, digest_size=8).digest())
+        digests.frombytes(digest_of(body).digest()[:8])
         digest_lines.append(line)
         fast = None
         try:
@@ -192,7 +198,7 @@ def iter_range(
 
 def fingerprint_range(path: str | os.PathLike[str], start: int, end: int, block: int = 4 << 20) -> bytes:
     """The digest ``scan_range`` records for a byte range (to tell an unchanged range later)."""
-    hasher = hashlib.blake2b(digest_size=16)
+    hasher = _hasher()
     with open(path, "rb") as fh:
         fh.seek(start)
         remaining = end - start
@@ -207,7 +213,7 @@ def fingerprint_range(path: str | os.PathLike[str], start: int, end: int, block:
 
 def scan_range(path: str | os.PathLike[str], start: int, end: int, checker: ExampleChecker) -> ChunkResult:
     """Scan one byte range of a file (which must start at a line start)."""
-    hasher = hashlib.blake2b(digest_size=16)
+    hasher = _hasher()
     result = scan_lines(iter_range(path, start, end, hasher=hasher), checker, ChunkResult(start, end))
     result.fingerprint = hasher.digest()
     return result
