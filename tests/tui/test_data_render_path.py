@@ -168,3 +168,19 @@ async def test_the_next_example_is_read_ahead_and_shown_with_the_cursor(sample_c
         assert "Line 2" in screen_text(app)
         await wait_for(lambda: tab._drawn.has(tab.dataset, 3, False, width))  # and the next one is read ahead
         assert 3 in reads
+
+
+def test_a_checked_dataset_is_named_in_a_few_characters(tmp_path: Path) -> None:
+    """Textual's @work writes out its arguments' reprs on the UI loop each time a worker starts
+    (every key in the Data tab starts one with the dataset): that must not grow with the file."""
+    from array import array
+
+    from ftui.data.index import LineIndex
+
+    path = tmp_path / "big.jsonl"
+    path.write_text('{"messages": []}\n' * 2000)
+    ds = dataset_module.Dataset(path, LineIndex(path).build(), "gpt-4o-mini-2024-07-18")
+    ds.line_tokens = array("q", range(2000))
+    ds.line_messages = array("i", range(2000))
+    ds.by_line = {n: [] for n in range(2000)}
+    assert repr(ds) == "Dataset('big.jsonl', 2000 lines)"
