@@ -32,10 +32,24 @@ Bare().run()
 """
 
 
+def bytecode_env(cache: Path) -> dict[str, str]:
+    """This environment with Python's compiled bytecode kept in ``cache`` (a fresh directory).
+
+    The first start compiles every module it imports and writes it there (a cold start); later
+    starts load it, as an installed copy does (pip compiles at install, and Python writes the
+    cache on a program's first run). Without this, an environment that turns bytecode writing
+    off (``PYTHONDONTWRITEBYTECODE``, set on some machines and CI images) makes every start
+    compile all of ftui from source, about 0.3 s that no user's second start pays."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(cache)
+    return env
+
+
 def bench_home() -> tuple[Path, dict[str, str]]:
-    """A scratch home (config, data and state dirs) and the environment that points at it."""
+    """A scratch home (config, data and state dirs, the bytecode cache) and the environment
+    that points at it."""
     home = Path(tempfile.mkdtemp(prefix="ftui-bench-home-"))
-    env = {**os.environ, "XDG_CONFIG_HOME": str(home / "c"), "XDG_DATA_HOME": str(home / "d")}
+    env = bytecode_env(home / "pycache") | {"XDG_CONFIG_HOME": str(home / "c"), "XDG_DATA_HOME": str(home / "d")}
     env |= {"XDG_STATE_HOME": str(home / "s"), "TERM": "xterm-256color"}
     (home / "bare.py").write_text(BARE_TEXTUAL)
     return home, env

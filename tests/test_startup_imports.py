@@ -51,3 +51,4 @@ def test_the_tui_module_loads_without_the_sdk() -> None:
     modules = loaded_after("import ftui.tui.app")
     assert heavy(modules) == []
     assert "numpy" not in modules  # ~0.1 s: loaded when a chart is first drawn
+    assert "markdown_it" not in modules  # ~60 ms: loaded with the first chat reply

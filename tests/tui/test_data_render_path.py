@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import sys
 import threading
 from pathlib import Path
 
@@ -72,21 +73,46 @@ async def test_rows_are_shown_without_the_ui_loop_reading_the_file(sample_copy, 
     assert seen == []  # every read and parse of the file ran in a thread
 
 
-async def test_a_row_is_a_placeholder_until_its_summary_is_read(sample_copy, monkeypatch) -> None:
+def held_summaries(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Row summaries that the list asks for as it draws wait until the returned event is set
+    (those read with the index, for the first screen, do not)."""
     gate = threading.Event()
     real = dataset_module.summarize_lines
 
-    def slow(index, lines):
-        gate.wait(10)
+    def held(index, lines):
+        if sys._getframe(1).f_code.co_name == "_fill_summaries":
+            gate.wait(10)
         return real(index, lines)
 
-    monkeypatch.setattr("ftui.tui.data.tab.summarize_lines", slow)
+    monkeypatch.setattr("ftui.tui.data.tab.summarize_lines", held)
+    return gate
+
+
+async def test_the_first_screen_is_drawn_with_its_rows(sample_copy, monkeypatch) -> None:
+    gate = held_summaries(monkeypatch)
     app = FtuiApp(sample_copy(), connect=False)
     async with app.run_test(size=(80, 24)):
-        await wait_for(lambda: app.query_one(ExampleList).count == 24)
-        await wait_for(lambda: first_row(app).rstrip().endswith("…"))  # drawn at once, filled later
+        await wait_for(lambda: len(list_rows(app)) > 0)
+        rows = list_rows(app)
+        assert "Weather in Rome?" in rows[0]  # read with the index: no frame of placeholders first
+        ds = app.data_tab.dataset
+        assert all(ds.summary(ds.line_at(row)) is not None for row in range(len(rows)))
         gate.set()
-        await wait_for(lambda: "Weather in Rome?" in first_row(app))
+
+
+async def test_a_row_is_a_placeholder_until_its_summary_is_read(write_jsonl, monkeypatch) -> None:
+    rows = [
+        {"messages": [{"role": "user", "content": f"Question {n}"}, {"role": "assistant", "content": "ok"}]}
+        for n in range(1, 301)
+    ]
+    gate = held_summaries(monkeypatch)
+    app = FtuiApp(write_jsonl(rows), connect=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(lambda: "Question 1" in first_row(app))
+        await pilot.press("G")  # far from the first screen: drawn at once, filled in later
+        await wait_for(lambda: list_rows(app) and list_rows(app)[-1].rstrip().endswith("  …"))
+        gate.set()
+        await wait_for(lambda: "Question 300" in list_rows(app)[-1])
 
 
 async def test_an_append_is_rechecked_from_the_tail_keeping_the_findings(tmp_path: Path, monkeypatch) -> None:
@@ -153,7 +179,7 @@ async def test_the_next_example_is_read_ahead_and_shown_with_the_cursor(sample_c
         tab = app.data_tab
         await wait_for(lambda: tab.settled and tab.shown_line == (1, False))
         width = app.query_one("#example-view").text_width
-        await wait_for(lambda: tab._drawn.has(tab.dataset, 2, False, width))
+        await wait_for(lambda: tab._drawn.has(tab.dataset, 2, False, width, tab.dataset.by_line.get(2, [])))
         reads: list[int] = []
         real = DataTab._draw_example
 
@@ -168,6 +194,27 @@ async def test_the_next_example_is_read_ahead_and_shown_with_the_cursor(sample_c
         assert "Line 2" in screen_text(app)
         await wait_for(lambda: tab._drawn.has(tab.dataset, 3, False, width))  # and the next one is read ahead
         assert 3 in reads
+
+
+async def test_the_first_example_is_laid_out_once_for_the_views_width(sample_copy, monkeypatch) -> None:
+    """The example view is hidden until the file is indexed: the first example waits for its
+    layout, so the thread lays it out (and the rows beside it) at the width it is shown at."""
+    widths: list[int] = []
+    real = DataTab._draw_example
+
+    def spy(ds, line, findings, raw, width):
+        widths.append(width)
+        return real(ds, line, findings, raw, width)
+
+    monkeypatch.setattr(DataTab, "_draw_example", staticmethod(spy))
+    app = FtuiApp(sample_copy(), connect=False)
+    async with app.run_test(size=(80, 24)):
+        await wait_validated(app)
+        tab = app.data_tab
+        await wait_for(lambda: tab.shown_line == (1, False))
+        width = app.query_one("#example-view").text_width
+        await wait_for(lambda: tab._drawn.has(tab.dataset, 2, False, width))
+        assert set(widths) == {width} and width > 40
 
 
 def test_a_checked_dataset_is_named_in_a_few_characters(tmp_path: Path) -> None:

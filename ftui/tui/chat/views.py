@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.app import ComposeResult
@@ -12,11 +12,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widget import MountError
-from textual.widgets import Markdown, Static, TextArea
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets import Static, TextArea
 
 from ftui.provider.chat import ChatResult
 from ftui.textsafe import safe
+
+if TYPE_CHECKING:  # the Markdown widget (and markdown-it, ~60 ms) loads with the first reply
+    from textual.widgets import Markdown
+    from textual.widgets.markdown import MarkdownStream
 
 
 def reply_numbers(result: ChatResult, stopped: bool = False) -> str:
@@ -65,6 +68,8 @@ class ReplyPane(Vertical):
         self._numbers = "waiting for the reply…"
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import Markdown
+
         label = "A" if self.slot == 0 else "B"
         yield Static(f"{label} · {safe(self.model, one_line=True)}", classes="reply-model", markup=False)
         yield Markdown("", classes="reply-body")
@@ -77,6 +82,8 @@ class ReplyPane(Vertical):
             numbers.update(text)
 
     async def on_mount(self) -> None:
+        from textual.widgets import Markdown
+
         # The Markdown child is mounted (its own on_mount done) before this runs.
         self._body = self.query_one(Markdown)
         if self.state in ("waiting", "streaming"):

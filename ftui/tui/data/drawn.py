@@ -41,8 +41,11 @@ class DrawnExamples:
         self._items.move_to_end(key)
         return item[0]
 
-    def has(self, dataset: object, line: int, raw: bool, width: int) -> bool:
-        return dataset is self.dataset and (line, raw, width) in self._items
+    def has(self, dataset: object, line: int, raw: bool, width: int, findings: list[Finding] | None = None) -> bool:
+        """Whether ``line`` is kept drawn (with these ``findings``, when given: the check may
+        have found more since it was drawn)."""
+        item = self._items.get((line, raw, width)) if dataset is self.dataset else None
+        return item is not None and (findings is None or item[1] == tuple(findings))
 
     def put(self, drawn: ExampleReady, findings: list[Finding] | tuple[Finding, ...]) -> None:
         """Keep a drawing (one laid out into lines; a sentence about an unreadable line is not kept)."""

@@ -17,7 +17,8 @@ from ftui.tui.data.dataset import RowSummary
 
 class IndexReady(Message):
     """The file is indexed; ``drawn`` is set once the list has been drawn. ``recheck``: the file
-    changed on disk and only what changed is being checked; the known findings stay meanwhile."""
+    changed on disk and only what changed is being checked; the known findings stay meanwhile.
+    ``summaries``: the rows of the first screen, read with the index so the list draws them with it."""
 
     def __init__(
         self,
@@ -26,9 +27,11 @@ class IndexReady(Message):
         keep_line: int | None,
         drawn: threading.Event | None = None,
         recheck: bool = False,
+        summaries: dict[int, RowSummary] | None = None,
     ) -> None:
         super().__init__()
         self.path, self.index, self.keep_line, self.drawn, self.recheck = path, index, keep_line, drawn, recheck
+        self.summaries = summaries or {}
 
 
 class ValidationProgress(Message):

@@ -44,6 +44,7 @@ from ftui.tui.data.stats_view import StatsView
 from ftui.tui.layout import set_width_classes
 
 SHOW_DELAY = 0.06  # seconds the example view waits for the cursor to settle
+FIRST_ROWS = 60  # rows either side of the first shown line whose summaries are read with the index
 
 stop_validation_workers = stop_workers  # ftui is quitting: no validation worker process may outlive it
 
@@ -177,7 +178,12 @@ Browse the open file, see every problem and what training would cost.
             self.post_message(LoadFailed(str(exc)))
             return
         drawn = threading.Event()
-        self.post_message(IndexReady(path, index, keep_line, drawn, recheck))
+        summaries = None
+        if not recheck:  # the first screen's rows, read now so the list draws them with the index
+            around = keep_line or 1
+            rows = range(max(1, around - FIRST_ROWS), min(len(index), around + FIRST_ROWS) + 1)
+            summaries = summarize_lines(index, rows)
+        self.post_message(IndexReady(path, index, keep_line, drawn, recheck, summaries))
         if not recheck:
             # Workers starting (or the tokenizer loading) is heavy: let the first screen draw first.
             drawn.wait(timeout=1.0)
@@ -212,6 +218,7 @@ Browse the open file, see every problem and what training would cost.
             self._index_grew(old, message)
             return
         self.dataset = Dataset(message.path, message.index, self.model)
+        self.dataset.add_summaries(message.summaries)
         if old is not None and old.path == message.path:
             self.dataset.text_filter, self.dataset.errors_only = old.text_filter, old.errors_only
         self.query_one(ExampleList).asked = False
@@ -406,7 +413,7 @@ Browse the open file, see every problem and what training would cost.
         examples.cursor = ds.row_of(line)
         examples.focus()
 
-    def _show_selected(self) -> None:
+    def _show_selected(self, wait_for_layout: bool = True) -> None:
         """Draw the selected example: a thread reads and renders it (``ExampleReady``)."""
         ds = self.dataset
         view = self.query_one(ExampleView)
@@ -418,6 +425,9 @@ Browse the open file, see every problem and what training would cost.
                 view.show("This file is empty: no lines to show.")
             else:
                 view.show("No lines match the filter.")
+            return
+        if not view.size.width and wait_for_layout:  # hidden until now: after the next layout, its
+            self.call_after_refresh(self._show_selected, False)  # width is what the rows are laid out for
             return
         drawn = self._cached()
         if drawn is not None:  # read and laid out ahead: shown in this frame
@@ -474,8 +484,9 @@ Browse the open file, see every problem and what training would cost.
         for row in (cursor + 1, cursor - 1):
             if 0 <= row < ds.row_count:
                 line = ds.line_at(row)
-                if not self._drawn.has(ds, line, drawn.raw, drawn.width):
-                    ahead.append((line, list(ds.by_line.get(line, []))))
+                findings = list(ds.by_line.get(line, []))
+                if not self._drawn.has(ds, line, drawn.raw, drawn.width, findings):
+                    ahead.append((line, findings))
         if ahead:
             self._prefetch(ds, ahead, drawn.raw, drawn.width)
 

@@ -302,7 +302,8 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
         self.model.following.add(job_id)
         self._follow(job_id, set(self.model.trace(job_id).event_ids))
 
-    @work(group="follow", exit_on_error=False)
+    # description: else Textual writes out the arguments' reprs (every seen event id) on this loop
+    @work(group="follow", exit_on_error=False, description="follow a job's events")
     async def _follow(self, job_id: str, seen: set[str]) -> None:
         """Stream a job's events until it ends (see ``follow_job``)."""
         await follow_job(
