@@ -28,7 +28,7 @@ from pathlib import Path
 from ftui.data.catalog import Catalog, ModelInfo, load_catalog
 from ftui.data.formats import DataFormat
 from ftui.data.index import line_boundaries, range_boundaries
-from ftui.data.report import FORMAT_NAMES, MIN_EXAMPLES, Report, duplicates, merge
+from ftui.data.report import FORMAT_NAMES, MIN_EXAMPLES, Report, duplicates, load_duplicates_sorter, merge
 from ftui.data.scan import (
     KEEP_PER_CODE,
     ChunkResult,
@@ -278,6 +278,9 @@ class Validation:
         done = 0
         try:
             futures: list[Future[ChunkResult]] = [pool.submit(worker_scan, (str(p), a, b)) for a, b in ranges]
+            # the workers exist now (a later thread cannot upset a fork): the merge's sorter
+            # loads while they scan, not after them
+            threading.Thread(target=load_duplicates_sorter, name="load-sorter", daemon=True).start()
             for future in futures:
                 while True:
                     if cancelled is not None and cancelled():
