@@ -253,13 +253,15 @@ def check_readable(path: str | os.PathLike[str]) -> Path:
 _worker_checker: ExampleChecker | None = None
 
 
-def worker_init(model: ModelInfo, model_name: str, nice: int = 0) -> None:
-    """Set up a worker process: lower its priority by ``nice`` (interactive callers), then
-    build its checker (the tokenizer is already loaded when the worker was forked)."""
+def worker_init(model: ModelInfo, model_name: str, niceness: int | None = None) -> None:
+    """Set up a worker process: lower its priority to ``niceness`` (interactive callers; the
+    parent may have done it already), then build its checker (the tokenizer is already loaded
+    when the worker was forked)."""
     global _worker_checker
-    if nice:
+    if niceness is not None:
         with contextlib.suppress(OSError, AttributeError):
-            os.nice(nice)
+            if os.getpriority(os.PRIO_PROCESS, 0) < niceness:
+                os.setpriority(os.PRIO_PROCESS, 0, niceness)
     _worker_checker = make_checker(model, model_name)
 
 

@@ -20,7 +20,7 @@ import os
 import sys
 import threading
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +71,19 @@ def stop_workers() -> None:
         _POOLS.clear()
     for pool in pools:
         _kill(pool)
+
+
+def _niceness() -> int:
+    try:
+        return os.getpriority(os.PRIO_PROCESS, 0)
+    except (OSError, AttributeError):  # no priorities here (Windows)
+        return 0
+
+
+def _lower_priority(pids: Iterable[int], niceness: int) -> None:
+    for pid in pids:
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, pid, niceness)
 
 
 def _kill(pool: ProcessPoolExecutor) -> None:
@@ -267,17 +280,20 @@ class Validation:
             gc.freeze()  # keep the collector from touching (and so copying) the shared pages
         else:
             _start_resource_tracker()
+        niceness = _niceness() + NICE if self.nice else None
         pool = ProcessPoolExecutor(
             min(processes, len(ranges)),
             mp_context=ctx,
             initializer=worker_init,
-            initargs=(self.info, self.model, NICE if self.nice else 0),
+            initargs=(self.info, self.model, niceness),
         )
         with _pools_lock:
             _POOLS.add(pool)
         done = 0
         try:
             futures: list[Future[ChunkResult]] = [pool.submit(worker_scan, (str(p), a, b)) for a, b in ranges]
+            if niceness is not None:  # a spawned worker starts Python at our priority: lower it now
+                _lower_priority((getattr(pool, "_processes", None) or {}).keys(), niceness)
             # the workers exist now (a later thread cannot upset a fork): the merge's sorter
             # loads while they scan, not after them
             threading.Thread(target=load_duplicates_sorter, name="load-sorter", daemon=True).start()
