@@ -63,9 +63,7 @@ class Range:
             try:
                 value = int(text) if self.integer else float(text)
             except ValueError:
-                raise HyperparameterError(
-                    f"{self.label}: {text!r} is not {self.describe()}; use {self.describe()} or auto."
-                ) from None
+                raise HyperparameterError(f"{self.label}: {text!r} is not {self.describe()}, or auto.") from None
         if isinstance(value, float) and not math.isfinite(value):
             raise HyperparameterError(f"{self.label}: {value!r} is not {self.describe()}, or auto.")
         if self.integer and not float(value).is_integer():

@@ -47,6 +47,7 @@ from ftui.tui.files.tab import FilesTab
 from ftui.tui.jobs.messages import OpenInChat, RefreshJobs, StartJob
 from ftui.tui.jobs.tab import JobsTab
 from ftui.tui.keys import enable_alt_digits
+from ftui.tui.layout import fit
 from ftui.tui.widgets.fit_footer import FitFooter
 
 if TYPE_CHECKING:
@@ -74,25 +75,6 @@ def shown(widget: Widget) -> bool:
     return all(node.display and node.visible for node in widget.ancestors_with_self if isinstance(node, Widget))
 
 
-def _fit(text: str, width: int, *, middle: bool = False) -> str:
-    """``text`` cut to ``width`` cells with an ellipsis (in the middle keeps a file's extension)."""
-    if cell_len(text) <= width:
-        return text
-    if width <= 1:
-        return "…"[:width]
-    if not middle:
-        while cell_len(text) > width - 1:
-            text = text[:-1]
-        return text + "…"
-    head, tail = text[: len(text) // 2], text[len(text) // 2 :]
-    while cell_len(head) + cell_len(tail) > width - 1:
-        if cell_len(head) >= cell_len(tail):
-            head = head[:-1]
-        else:
-            tail = tail[1:]
-    return head + "…" + tail
-
-
 def topbar_text(provider: str, file: str, counts: str, width: int) -> Text:
     """The top bar in ``width`` cells: the counts always whole, the file name and the provider
     shortened with an ellipsis when they do not all fit. Every part is shown as text, never markup."""
@@ -102,8 +84,8 @@ def topbar_text(provider: str, file: str, counts: str, width: int) -> Text:
     room = max(0, width - fixed)
     if cell_len(provider) + cell_len(file) > room:
         file_room = max(room - cell_len(provider), min(cell_len(file), max(room // 2, room - 24)))
-        file = _fit(file, file_room, middle=True)
-        provider = _fit(provider, max(0, room - cell_len(file)))
+        file = fit(file, file_room, middle=True)
+        provider = fit(provider, max(0, room - cell_len(file)))
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append("ftui", style="bold")
     text.append(sep + provider, style="red" if provider.startswith("not connected") else "")
@@ -168,6 +150,8 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark,f1", "toggle_help", "Help", id="app.help"),
+        # while help shows, Escape closes it (and does nothing else); otherwise it goes on as usual
+        Binding("escape", "close_help", "Close help", show=False, priority=True, id="app.help.close"),
         # priority: handled the moment it is read, so the keys typed after it reach the dialog
         Binding("ctrl+o", "open_file", "Open", priority=True, id="app.open"),
         Binding("1", "show_tab('data')", "Data", show=False, id="app.tab.data"),
@@ -592,6 +576,14 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
             self.jobs_tab.action_refresh()  # fresh on every visit, not only on the timer
         elif tab == "files":
             self.files_tab.visited()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "close_help":
+            return bool(self.screen.query("HelpPanel"))
+        return True
+
+    def action_close_help(self) -> None:
+        self.action_hide_help_panel()
 
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):

@@ -200,6 +200,14 @@ async def test_help_panel_and_palette_commands(sample_copy) -> None:
         assert app.screen.query("HelpPanel")
         await pilot.press("f1")
         assert not app.screen.query("HelpPanel")
+        await pilot.press("s", "question_mark")  # the stats, then help over them
+        await wait_for(lambda: bool(app.screen.query("HelpPanel")))
+        await pilot.press("escape")  # closes the help, and only the help
+        await wait_for(lambda: not app.screen.query("HelpPanel"))
+        await settle(pilot)
+        assert app.query_one("#detail", ContentSwitcher).current == "stats"
+        await pilot.press("escape")  # now it goes back from the stats as usual
+        await wait_for(lambda: app.query_one("#detail", ContentSwitcher).current != "stats")
         from ftui.tui.commands import FtuiCommands
 
         names = [name for name, _, _ in FtuiCommands(app.screen)._commands()]
@@ -273,3 +281,27 @@ async def test_palette_jump_to_line(sample_copy) -> None:
         await wait_for(lambda: "Line 5" in example_text(app))
         assert app.query_one(ExampleList).cursor == 4
         assert "Line 5" in example_text(app) and "missing_messages_list" in example_text(app)
+
+
+async def test_opening_another_file_drops_the_last_files_findings_count(sample_copy, monkeypatch) -> None:
+    """While the new file is checked, the bar counts its findings (none yet), not the last file's."""
+    import threading
+
+    from ftui.data.validate import Validation
+
+    app = FtuiApp(sample_copy(), connect=False)
+    async with app.run_test(size=(80, 24)):
+        await wait_validated(app)
+        assert "Findings (24)" in shown(app, "#detail-title")
+        gate = threading.Event()
+        real_run = Validation.run
+
+        def held(self, **kwargs):
+            gate.wait(30)
+            return real_run(self, **kwargs)
+
+        monkeypatch.setattr(Validation, "run", held)
+        app.open_path(sample_copy("weather_jokes.jsonl"))
+        await wait_for(lambda: app.data_tab.dataset.path.name == "weather_jokes.jsonl")
+        await wait_for(lambda: "Findings (0)" in shown(app, "#detail-title"), timeout=5)
+        gate.set()

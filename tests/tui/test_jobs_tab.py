@@ -243,6 +243,12 @@ async def test_open_fine_tuned_model_in_chat(sample_copy, tmp_path, key) -> None
         await pilot.press("c")
         await wait_for(lambda: len(tab.model.traces[job_id].checkpoints) == 3)
         await wait_for(lambda: tab.query_one("#checkpoints").row_count == 3)
+        await pilot.pause()
+        rows = [line.rstrip() for line in screen_text(app).splitlines() if line.startswith(" ckpt-step-")]
+        assert len(rows) == 3
+        for row, c in zip(rows, tab.model.traces[job_id].checkpoints, strict=True):
+            # at 80 columns each model id is cut in its middle, so its end (the step) shows
+            assert "…" in row and row.endswith(c.fine_tuned_model_checkpoint[-8:])
         from ftui.tui.commands import FtuiCommands
 
         names = [name for name, _, _ in FtuiCommands(app.screen)._commands()]

@@ -242,6 +242,7 @@ Browse the open file, see every problem and what training would cost.
         if self.dataset.text_filter:
             self._apply_filter()
         self._show_selected()
+        self._update_title()  # the new file's counts, not the last file's
         self._status()
 
     def _index_grew(self, ds: Dataset, message: IndexReady) -> None:

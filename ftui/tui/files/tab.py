@@ -577,9 +577,11 @@ stops, and chat through it stops at once). `m` goes back to the files.
                 )
                 body.append(": deleting it may make that job fail.", "bold red")
             elif uses:
-                body.append(safe(f"\n\nUsed by {len(uses)} job(s) that ended; they keep their results.", one_line=True))
+                body.append(f"\n\nUsed by {len(uses)} job(s) that ended; they keep their results.")
             if item.id in self.dupes:
-                body.append(safe(f"\n\nSame content as {self.dupes[item.id]}, which stays.", one_line=True))
+                body.append("\n\nSame content as ")
+                body.append(safe(self.dupes[item.id], one_line=True))
+                body.append(", which stays.")
             body.append("\n\nThe provider deletes it for good.")
         else:
             what, title = "model", "Delete this fine-tuned model?"

@@ -96,7 +96,7 @@ class FilesWork(Widget):
             if purpose == "fine-tune" and path.suffix.lower() == ".jsonl":
                 report = validate_file(path, self.session.model, nice=True, cancelled=lambda: worker.is_cancelled)
                 if summary := report.error_summary():
-                    problem = f"{path.name} has {summary}: fix it first (o in the Data tab lists every finding)."
+                    problem = f"{path.name} has {summary}: fix it first (f in the Data tab lists every finding)."
             sha = file_sha256(path)
             duplicate = find_duplicate(path, files, uploaded, sha256=sha)
         except Stopped:

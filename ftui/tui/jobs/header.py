@@ -82,6 +82,8 @@ def progress_line(trace: JobTrace, now: float) -> Text:
         line.append("waiting to start", style="dim")
     elif job.status == "succeeded":
         line.append(_bar(1.0), style="green")
+    elif job.status in TERMINAL_STATUSES:
+        line.append(f"{job.status} before any step was reported", style="dim")
     else:
         line.append("no progress reported yet", style="dim")
     start = job.created_at

@@ -52,7 +52,7 @@ from ftui.tui.jobs.messages import (
     StartJob,
     WatchEnded,
 )
-from ftui.tui.layout import set_width_classes
+from ftui.tui.layout import fit, set_width_classes
 from ftui.tui.widgets.dialogs import AskScreen, ConfirmScreen
 
 if TYPE_CHECKING:
@@ -185,7 +185,7 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
 
     def on_mount(self) -> None:
         ck = self.query_one(CheckpointTable)
-        for label in ("Checkpoint", "Train loss", "Valid loss", "Full valid acc", "Model (Enter or o: Chat)"):
+        for label in ("Checkpoint", "Train loss", "Valid loss", "Full valid acc", "Model"):
             ck.add_column(label)
         self.set_list_mode(True)
         self.set_interval(REDRAW_SECONDS, self._redraw)
@@ -491,14 +491,21 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
         trace = self.model.traces.get(self.current or "")
         if trace is None:
             return
+        # the model id fits what the other columns leave, cut in its middle (its end names the
+        # step); Enter opens the whole id in Chat and y copies it
+        pad = 2 * ck.cell_padding
+        steps = max([len("Checkpoint")] + [len(f"ckpt-step-{c.step_number}") for c in trace.checkpoints])
+        others = steps + pad + sum(len(label) + pad for label in ("Train loss", "Valid loss", "Full valid acc"))
+        room = max(12, (ck.size.width or self.size.width) - others - pad - 2)  # 2: the scrollbar
         for c in trace.checkpoints:
             m = c.metrics
+            model = safe(c.fine_tuned_model_checkpoint or "—", one_line=True)
             ck.add_row(
                 f"ckpt-step-{c.step_number}",
                 _metric(m, "train_loss"),
                 _metric(m, "valid_loss"),
                 _metric(m, "full_valid_mean_token_accuracy"),
-                _cell(c.fine_tuned_model_checkpoint),
+                Text(fit(model, room, middle=True)),
                 key=c.fine_tuned_model_checkpoint,
             )
 
