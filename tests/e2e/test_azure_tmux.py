@@ -15,7 +15,7 @@ import pytest
 
 from ftui.sandbox.child import ChildSandbox
 from tests.conftest import ROOT, SAMPLES
-from tests.e2e.test_tmux import Tmux, tmux  # noqa: F401 (the fixture)
+from tests.e2e.test_tmux import Tmux, save_exit_code, tmux  # noqa: F401 (the fixture)
 
 pytestmark = [
     pytest.mark.e2e,
@@ -53,7 +53,7 @@ management_url = "{root}/management"
         command = (
             f"cd {shlex.quote(str(work))} && env {env} FTUI_CONFIG={shlex.quote(str(config))} "
             f"FTUI_AZ_TEST_KEY=azure-key-not-shown PYTHONPATH={shlex.quote(str(ROOT))} TERM=xterm-256color "
-            f"{shlex.quote(sys.executable)} -m ftui weather_jokes.jsonl; echo $? > {shlex.quote(str(exit_file))}"
+            f"{shlex.quote(sys.executable)} -m ftui weather_jokes.jsonl; {save_exit_code(exit_file)}"
         )
         tmux.run("new-session", "-d", "-x", "80", "-y", "24", "-s", tmux.name, command)
         tmux.wait_for("azure · profile az")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, SAMPLES
-from tests.e2e.test_tmux import Tmux, tmux  # noqa: F401 (the fixture)
+from tests.e2e.test_tmux import Tmux, save_exit_code, tmux  # noqa: F401 (the fixture)
 
 pytestmark = [
     pytest.mark.e2e,
@@ -32,7 +32,7 @@ def test_upload_download_and_delete_a_file(tmux: Tmux, tmp_path: Path) -> None: 
     )
     command = (
         f"cd {shlex.quote(str(work))} && env {env} PYTHONPATH={shlex.quote(str(ROOT))} TERM=xterm-256color "
-        f"{shlex.quote(sys.executable)} -m ftui weather_jokes.jsonl; echo $? > {shlex.quote(str(exit_file))}"
+        f"{shlex.quote(sys.executable)} -m ftui weather_jokes.jsonl; {save_exit_code(exit_file)}"
     )
     tmux.run("new-session", "-d", "-x", "80", "-y", "24", "-s", tmux.name, command)
     tmux.wait_for("✗ 0  ⚠ 0")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_tmux import Tmux, tmux  # noqa: F401  (the fixture)
+from tests.e2e.test_tmux import Tmux, save_exit_code, tmux  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.e2e
 
@@ -42,7 +42,7 @@ def test_q_during_a_big_check_exits_and_leaves_no_process(tmux: Tmux, tmp_path: 
     mark = uuid.uuid4().hex
     exit_file = tmp_path / "exit"
     env = " ".join(f"{k}={shlex.quote(os.environ[k])}" for k in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"))
-    done = f"echo $? > {shlex.quote(str(exit_file))}; sleep 60"
+    done = f"{save_exit_code(exit_file)}; sleep 60"
     command = (
         f"cd {shlex.quote(str(Path.cwd()))} && env {env} FTUI_TEST_MARK={mark} TERM=xterm-256color "
         f"{shlex.quote(sys.executable)} -m ftui {shlex.quote(str(big))}; {done}"

@@ -20,6 +20,13 @@ pytestmark = [
 ]
 
 
+def save_exit_code(exit_file: Path) -> str:
+    """Shell that writes the last command's exit code to ``exit_file`` whole (written, then
+    renamed), so a test waiting for the file never reads it created but still empty."""
+    partial = shlex.quote(f"{exit_file}.partial")
+    return f"echo $? > {partial}; mv {partial} {shlex.quote(str(exit_file))}"
+
+
 class Tmux:
     def __init__(self, name: str, socket: Path) -> None:
         self.name, self.socket = name, socket
@@ -63,7 +70,7 @@ def test_open_browse_switch_tabs_and_quit(tmux: Tmux, tmp_path: Path) -> None:
     env = " ".join(f"{k}={shlex.quote(os.environ[k])}" for k in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"))
     command = (
         f"cd {shlex.quote(str(Path.cwd()))} && env {env} TERM=xterm-256color {shlex.quote(sys.executable)} -m ftui "
-        f"{shlex.quote(str(SAMPLES / 'mistakes.jsonl'))}; echo $? > {shlex.quote(str(exit_file))}"
+        f"{shlex.quote(str(SAMPLES / 'mistakes.jsonl'))}; {save_exit_code(exit_file)}"
     )
     tmux.run("new-session", "-d", "-x", "80", "-y", "24", "-s", tmux.name, command)
 
@@ -101,7 +108,7 @@ def test_train_watch_then_chat_with_the_result(tmux: Tmux, tmp_path: Path) -> No
     )
     command = (
         f"cd {shlex.quote(str(Path.cwd()))} && env {env} FTUI_SANDBOX_SPEED=200 TERM=xterm-256color "
-        f"{shlex.quote(sys.executable)} -m ftui {shlex.quote(str(data))}; echo $? > {shlex.quote(str(exit_file))}"
+        f"{shlex.quote(sys.executable)} -m ftui {shlex.quote(str(data))}; {save_exit_code(exit_file)}"
     )
     tmux.run("new-session", "-d", "-x", "80", "-y", "24", "-s", tmux.name, command)
     tmux.wait_for("✗ 0  ⚠ 0")
