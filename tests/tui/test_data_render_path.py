@@ -73,6 +73,19 @@ async def test_rows_are_shown_without_the_ui_loop_reading_the_file(sample_copy, 
     assert seen == []  # every read and parse of the file ran in a thread
 
 
+def spy_draws(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """(line, width) of every example a thread reads and lays out from now on."""
+    draws: list[tuple[int, int]] = []
+    real = DataTab._draw_example
+
+    def spy(ds, line, findings, raw, width):
+        draws.append((line, width))
+        return real(ds, line, findings, raw, width)
+
+    monkeypatch.setattr(DataTab, "_draw_example", staticmethod(spy))
+    return draws
+
+
 def held_summaries(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     """Row summaries that the list asks for as it draws wait until the returned event is set
     (those read with the index, for the first screen, do not)."""
@@ -180,33 +193,20 @@ async def test_the_next_example_is_read_ahead_and_shown_with_the_cursor(sample_c
         await wait_for(lambda: tab.settled and tab.shown_line == (1, False))
         width = app.query_one("#example-view").text_width
         await wait_for(lambda: tab._drawn.has(tab.dataset, 2, False, width, tab.dataset.by_line.get(2, [])))
-        reads: list[int] = []
-        real = DataTab._draw_example
-
-        def spy(ds, line, findings, raw, width):
-            reads.append(line)
-            return real(ds, line, findings, raw, width)
-
-        monkeypatch.setattr(DataTab, "_draw_example", staticmethod(spy))
+        draws = spy_draws(monkeypatch)
         await pilot.press("j")
         await wait_for(lambda: tab.shown_line == (2, False))
+        reads = [line for line, _ in draws]
         assert 2 not in reads  # shown from what was read ahead
         assert "Line 2" in screen_text(app)
         await wait_for(lambda: tab._drawn.has(tab.dataset, 3, False, width))  # and the next one is read ahead
-        assert 3 in reads
+        assert 3 in [line for line, _ in draws]
 
 
 async def test_the_first_example_is_laid_out_once_for_the_views_width(sample_copy, monkeypatch) -> None:
     """The example view is hidden until the file is indexed: the first example waits for its
     layout, so the thread lays it out (and the rows beside it) at the width it is shown at."""
-    widths: list[int] = []
-    real = DataTab._draw_example
-
-    def spy(ds, line, findings, raw, width):
-        widths.append(width)
-        return real(ds, line, findings, raw, width)
-
-    monkeypatch.setattr(DataTab, "_draw_example", staticmethod(spy))
+    draws = spy_draws(monkeypatch)
     app = FtuiApp(sample_copy(), connect=False)
     async with app.run_test(size=(80, 24)):
         await wait_validated(app)
@@ -214,7 +214,7 @@ async def test_the_first_example_is_laid_out_once_for_the_views_width(sample_cop
         await wait_for(lambda: tab.shown_line == (1, False))
         width = app.query_one("#example-view").text_width
         await wait_for(lambda: tab._drawn.has(tab.dataset, 2, False, width))
-        assert set(widths) == {width} and width > 40
+        assert {w for _, w in draws} == {width} and width > 40
 
 
 def test_a_checked_dataset_is_named_in_a_few_characters(tmp_path: Path) -> None:

@@ -89,6 +89,9 @@ def _metric(metrics: Any, name: str) -> str:
     return f"{value:.4f}" if isinstance(value, int | float) else "—"
 
 
+CHECKPOINT_COLUMNS = ("Checkpoint", "Train loss", "Valid loss", "Full valid acc", "Model")
+
+
 def _cell(value: object) -> Text:
     """A table cell from server text: escaped, one line, never read as markup."""
     return Text(safe(value, one_line=True)) if value else Text("—")
@@ -185,7 +188,7 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
 
     def on_mount(self) -> None:
         ck = self.query_one(CheckpointTable)
-        for label in ("Checkpoint", "Train loss", "Valid loss", "Full valid acc", "Model"):
+        for label in CHECKPOINT_COLUMNS:
             ck.add_column(label)
         self.set_list_mode(True)
         self.set_interval(REDRAW_SECONDS, self._redraw)
@@ -494,8 +497,9 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
         # the model id fits what the other columns leave, cut in its middle (its end names the
         # step); Enter opens the whole id in Chat and y copies it
         pad = 2 * ck.cell_padding
-        steps = max([len("Checkpoint")] + [len(f"ckpt-step-{c.step_number}") for c in trace.checkpoints])
-        others = steps + pad + sum(len(label) + pad for label in ("Train loss", "Valid loss", "Full valid acc"))
+        first, *metrics, _ = CHECKPOINT_COLUMNS  # the metrics' values are never wider than their titles
+        steps = max([len(first)] + [len(f"ckpt-step-{c.step_number}") for c in trace.checkpoints])
+        others = steps + pad + sum(len(label) + pad for label in metrics)
         room = max(12, (ck.size.width or self.size.width) - others - pad - 2)  # 2: the scrollbar
         for c in trace.checkpoints:
             m = c.metrics
