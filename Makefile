@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 FILE ?= sample_data/mistakes.jsonl
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-fast lint bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "ftui needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
@@ -33,8 +33,15 @@ lint: $(VENV)/.test-installed
 	$(BIN)/ruff format --check ftui tests benchmarks
 
 # pytest exits 5 when it collected no tests: that must fail, never pass silently.
+# Four workers on two cores: most tests wait on a sandbox, a terminal or a worker process.
+PYTEST_WORKERS ?= 4
 test: lint
-	@$(BIN)/python -m pytest; rc=$$?; \
+	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest ran no tests: failing"; exit 1; fi; exit $$rc
+
+# The inner loop: no tmux, no sandbox child process.
+test-fast: $(VENV)/.test-installed
+	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal -m "not e2e and not sandbox_child"; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest ran no tests: failing"; exit 1; fi; exit $$rc
 
 bench: $(VENV)/.installed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -61,3 +62,22 @@ def chat(user: str = "What is the weather?", answer: str = "Sunny.", system: str
     messages = [{"role": "system", "content": system}] if system else []
     messages += [{"role": "user", "content": user}, {"role": "assistant", "content": answer}]
     return {"messages": messages}
+
+
+def _starts_a_sandbox_child(function: Callable[..., object]) -> bool:
+    """Whether a test opens the app on a provider (the TUI then starts its sandbox in a child
+    process, ~2 s): it builds the app without ``connect=False``, or with sandbox settings."""
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        return False
+    return "sandbox_settings(" in source or ("FtuiApp(" in source and "connect=False" not in source)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests that start a sandbox child (``sandbox_child``), so ``make test-fast``
+    can leave them and the tmux tests (``e2e``) out of the inner loop."""
+    for item in items:
+        function = getattr(item, "function", None)
+        if function is not None and _starts_a_sandbox_child(function):
+            item.add_marker(pytest.mark.sandbox_child)

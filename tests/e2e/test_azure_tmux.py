@@ -55,7 +55,7 @@ management_url = "{root}/management"
             f"FTUI_AZ_TEST_KEY=azure-key-not-shown PYTHONPATH={shlex.quote(str(ROOT))} TERM=xterm-256color "
             f"{shlex.quote(sys.executable)} -m ftui weather_jokes.jsonl; {save_exit_code(exit_file)}"
         )
-        tmux.run("new-session", "-d", "-x", "80", "-y", "24", "-s", tmux.name, command)
+        tmux.start(command)
         tmux.wait_for("azure · profile az")
         tmux.wait_for("✗ 0  ⚠ 0")
         tmux.keys("2")

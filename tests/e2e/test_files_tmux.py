@@ -34,7 +34,7 @@ def test_upload_download_and_delete_a_file(tmux: Tmux, tmp_path: Path) -> None: 
         f"cd {shlex.quote(str(work))} && env {env} PYTHONPATH={shlex.quote(str(ROOT))} TERM=xterm-256color "
         f"{shlex.quote(sys.executable)} -m ftui weather_jokes.jsonl; {save_exit_code(exit_file)}"
     )
-    tmux.run("new-session", "-d", "-x", "80", "-y", "24", "-s", tmux.name, command)
+    tmux.start(command)
     tmux.wait_for("✗ 0  ⚠ 0")
     tmux.keys("4")
     tmux.wait_for("No files yet")

@@ -47,7 +47,7 @@ def test_q_during_a_big_check_exits_and_leaves_no_process(tmux: Tmux, tmp_path: 
         f"cd {shlex.quote(str(Path.cwd()))} && env {env} FTUI_TEST_MARK={mark} TERM=xterm-256color "
         f"{shlex.quote(sys.executable)} -m ftui {shlex.quote(str(big))}; {done}"
     )
-    tmux.run("new-session", "-d", "-x", "80", "-y", "24", "-s", tmux.name, command)
+    tmux.start(command)
     tmux.wait_for("checking", timeout=30)
     deadline = time.monotonic() + 30
     while len(_processes_marked(mark)) < 2 and time.monotonic() < deadline:  # the workers have started

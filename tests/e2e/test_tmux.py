@@ -39,11 +39,28 @@ class Tmux:
         return self.run("capture-pane", "-p", "-t", self.name)
 
     def keys(self, *keys: str) -> None:
+        """Send keys in order, with no pause between them: tmux delivers them as typed.
+
+        ``Escape`` is the one key a following key can merge with: a terminal app reads ESC and
+        a key right behind it as Alt+key. The test server's escape-time is 0 (``start``), and
+        after Escape the driver waits for the screen to show it (bounded: an Escape that
+        changes nothing shows nothing), so the next key arrives on its own.
+        """
         for key in keys:
+            before = self.screen() if key == "Escape" else ""
             self.run("send-keys", "-t", self.name, key)
-            # Separate keys. tmux joins Escape and a key that follows within its escape-time
-            # (500 ms by default) into Alt+key, as it would for a person typing that fast.
-            time.sleep(0.6 if key == "Escape" else 0.15)
+            if key == "Escape":
+                self._wait_change(before, timeout=1.0)
+
+    def _wait_change(self, before: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.screen() == before:
+            time.sleep(0.02)
+
+    def start(self, command: str, width: int = 80, height: int = 24) -> None:
+        """Open the session running ``command``; the server joins no keys (escape-time 0)."""
+        self.run("new-session", "-d", "-x", str(width), "-y", str(height), "-s", self.name, command)
+        self.run("set-option", "-s", "escape-time", "0")
 
     def wait_for(self, *texts: str, timeout: float = 20.0) -> str:
         """The screen once every one of ``texts`` is on it (a dialog may draw in more than one frame)."""
@@ -72,7 +89,7 @@ def test_open_browse_switch_tabs_and_quit(tmux: Tmux, tmp_path: Path) -> None:
         f"cd {shlex.quote(str(Path.cwd()))} && env {env} TERM=xterm-256color {shlex.quote(sys.executable)} -m ftui "
         f"{shlex.quote(str(SAMPLES / 'mistakes.jsonl'))}; {save_exit_code(exit_file)}"
     )
-    tmux.run("new-session", "-d", "-x", "80", "-y", "24", "-s", tmux.name, command)
+    tmux.start(command)
 
     # validated (counts in the top bar), examples listed, the first shown as a conversation
     tmux.wait_for("✗ 17  ⚠ 7", "mistakes.jsonl", "Weather in Rome?", "SYSTEM")
@@ -110,7 +127,7 @@ def test_train_watch_then_chat_with_the_result(tmux: Tmux, tmp_path: Path) -> No
         f"cd {shlex.quote(str(Path.cwd()))} && env {env} FTUI_SANDBOX_SPEED=200 TERM=xterm-256color "
         f"{shlex.quote(sys.executable)} -m ftui {shlex.quote(str(data))}; {save_exit_code(exit_file)}"
     )
-    tmux.run("new-session", "-d", "-x", "80", "-y", "24", "-s", tmux.name, command)
+    tmux.start(command)
     tmux.wait_for("✗ 0  ⚠ 0")
     tmux.keys("2")
     tmux.wait_for("No jobs yet")

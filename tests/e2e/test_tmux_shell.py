@@ -47,7 +47,7 @@ def start(term: Tmux, tmp_path: Path, data: Path | None) -> Path:
         f"cd {shlex.quote(str(Path.cwd()))} && env {env} TERM=xterm-256color sh -c {shlex.quote(inner)}; "
         "echo EXITED $?; sleep 60"
     )
-    term.run("new-session", "-d", "-x", "80", "-y", "24", "-s", term.name, command)
+    term.start(command)
     return pid_file
 
 

@@ -34,7 +34,7 @@ def sample_copy(tmp_path: Path):
     return copy
 
 
-async def wait_validated(app: FtuiApp, timeout: float = 20.0) -> None:
+async def wait_validated(app: FtuiApp, timeout: float = 40.0) -> None:
     """Wait until the open file is indexed and fully validated, its rows' summaries are read
     and the example view shows the selected line."""
     loop = asyncio.get_running_loop()
@@ -47,7 +47,9 @@ async def wait_validated(app: FtuiApp, timeout: float = 20.0) -> None:
         await asyncio.sleep(0.02)
 
 
-async def wait_for(predicate, timeout: float = 10.0) -> None:
+async def wait_for(predicate, timeout: float = 30.0) -> None:
+    """Wait until ``predicate()`` holds (the timeout is a bound for a stuck test, not a speed goal:
+    a loaded CI machine may take many times longer than a quiet one)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not predicate():
@@ -63,7 +65,7 @@ def sandbox_settings(tmp_path: Path, speed: float = 200.0):
     return Settings(sandbox=SandboxSettings(speed=speed, data_dir=str(tmp_path / "sandbox")), bell=True)
 
 
-async def wait_connected(app: FtuiApp, timeout: float = 20.0) -> None:
+async def wait_connected(app: FtuiApp, timeout: float = 40.0) -> None:
     await wait_for(lambda: app.provider is not None, timeout)
 
 
