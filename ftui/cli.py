@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from ftui import __version__
 
-SUBCOMMANDS = ("validate", "sandbox", "files", "jobs", "chat", "models", "deployments", "completion")
+SUBCOMMANDS = ("validate", "sandbox", "files", "jobs", "chat", "models", "deployments", "completion", "config")
 TUI_USAGE = """open the TUI:
   ftui [FILE] [--profile NAME] [--base-url URL]
       FILE          a JSONL dataset to open in the Data tab
@@ -66,6 +66,15 @@ def build_parser(only_validate: bool = False) -> argparse.ArgumentParser:
         action="store_true",
         help="allow a non-loopback --host without --api-key-env (anyone who can reach it can use it)",
     )
+    config = sub.add_parser("config", help="the settings in effect").add_subparsers(
+        dest="config_command", required=True
+    )
+    check = config.add_parser(
+        "check",
+        help="print the settings in effect and where each came from; name unknown keys",
+        epilog="exit codes: 0 ok; 1 config.toml has keys ftui does not know (named); 2 it cannot be used",
+    )
+    check.add_argument("--json", action="store_true", help="print one JSON object")
     from ftui.commands.parsers import add_parsers
 
     add_parsers(sub)
@@ -111,6 +120,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
             parent_pid=args.parent_pid,
             azure=args.azure,
         )
+    if args.command == "config":
+        from ftui.commands.config import check
+
+        return check(args.json)
     if args.command == "completion":
         from ftui.commands.completion import script
 

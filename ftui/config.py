@@ -26,13 +26,14 @@ OPENAI_API_VERSION select Azure; nothing selects the built-in sandbox.
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import tomllib
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
 ProviderKind = Literal["openai", "azure", "compatible", "sandbox"]
 
@@ -97,6 +98,37 @@ class Settings(BaseModel):
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     keymap: dict[str, str] = Field(default_factory=dict)
     bell: bool = True
+    _warnings: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        """One sentence per key or table in the file that ftui does not know (a typo does nothing)."""
+        return self._warnings
+
+
+def _unknown(keys: Any, model: type[BaseModel], where: str, path: Path) -> list[str]:
+    """A warning for each key of ``keys`` that ``model`` has no field for, with the likely meant one."""
+    known = [name for name in model.model_fields if name != "name" or model is not Profile]
+    out = []
+    for key in keys:
+        if key in model.model_fields:
+            continue
+        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        out.append(f"{path}: unknown key {where}{key!r}{hint}; ftui ignores it.")
+    return out
+
+
+def config_warnings(data: dict, path: Path) -> list[str]:
+    """Unknown keys and tables in a parsed config.toml, each one sentence naming the key and the file."""
+    out = _unknown(data, Settings, "", path)
+    if isinstance(data.get("sandbox"), dict):
+        out += _unknown(data["sandbox"], SandboxSettings, "in [sandbox]: ", path)
+    if isinstance(data.get("profiles"), dict):
+        for name, prof in data["profiles"].items():
+            if isinstance(prof, dict):
+                out += _unknown(prof, Profile, f"in [profiles.{name}]: ", path)
+    return out
 
 
 def config_dir() -> Path:
@@ -138,6 +170,7 @@ def load_settings(path: Path | None = None) -> Settings:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "the file"
         raise ConfigError(f"{path}: {where}: {first['msg']}.") from exc
+    settings.warnings.extend(config_warnings(data, path))
     if (speed := os.environ.get("FTUI_SANDBOX_SPEED")) is not None and speed.strip():
         try:
             value = float(speed)

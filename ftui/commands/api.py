@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ftui.config import ConfigError
+from ftui.config import ConfigError, load_settings
 from ftui.term import Style, fail
 from ftui.textsafe import safe
 
@@ -121,7 +121,10 @@ def run(args: argparse.Namespace) -> int:
         from ftui.provider.jobs import JobMayExist
 
         try:
-            provider = await open_provider(args.profile, args.base_url)
+            settings = load_settings()
+            for warning in settings.warnings:  # a typo in config.toml says so, once, then the command runs
+                print(f"ftui: warning: {safe(warning, one_line=True)}", file=sys.stderr)
+            provider = await open_provider(args.profile, args.base_url, settings)
         except ConfigError as exc:
             return fail(str(exc))
         if debug is not None:

@@ -241,6 +241,8 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
     def on_mount(self) -> None:
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
+        for warning in self.settings.warnings:  # a typo in config.toml does nothing: say so
+            self.notify(safe(warning), title="config.toml", severity="warning", timeout=10, markup=False)
         if self.handle_signals:
             self._install_signal_handlers()
         self.watch(self.screen, "focused", self._focus_moved, init=False)
