@@ -9,6 +9,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 CATALOG_PATH = Path(__file__).with_name("models.toml")
 
@@ -86,7 +87,7 @@ def encoding_for_name(model: str) -> str:
     return "o200k_base"
 
 
-def _parse(data: dict) -> Catalog:
+def _parse(data: dict[str, Any]) -> Catalog:
     models: dict[str, ModelInfo] = {}
     aliases: dict[str, str] = {}
     for name, row in data.get("models", {}).items():

@@ -101,7 +101,7 @@ def load_duplicates_sorter() -> None:
     import numpy  # noqa: F401
 
 
-def duplicates(digests: array, lines: array) -> Iterator[tuple[int, int]]:
+def duplicates(digests: array[int], lines: array[int]) -> Iterator[tuple[int, int]]:
     """(line, first line with the same digest) for every repeated example, in line order.
 
     ``digests`` (8-byte ints) and ``lines`` are in file order. Small files use a dict; big ones
@@ -140,11 +140,11 @@ def merge(path: str, model_name: str, model: ModelInfo, chunks: Sequence[ChunkRe
     """Combine chunk results (in file order) into a Report with file-level findings."""
     findings: list[Finding] = []
     formats: dict[str, list[int]] = {}
-    messages: array = array("i")
-    tokens: array = array("q")
-    assistant: array = array("q")
-    digests: array = array("Q")
-    digest_lines: array = array("q")
+    messages: array[int] = array("i")
+    tokens: array[int] = array("q")
+    assistant: array[int] = array("q")
+    digests: array[int] = array("Q")
+    digest_lines: array[int] = array("q")
     system_messages: Counter[str] = Counter()
     offset = 0
     examples = 0

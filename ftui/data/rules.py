@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeGuard
 
 from pydantic_core import from_json
 
@@ -252,7 +252,7 @@ class ExampleChecker:
                 break
 
     @staticmethod
-    def _messages_present(messages: Any, ctx: _Ctx, where: str) -> bool:
+    def _messages_present(messages: Any, ctx: _Ctx, where: str) -> TypeGuard[list[Any]]:
         if messages is None:
             ctx.add("missing_messages_list", f'The example has no "{where}" list.', where)
             return False
@@ -492,7 +492,7 @@ class ExampleChecker:
             return
         image = part.get("image_url")
         url = image.get("url") if isinstance(image, dict) else None
-        if not isinstance(url, str) or not url:
+        if not isinstance(image, dict) or not isinstance(url, str) or not url:
             ctx.add("data_type", 'An image part needs "image_url": {"url": ...}.', f"{where}.image_url.url")
             return
         if url.startswith("data:"):

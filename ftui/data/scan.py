@@ -22,7 +22,7 @@ from pydantic_core import from_json
 from ftui.data.catalog import ModelInfo
 from ftui.data.findings import Finding, Severity
 from ftui.data.formats import DataFormat, is_rft_model
-from ftui.data.rules import ExampleChecker
+from ftui.data.rules import ExampleChecker, ExampleResult
 from ftui.data.tokens import TokenCounter
 
 KEEP_PER_CODE = 1000  # findings kept per code (in a chunk, and in the report); the rest are counted
@@ -56,14 +56,14 @@ class ChunkResult:
     examples: int = 0
     clean: int = 0  # examples without errors
     findings: list[Finding] = field(default_factory=list)
-    messages: array = field(default_factory=lambda: array("i"))
-    tokens: array = field(default_factory=lambda: array("q"))
-    assistant_tokens: array = field(default_factory=lambda: array("q"))
-    line_tokens: array = field(default_factory=lambda: array("q"))  # per physical line; -1: none
-    line_messages: array = field(default_factory=lambda: array("i"))  # per physical line; -1: none
+    messages: array[int] = field(default_factory=lambda: array("i"))
+    tokens: array[int] = field(default_factory=lambda: array("q"))
+    assistant_tokens: array[int] = field(default_factory=lambda: array("q"))
+    line_tokens: array[int] = field(default_factory=lambda: array("q"))  # per physical line; -1: none
+    line_messages: array[int] = field(default_factory=lambda: array("i"))  # per physical line; -1: none
     formats: dict[str, list[int]] = field(default_factory=dict)  # format -> [count, first line]
-    digests: array = field(default_factory=lambda: array("Q"))  # 8-byte digest of each example, in order
-    digest_lines: array = field(default_factory=lambda: array("i"))  # the line of each digest
+    digests: array[int] = field(default_factory=lambda: array("Q"))  # 8-byte digest of each example, in order
+    digest_lines: array[int] = field(default_factory=lambda: array("i"))  # the line of each digest
     system_messages: Counter[str] = field(default_factory=Counter)
     kept: Counter[str] = field(default_factory=Counter)  # findings kept per code
     omitted: Counter[str] = field(default_factory=Counter)  # findings past KEEP_PER_CODE, counted only
@@ -115,6 +115,7 @@ def scan_lines(lines: Iterable[tuple[int, bytes]], checker: ExampleChecker, resu
         digests.frombytes(sha1(body, usedforsecurity=False).digest()[:8])
         digest_lines.append(line)
         fast = None
+        outcome: ExampleResult | None
         try:
             obj = from_json(body)
         except ValueError:

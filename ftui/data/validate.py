@@ -194,14 +194,14 @@ class Validation:
         self._prefix = None
         return merge(str(self.path), self.model, self.info, chunks, self.catalog)
 
-    def line_tokens(self) -> array:
+    def line_tokens(self) -> array[int]:
         """Tokens per physical line (-1: no countable example) of the last run, in file order."""
         out = array("q")
         for chunk in self._known.chunks if self._known else ():
             out.extend(chunk.line_tokens)
         return out
 
-    def line_messages(self) -> array:
+    def line_messages(self) -> array[int]:
         """Messages per physical line (-1: none) of the last run, in file order."""
         out = array("i")
         for chunk in self._known.chunks if self._known else ():

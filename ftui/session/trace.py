@@ -82,8 +82,8 @@ def event_line(event: Any, point: MetricPoint | None = None, when: str | None = 
 class Series:
     """One metric over steps, appended in arrival order."""
 
-    steps: array = field(default_factory=lambda: array("d"))
-    values: array = field(default_factory=lambda: array("d"))
+    steps: array[float] = field(default_factory=lambda: array("d"))
+    values: array[float] = field(default_factory=lambda: array("d"))
 
     def add(self, step: float, value: float) -> None:
         self.steps.append(step)
