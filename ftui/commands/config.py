@@ -61,7 +61,7 @@ def effective(settings: Settings, path: Path) -> list[Setting]:
         out.append(Setting("default_profile", default_profile, "$FTUI_PROFILE"))
     elif settings.default_profile:
         out.append(Setting("default_profile", settings.default_profile, file_src))
-    sandbox = raw.get("sandbox") if isinstance(raw.get("sandbox"), dict) else {}
+    sandbox: dict[str, Any] = raw["sandbox"] if isinstance(raw.get("sandbox"), dict) else {}
     speed_env = os.environ.get("FTUI_SANDBOX_SPEED", "").strip()
     speed_src = "$FTUI_SANDBOX_SPEED" if speed_env else (file_src if "speed" in sandbox else "default")
     out.append(Setting("sandbox.speed", settings.sandbox.speed, speed_src))

@@ -9,10 +9,12 @@ A real ™ or £ typed by the user arrives as that character, not as ESC+digit, 
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from textual import _ansi_sequences
 
 
 def enable_alt_digits() -> None:
     """Make ESC 1 … ESC 4 arrive as alt+1 … alt+4."""
     for digit in "1234":
-        _ansi_sequences.ANSI_SEQUENCES_KEYS.pop(f"\x1b{digit}", None)
+        cast(dict[str, Any], _ansi_sequences.ANSI_SEQUENCES_KEYS).pop(f"\x1b{digit}", None)  # a dict at run time
