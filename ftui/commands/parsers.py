@@ -177,7 +177,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         type=float,
         default=120.0,
         metavar="SECONDS",
-        help="stop (exit 3) when the provider cannot be reached for this long (default 120; 0 never)",
+        help="stop (exit 3) when no answer at all comes from the provider for this long; errors between "
+        "answers do not count (default 120; 0 never)",
     )
     common(p, json_help="one JSON object per line: each event, then the final job")
     handler(p, "jobs:jobs_watch", "Watching the job")
