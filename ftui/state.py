@@ -177,3 +177,62 @@ def forget_upload(file_id: str) -> None:
         return True
 
     _update(change)
+
+
+# -- job intents: what a create set out to make, kept from before the request is sent ------------
+INTENT_DAYS = 1.0  # a repeat of an intent younger than this is asked about
+MAX_INTENTS = 500
+
+
+def _intents(data: dict, now: float) -> list[dict]:
+    """The intents younger than INTENT_DAYS, oldest first (anything malformed is dropped)."""
+    value = data.get("job_intents")
+    if not isinstance(value, list):
+        return []
+    keep = []
+    for entry in value:
+        if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
+            continue
+        started = entry.get("started")
+        if isinstance(started, int | float) and now - started < INTENT_DAYS * 86400:
+            keep.append(entry)
+    return keep[-MAX_INTENTS:]
+
+
+def record_intent(entry: dict) -> None:
+    """Keep ``entry`` (``key``, ``started`` and what finds its job) before its create is sent:
+    written atomically, so it survives a ``kill -9`` a moment later. Old intents are dropped."""
+
+    def change(data: dict) -> None:
+        data["job_intents"] = [*_intents(data, entry["started"]), entry]
+
+    _update(change)
+
+
+def _mark_intent(key: str, started: float, **fields: object) -> None:
+    def change(data: dict) -> bool:
+        intents = _intents(data, started)
+        found = False
+        for entry in intents:
+            if entry["key"] == key and entry.get("started") == started:
+                entry.update(fields)
+                found = True
+        data["job_intents"] = [e for e in intents if not e.get("dropped")]
+        return found
+
+    _update(change)
+
+
+def intent_made(key: str, started: float, job_id: str) -> None:
+    """The intent recorded at ``started`` made ``job_id``."""
+    _mark_intent(key, started, job_id=job_id)
+
+
+def drop_intent(key: str, started: float) -> None:
+    """The intent's create was refused outright: nothing was made, so it is forgotten."""
+    _mark_intent(key, started, dropped=True)
+
+
+def recent_intents(key: str, now: float) -> list[dict]:
+    """The intents with ``key`` younger than INTENT_DAYS at ``now``, oldest first."""
+    return [entry for entry in _intents(_load(), now) if entry["key"] == key]

@@ -168,6 +168,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         help="a label kept with the job (repeatable): up to 15 pairs, keys up to 64 and values up to 512 "
         "characters (not on Azure; default: none)",
     )
+    p.add_argument(
+        "--again",
+        action="store_true",
+        help="create it even when the same job (same data, model, method, hyperparameters, suffix and seed) was "
+        "created or requested in the last day (default: say which job that was and ask; with no terminal to ask "
+        "on, refuse, exit 2)",
+    )
     common(p)
     handler(p, "jobs:jobs_create", "Creating the job")
     p = add(jobs, "watch", "print events as they happen until the job ends (exit 0 succeeded, 1 failed or cancelled)")
