@@ -4,8 +4,9 @@ state.json from before its create request is sent until the job id is known.
 Killed mid-request (``kill -9``) or left without an answer, ftui cannot know whether the job
 exists. The intent remembers: the same intent again within a day finds the job it made (its
 recorded id, or by time, training file and model) and the caller asks before creating another.
-The intent is the training and validation content (sha256 of a local file, or the file id
-given), model, method, hyperparameters, suffix and seed; metadata and integrations are not part
+The intent is the provider (profile kind, URL, organization, project), the training and
+validation content (sha256 of a local file, or the file id given), model, method,
+hyperparameters, suffix and seed; metadata and integrations are not part
 of it (a rerun with another W&B run name is still the same training).
 """
 
@@ -17,11 +18,14 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftui import state
 from ftui.provider import jobs as provider_jobs
 from ftui.provider.jobs import JobMayExist, JobRequest
+
+if TYPE_CHECKING:
+    from ftui.config import Profile
 
 
 @dataclass(frozen=True)
@@ -33,10 +37,17 @@ class JobIntent:
     training: str  # "sha256:<hex>" of a local file, or the file id given
 
 
-def intent_for(request: JobRequest, training: str, validation: str | None = None) -> JobIntent:
-    """The intent of ``request`` with its files named by content (``training``/``validation``:
-    "sha256:<hex>" of a local file, or the provider file id when no local file was given)."""
+def place(profile: Profile) -> str:
+    """Which provider an intent is for: the same job on another provider is another intent."""
+    return "|".join((profile.provider, profile.base_url or "", profile.organization or "", profile.project or ""))
+
+
+def intent_for(request: JobRequest, training: str, validation: str | None = None, *, where: str) -> JobIntent:
+    """The intent of ``request`` on the provider ``where`` (see ``place``) with its files named by
+    content (``training``/``validation``: "sha256:<hex>" of a local file, or the provider file id
+    when no local file was given)."""
     facts = {
+        "where": where,
         "training": training,
         "validation": validation,
         "model": request.model,

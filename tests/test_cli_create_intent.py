@@ -138,9 +138,8 @@ def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProvider]:
     assert started.wait(30)
     config = Path(os.environ["XDG_CONFIG_HOME"]) / "ftui" / "config.toml"
     config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(
-        f'[profiles.p]\nprovider = "compatible"\nbase_url = "{fake.url}"\napi_key_env = "FTUI_TEST_KEY"\n'
-    )
+    profile = f'provider = "compatible"\nbase_url = "{fake.url}"\napi_key_env = "FTUI_TEST_KEY"\n'
+    config.write_text(f'[profiles.p]\n{profile}[profiles.q]\n{profile}organization = "org-2"\n')
     monkeypatch.setenv("FTUI_TEST_KEY", "k")
     yield fake
     asyncio.run_coroutine_threadsafe(runner.cleanup(), fake.loop).result(30)
@@ -165,8 +164,9 @@ def ftui(*extra: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_kill_9_during_create_then_the_same_command_finds_the_job_and_does_not_pay_twice(
-    provider: FakeProvider,
+    provider: FakeProvider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO())  # the in-process runs below have no terminal either
     provider.hold = True
     first = subprocess.Popen(
         [FTUI, *CREATE], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -195,9 +195,10 @@ def test_kill_9_during_create_then_the_same_command_finds_the_job_and_does_not_p
     repeat = ftui()  # now the answer arrived: the intent names the job by its recorded id
     assert repeat.returncode == 2 and f"was created at {time.strftime('%H')}" in repeat.stderr
     assert f": {second} (validating_files)." in repeat.stderr
-    other = ftui("--epochs", "3")  # another intent: created without a question
-    assert other.returncode == 0, other.stderr
+    assert main([*CREATE, "--epochs", "3"]) == 0  # another intent: created without a question
     assert provider.creates == 3
+    assert main([*CREATE[:3], "q", *CREATE[4:]]) == 0  # the same job for another organization: another intent
+    assert provider.creates == 4
 
 
 class Terminal(io.StringIO):

@@ -13,7 +13,7 @@ from ftui.api_facts import HYPERPARAMETERS, HyperparameterError, check_seed, che
 from ftui.commands.api import EXIT_FAILED, EXIT_MISUSE, EXIT_OK, EXIT_PROVIDER, dump, dump_line, print_safe, when
 from ftui.commands.files import confirm, reused_note, upload_once
 from ftui.data.validate import DatasetReadError, validate_file
-from ftui.job_intent import JobIntent, create_with_intent, find_repeat, intent_for
+from ftui.job_intent import JobIntent, create_with_intent, find_repeat, intent_for, place
 from ftui.job_options import JobOptionError, describe_integrations, describe_metadata, parse_metadata, wandb_integration
 from ftui.provider.events import EventStream, WatchGaveUp, metric_point
 from ftui.provider.files import file_sha256
@@ -154,13 +154,15 @@ def _cost_line(path: Path, report: Any, epochs: int | str) -> str:
     )
 
 
-async def _intent(request: JobRequest, local: dict[str, Path], file_ids: dict[str, str | None]) -> JobIntent:
+async def _intent(
+    p: Provider, request: JobRequest, local: dict[str, Path], file_ids: dict[str, str | None]
+) -> JobIntent:
     """The job's intent, its local files named by their sha256 (file ids given stand for themselves)."""
     named: dict[str, str | None] = dict(file_ids)
     for kind, path in local.items():
         named[kind] = "sha256:" + await asyncio.to_thread(file_sha256, path)
     assert named["training"] is not None
-    return intent_for(request, named["training"], named["validation"])
+    return intent_for(request, named["training"], named["validation"], where=place(p.profile))
 
 
 async def _ask_about_repeat(p: Provider, intent: JobIntent) -> int | None:
@@ -226,7 +228,7 @@ async def jobs_create(p: Provider, args: argparse.Namespace) -> int:
         metadata=values["metadata"],
         integrations=values["integrations"],
     )
-    intent = await _intent(request, local, file_ids)
+    intent = await _intent(p, request, local, file_ids)
     if not args.again and (refused := await _ask_about_repeat(p, intent)) is not None:
         return refused
     for kind, path in local.items():

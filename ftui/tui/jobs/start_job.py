@@ -173,7 +173,7 @@ class StartJobScreen(ModalScreen[Any]):
 
     async def _intent(self) -> JobIntent:
         """The plan's intent, its local files named by their sha256."""
-        from ftui.job_intent import intent_for
+        from ftui.job_intent import intent_for, place
         from ftui.provider.files import file_sha256
 
         named: dict[str, str | None] = {"training": None, "validation": None}
@@ -183,7 +183,8 @@ class StartJobScreen(ModalScreen[Any]):
             else:
                 named[kind] = ref
         assert named["training"] is not None
-        return intent_for(self.plan.request, named["training"], named["validation"])
+        where = place(self.provider.profile)
+        return intent_for(self.plan.request, named["training"], named["validation"], where=where)
 
     async def _go_on_after_repeat(self, intent: JobIntent) -> bool:
         """When the same job was started (or requested) in the last day, say which and ask."""
