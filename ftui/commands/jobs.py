@@ -165,7 +165,7 @@ async def _intent(
     return intent_for(request, named["training"], named["validation"], where=place(p.profile))
 
 
-async def _ask_about_repeat(p: Provider, intent: JobIntent) -> int | None:
+async def ask_about_repeat(p: Provider, intent: JobIntent) -> int | None:
     """When the same job was created (or requested) in the last day: say so and ask. None to go
     on; otherwise the exit code (0: the user said no; 2: no terminal to ask on and no --again)."""
     repeat = await find_repeat(p.client, intent)
@@ -229,7 +229,7 @@ async def jobs_create(p: Provider, args: argparse.Namespace) -> int:
         integrations=values["integrations"],
     )
     intent = await _intent(p, request, local, file_ids)
-    if not args.again and (refused := await _ask_about_repeat(p, intent)) is not None:
+    if not args.again and (refused := await ask_about_repeat(p, intent)) is not None:
         return refused
     for kind, path in local.items():
         file, reused = await upload_once(p, path)
