@@ -37,6 +37,7 @@ class FakeProvider:
         self.jobs: list[dict[str, Any]] = []
         self.creates = 0
         self.hold = False
+        self.refuse = False  # answer creates with a 400 (nothing stored)
         self.lose = False  # store the job, then drop the connection without an answer
         self.listed_late = 0  # a new job is left out of this many job lists (as on Azure)
         self._hidden: dict[str, int] = {}
@@ -80,6 +81,9 @@ class FakeProvider:
     async def create(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.creates += 1
+        if self.refuse:
+            error = {"message": "model not available for fine-tuning", "type": "invalid_request_error"}
+            return web.json_response({"error": error}, status=400)
         job = {
             "id": f"ftjob-{next(self._ids)}",
             "object": "fine_tuning.job",
@@ -246,3 +250,15 @@ def test_a_lost_answer_whose_job_is_listed_late_is_found_and_the_wait_is_said(
         in err
     )
     assert provider.creates == 1 and out.startswith(f"{provider.jobs[0]['id']}  ")
+
+
+def test_a_refused_create_is_forgotten_so_the_rerun_is_no_repeat(
+    provider: FakeProvider, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO())  # no terminal: a repeat would be refused
+    provider.refuse = True
+    assert main(CREATE) == 1
+    assert "model not available" in capsys.readouterr().err
+    provider.refuse = False
+    assert main(CREATE) == 0, capsys.readouterr().err
+    assert provider.creates == 2 and len(provider.jobs) == 1
