@@ -72,7 +72,7 @@ class Repeat:
     def describe(self) -> str:
         """One or two sentences for the screen."""
         at = _when(self.started)
-        what = "The same job (same training data, model, method, hyperparameters and suffix)"
+        what = "The same job (same training data, model, method, hyperparameters, suffix and seed)"
         if self.job_id is not None:
             status = next((j.status for j in self.jobs if j.id == self.job_id), None)
             return f"{what} was created {at}: {self.job_id}{f' ({status})' if status else ''}."
