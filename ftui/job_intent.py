@@ -12,6 +12,7 @@ of it (a rerun with another W&B run name is still the same training).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -104,7 +105,7 @@ async def find_repeat(client: Any, intent: JobIntent, now: float | None = None) 
     A recorded job id is shown with its status; without one (the process was killed, or the
     answer was lost), the provider's jobs on the same training file and model made since then are
     looked up, and a single one is recorded as the intent's job."""
-    entries = state.recent_intents(intent.key, time.time() if now is None else now)
+    entries = await asyncio.to_thread(state.recent_intents, intent.key, time.time() if now is None else now)
     if not entries:
         return None
     last = entries[-1]
@@ -126,7 +127,7 @@ async def find_repeat(client: Any, intent: JobIntent, now: float | None = None) 
         return repeat
     if len(repeat.jobs) == 1:
         with contextlib.suppress(OSError):
-            state.intent_made(intent.key, started, repeat.jobs[0].id)
+            await asyncio.to_thread(state.intent_made, intent.key, started, repeat.jobs[0].id)
     return repeat
 
 
@@ -142,17 +143,16 @@ async def create_with_intent(
     request is sent and marked with the job's id after. A refusal that surely made nothing
     forgets the intent; an unknown outcome (``JobMayExist``, a kill) keeps it for the next try."""
     started = time.time()
-    state.record_intent(
-        {"key": intent.key, "started": started, "training_file": request.training_file, "model": request.model}
-    )
+    entry = {"key": intent.key, "started": started, "training_file": request.training_file, "model": request.model}
+    await asyncio.to_thread(state.record_intent, entry)  # on disk (fsynced) before anything is sent
     try:
         job = await provider_jobs.create_job(client, request, azure=azure, on_wait=on_wait)
     except JobMayExist:
         raise
     except Exception:
         with contextlib.suppress(OSError):
-            state.drop_intent(intent.key, started)
+            await asyncio.to_thread(state.drop_intent, intent.key, started)
         raise
     with contextlib.suppress(OSError):
-        state.intent_made(intent.key, started, job.id)
+        await asyncio.to_thread(state.intent_made, intent.key, started, job.id)
     return job
