@@ -136,7 +136,7 @@ def test_a_job_that_may_exist_exits_3_and_never_says_failed(
     async def lost(*args: object, **kwargs: object) -> None:
         raise JobMayExist("A fine-tuning job may have been created. Check with `ftui jobs list`.", "file-abc")
 
-    monkeypatch.setattr("ftui.commands.jobs.create_job", lost)
+    monkeypatch.setattr("ftui.provider.jobs.create_job", lost)
     code = main(
         [
             "jobs",

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ftui.api_facts import HYPERPARAMETERS, HyperparameterError, check_seed, check_suffix, epochs_word
-from ftui.commands.api import EXIT_FAILED, EXIT_OK, EXIT_PROVIDER, dump, dump_line, print_safe, when
-from ftui.commands.files import reused_note, upload_once
+from ftui.commands.api import EXIT_FAILED, EXIT_MISUSE, EXIT_OK, EXIT_PROVIDER, dump, dump_line, print_safe, when
+from ftui.commands.files import confirm, reused_note, upload_once
 from ftui.data.validate import DatasetReadError, validate_file
+from ftui.job_intent import JobIntent, create_with_intent, find_repeat, intent_for, place
 from ftui.job_options import JobOptionError, describe_integrations, describe_metadata, parse_metadata, wandb_integration
 from ftui.provider.events import EventStream, WatchGaveUp, metric_point
-from ftui.provider.jobs import JobRequest, create_job, list_jobs
+from ftui.provider.files import file_sha256
+from ftui.provider.jobs import JobRequest, list_jobs
 from ftui.term import fail
 from ftui.textsafe import safe
 
@@ -151,6 +154,36 @@ def _cost_line(path: Path, report: Any, epochs: int | str) -> str:
     )
 
 
+async def _intent(
+    p: Provider, request: JobRequest, local: dict[str, Path], file_ids: dict[str, str | None]
+) -> JobIntent:
+    """The job's intent, its local files named by their sha256 (file ids given stand for themselves)."""
+    named: dict[str, str | None] = dict(file_ids)
+    for kind, path in local.items():
+        named[kind] = "sha256:" + await asyncio.to_thread(file_sha256, path)
+    assert named["training"] is not None
+    return intent_for(request, named["training"], named["validation"], where=place(p.profile))
+
+
+async def ask_about_repeat(p: Provider, intent: JobIntent) -> int | None:
+    """When the same job was created (or requested) in the last day: say so and ask. None to go
+    on; otherwise the exit code (0: the user said no; 2: no terminal to ask on and no --again)."""
+    repeat = await find_repeat(p.client, intent)
+    if repeat is None:
+        return None
+    said = safe(repeat.describe(), one_line=True)  # ids and statuses come from the server
+    if not sys.stdin or not sys.stdin.isatty():
+        return fail(
+            f"{said} Add --again to create another one anyway (there is no terminal to ask on). Nothing was created.",
+            EXIT_MISUSE,
+        )
+    print(said, file=sys.stderr)
+    if confirm("Create another one (billed again)?", False):
+        return None
+    print("nothing created", file=sys.stderr)
+    return EXIT_OK
+
+
 async def jobs_create(p: Provider, args: argparse.Namespace) -> int:
     azure = p.profile.provider == "azure"
     values, problem = _checked_options(args, azure)
@@ -181,15 +214,9 @@ async def jobs_create(p: Provider, args: argparse.Namespace) -> int:
         if kind == "training" and not args.json:
             print(_cost_line(path, report, values["n_epochs"]), file=sys.stderr)
         local[kind] = path
-    for kind, path in local.items():
-        file, reused = await upload_once(p, path)
-        if reused and not args.json:
-            print(reused_note(file, path), file=sys.stderr)
-        file_ids[kind] = file.id
-    assert file_ids["training"] is not None
     request = JobRequest(
         model=args.model,
-        training_file=file_ids["training"],
+        training_file=file_ids["training"] or "",
         validation_file=file_ids["validation"],
         method=args.method,
         n_epochs=values["n_epochs"],
@@ -201,7 +228,21 @@ async def jobs_create(p: Provider, args: argparse.Namespace) -> int:
         metadata=values["metadata"],
         integrations=values["integrations"],
     )
-    job = await create_job(p.client, request, azure=azure)
+    intent = await _intent(p, request, local, file_ids)
+    if not args.again and (refused := await ask_about_repeat(p, intent)) is not None:
+        return refused
+    for kind, path in local.items():
+        file, reused = await upload_once(p, path)
+        if reused and not args.json:
+            print(reused_note(file, path), file=sys.stderr)
+        file_ids[kind] = file.id
+    assert file_ids["training"] is not None
+    request = dataclasses.replace(request, training_file=file_ids["training"], validation_file=file_ids["validation"])
+
+    def waiting(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    job = await create_with_intent(p.client, request, intent, azure=azure, on_wait=waiting)
     if args.json:
         dump(job)
     else:

@@ -168,6 +168,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         help="a label kept with the job (repeatable): up to 15 pairs, keys up to 64 and values up to 512 "
         "characters (not on Azure; default: none)",
     )
+    p.add_argument(
+        "--again",
+        action="store_true",
+        help="create it even when the same job (same data, model, method, hyperparameters, suffix and seed) was "
+        "created or requested in the last day (default: say which job that was and ask; with no terminal to ask "
+        "on, refuse, exit 2)",
+    )
     common(p)
     handler(p, "jobs:jobs_create", "Creating the job")
     p = add(jobs, "watch", "print events as they happen until the job ends (exit 0 succeeded, 1 failed or cancelled)")
@@ -177,7 +184,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         type=float,
         default=120.0,
         metavar="SECONDS",
-        help="stop (exit 3) when the provider cannot be reached for this long (default 120; 0 never)",
+        help="stop (exit 3) when no answer at all comes from the provider for this long; errors between "
+        "answers do not count (default 120; 0 never)",
     )
     common(p, json_help="one JSON object per line: each event, then the final job")
     handler(p, "jobs:jobs_watch", "Watching the job")

@@ -173,7 +173,8 @@ MAX_PAGES = 50  # pages fetched back in one poll at most
 
 
 class WatchGaveUp(ProviderError):
-    """The provider could not be reached for longer than ``give_up_after``."""
+    """No answer came from the provider for longer than ``give_up_after`` (silence, not errors:
+    any answer in between, an events page or the job, starts the count again)."""
 
 
 @dataclass
@@ -249,6 +250,7 @@ class EventStream:
                 cursors.add(self._cursor)
             raw = await self.client.fine_tuning.jobs.with_raw_response.list_events(self.job_id, **kwargs)
             data, has_more = parse_event_page(raw.content)
+            self._recovered()  # an answer: the provider is not silent, whatever fails next
             done = not has_more or not data
             added = 0
             for event in data:
@@ -276,10 +278,10 @@ class EventStream:
         now = self._clock()
         if self._failing_since is None:
             self._failing_since = now
-        failing = now - self._failing_since
-        if self.give_up_after is not None and failing >= self.give_up_after:
+        silent = now - self._failing_since  # since the last answer of any kind
+        if self.give_up_after is not None and silent >= self.give_up_after:
             raise WatchGaveUp(
-                f"Could not reach the provider for {failing:.0f} s; stopped watching {self.job_id}. "
+                f"No answer from the provider for {silent:.0f} s; stopped watching {self.job_id}. "
                 f"The job may still be running: ftui jobs show {self.job_id}"
             ) from exc
         self._failures += 1

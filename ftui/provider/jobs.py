@@ -8,6 +8,7 @@ import contextlib
 import re
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -244,6 +245,55 @@ def _ambiguous(exc: BaseException) -> bool:
     return isinstance(exc, openai.APIConnectionError | openai.InternalServerError)
 
 
+LOOK_FOR = 30.0  # seconds: how long a lost create's job is looked for (Azure lists a new job late)
+MAX_LOOK_GAP = 4.0  # seconds between two looks at most
+
+
+def lost_answer_line(cause: BaseException | None, look_for: float) -> str:
+    """What is said on screen while ftui looks for the job a lost create request made."""
+    return f"The answer was lost ({_what_happened(cause)}); looking for the job (up to {look_for:.0f} s)…"
+
+
+async def _look_for_lost_job(
+    client: AsyncOpenAI,
+    request: JobRequest,
+    *,
+    started: float,
+    before: set[str] | None,
+    tag: str | None,
+    cause: BaseException,
+    look_for: float,
+    base_delay: float,
+) -> FineTuningJob:
+    """The job a lost create request made, looked for until ``look_for`` seconds have passed
+    (a new job may be listed only a while after it was made); ``JobMayExist`` when not found."""
+    deadline = time.monotonic() + look_for
+    asked = False
+    look = 0
+    while True:
+        await asyncio.sleep(max(0.0, min(base_delay * 2**look, MAX_LOOK_GAP, deadline - time.monotonic())))
+        look += 1
+        try:
+            found = await find_lost_job(client, request, started=started, before=before, tag=tag)
+        except _Unsure as unsure:
+            raise _may_exist(request, cause, f"ftui cannot tell which job is yours ({unsure})") from cause
+        except Exception as exc:
+            if not is_transient(exc):
+                raise _may_exist(request, cause, "ftui could not look it up") from exc
+            found = None
+        else:
+            asked = True
+        if found is not None:
+            return found
+        if time.monotonic() >= deadline:
+            break
+    if not asked:
+        raise _may_exist(request, cause, "the provider could not be asked whether it exists") from cause
+    raise _may_exist(
+        request, cause, f"no such job was listed after {look_for:.0f} s of looking (a new job can appear late)"
+    ) from cause
+
+
 async def create_job(
     client: AsyncOpenAI,
     request: JobRequest,
@@ -251,15 +301,19 @@ async def create_job(
     azure: bool = False,
     attempts: int = 5,
     base_delay: float = 0.5,
+    look_for: float = LOOK_FOR,
+    on_wait: Callable[[str], None] | None = None,
 ) -> FineTuningJob:
     """Create a job exactly once, even when a request times out or its answer is lost.
 
     The SDK's own retries are off for this POST. Before sending, ftui notes the time and the
     ids of the newest jobs. After an answer that may hide a created job (timeout, connection
-    error, 5xx), it looks for that job (by its metadata tag, or by the request's facts when the
-    server keeps no metadata, as on Azure) and returns it; it sends again only when the look
-    shows surely no job. When it cannot tell, it raises ``JobMayExist``, never "failed".
-    ``azure``: send no metadata and only numeric hyperparameters (REFERENCE §6).
+    error, 5xx), the request is never sent again: ftui looks for that job (by its metadata tag,
+    or by the request's facts when the server keeps no metadata, as on Azure) for up to
+    ``look_for`` seconds, saying so through ``on_wait``, and returns it. Not found, or when it
+    cannot tell, it raises ``JobMayExist``, never "failed". Only a refusal that surely created
+    nothing (429) is sent again. ``azure``: send no metadata and only numeric hyperparameters
+    (REFERENCE §6).
     """
     tag = None if azure else uuid.uuid4().hex
     body = request.body(tag, azure=azure)
@@ -292,26 +346,35 @@ async def create_job(
             if not _ambiguous(exc):  # 429: refused for now, nothing was created
                 await asyncio.sleep(delay(attempt))
                 continue
-        # The answer was lost: did the request land?
-        looked = False
-        for look in range(attempts):
-            await asyncio.sleep(delay(look))
-            try:
-                found = await find_lost_job(client, request, started=started, before=before, tag=tag)
-            except _Unsure as unsure:
-                raise _may_exist(request, last, f"ftui cannot tell which job is yours ({unsure})") from last
-            except Exception as exc:
-                if not is_transient(exc):
-                    raise _may_exist(request, last, "ftui could not look it up") from exc
-                continue
-            if found is not None:
-                return found
-            looked = True
-            break
-        if not looked:
-            raise _may_exist(request, last, "the provider could not be asked whether it exists") from last
+        # The answer was lost: the request may have landed, so it is never sent again.
+        if on_wait is not None:
+            on_wait(lost_answer_line(last, look_for))
+        return await _look_for_lost_job(
+            client,
+            request,
+            started=started,
+            before=before,
+            tag=tag,
+            cause=last,
+            look_for=look_for,
+            base_delay=base_delay,
+        )
     assert last is not None
     raise last
+
+
+async def jobs_made_since(client: AsyncOpenAI, training_file: str, model: str, since: float) -> list[FineTuningJob]:
+    """Jobs on ``training_file`` with ``model`` (or the snapshot it resolved to) created since
+    ``since`` (less the clock slack), newest first: what an earlier create of the same job made."""
+    found: list[FineTuningJob] = []
+    seen = 0
+    async for job in client.fine_tuning.jobs.list(limit=min(SNAPSHOT_SIZE, SCAN_LIMIT)):
+        seen += 1
+        if job.created_at < since - CLOCK_SLACK or seen > SCAN_LIMIT:
+            break
+        if job.training_file == training_file and same_model(model, job.model):
+            found.append(job)
+    return found
 
 
 async def list_jobs(client: AsyncOpenAI, limit: int = 100) -> list[FineTuningJob]:

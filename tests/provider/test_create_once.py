@@ -36,6 +36,8 @@ class FakeJobs:
         self.list_calls = 0
         self.twin_on_create = False  # someone else creates a look-alike at the same moment
         self.also_create: dict[str, Any] | None = None  # another body created at the same moment
+        self.listed_late = 0  # a new job appears in lists only after this many list requests (Azure)
+        self._hidden: dict[str, int] = {}  # job id -> list requests it is still left out of
 
     def add(self, body: dict[str, Any], created_at: int | None = None) -> dict[str, Any]:
         method = body.get("method") or {"type": "supervised"}
@@ -71,6 +73,8 @@ class FakeJobs:
         if not self.azure and suffix is not None:
             job["user_provided_suffix"] = suffix
         self.jobs.append(job)
+        if self.listed_late:
+            self._hidden[job["id"]] = self.listed_late
         return job
 
     def handler(self, req: httpx2.Request) -> httpx2.Response:
@@ -95,7 +99,8 @@ class FakeJobs:
             if self.create_bodies and self.fail_lists_after_create:
                 self.fail_lists_after_create -= 1
                 return httpx2.Response(503, json={"error": {"message": "busy", "type": "server_error"}})
-            jobs = list(reversed(self.jobs))
+            jobs = [j for j in reversed(self.jobs) if not self._hidden.get(j["id"])]
+            self._hidden = {k: n - 1 for k, n in self._hidden.items() if n > 1}
             wanted = {k[9:-1]: v for k, v in req.url.params.items() if k.startswith("metadata[")}
             if wanted and not self.azure:
                 jobs = [j for j in jobs if all((j.get("metadata") or {}).get(k) == v for k, v in wanted.items())]
@@ -158,7 +163,7 @@ async def test_lost_answer_and_failing_lookups_say_the_job_may_exist(monkeypatch
     fake.fail_lists_after_create = 10**6
     client = client_for(fake, monkeypatch)
     with pytest.raises(JobMayExist) as caught:
-        await create_job(client, request(), azure=True, attempts=3, base_delay=0.001)
+        await create_job(client, request(), azure=True, attempts=3, base_delay=0.001, look_for=0.2)
     text = str(caught.value)
     assert "may" in text and "ftui jobs list" in text and "file-train" in text
     assert "failed" not in text.lower()
@@ -194,11 +199,56 @@ async def test_openai_look_alike_from_another_ftui_request_is_not_ours(monkeypat
     assert job.metadata and job.metadata[TAG_KEY] == fake.create_bodies[0]["metadata"][TAG_KEY]
 
 
-async def test_a_500_before_storing_is_retried_once_nothing_exists(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_500_is_never_sent_again_the_job_may_exist(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 500 may hide a created job: ftui looks for it, and not finding it says so (never a second create)."""
     fake = FakeJobs(azure=True)
     fake.fail_creates_before_storing = 1
-    job = await create_job(client_for(fake, monkeypatch), request(), azure=True, base_delay=0.001)
-    assert len(fake.create_bodies) == 2 and len(fake.jobs) == 1 and job.id == fake.jobs[0]["id"]
+    waits: list[str] = []
+    with pytest.raises(JobMayExist, match=r"no such job was listed after 0 s of looking"):
+        await create_job(
+            client_for(fake, monkeypatch), request(), azure=True, base_delay=0.001, look_for=0.2, on_wait=waits.append
+        )
+    assert len(fake.create_bodies) == 1 and fake.jobs == []
+    assert waits == [
+        "The answer was lost (the provider answered with an internal error (500)); looking for the job (up to 0 s)…"
+    ]
+
+
+async def test_a_429_is_sent_again_nothing_was_created(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = 0
+    fake = FakeJobs(azure=True)
+
+    def handler(req: httpx2.Request) -> httpx2.Response:
+        nonlocal calls
+        if req.method == "POST":
+            calls += 1
+            if calls == 1:
+                return httpx2.Response(429, json={"error": {"message": "slow down", "type": "rate_limit"}})
+        return fake.handler(req)
+
+    http = openai.DefaultAsyncHttpxClient(transport=httpx2.MockTransport(handler))
+    client = build_client(Profile(name="m", provider="compatible", base_url="http://m/v1"), http_client=http)
+    job = await create_job(client, request(), base_delay=0.001)
+    assert calls == 2 and len(fake.jobs) == 1 and job.id == fake.jobs[0]["id"]
+
+
+@pytest.mark.parametrize("azure", [True, False])
+async def test_a_job_listed_late_after_a_lost_answer_is_found_not_created_twice(
+    monkeypatch: pytest.MonkeyPatch, azure: bool
+) -> None:
+    """Azure lists a new job only seconds later. Before, ftui looked once, saw nothing and sent the
+    create again: two paid jobs. Now it keeps looking (bounded, saying so) and finds the one job."""
+    fake = FakeJobs(azure=azure)
+    fake.lose_creates = 1
+    fake.listed_late = 6  # left out of the next six lists
+    waits: list[str] = []
+    job = await create_job(
+        client_for(fake, monkeypatch), request(), azure=azure, base_delay=0.001, on_wait=waits.append
+    )
+    assert len(fake.create_bodies) == 1 and len(fake.jobs) == 1
+    assert job.id == fake.jobs[0]["id"]
+    assert len(waits) == 1 and waits[0].startswith("The answer was lost (the provider did not answer in time)")
+    assert waits[0].endswith("looking for the job (up to 30 s)…")
 
 
 async def test_a_4xx_is_a_plain_refusal_without_lookups(monkeypatch: pytest.MonkeyPatch) -> None:

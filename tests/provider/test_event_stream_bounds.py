@@ -98,3 +98,48 @@ async def test_a_dead_url_gives_up_after_the_bound_with_a_clear_sentence() -> No
     assert calls < 40  # backs off (the SDK retries each call twice itself)
     assert any(s and s.startswith("reconnecting in") for s in states)
     assert max(float(s.split()[2]) for s in states if s) <= 30  # the wait never grows past 30 s
+
+
+async def test_errors_between_answers_never_make_it_give_up_only_silence_does() -> None:
+    """Extreme faults: every job lookup fails for 10 simulated minutes, but the events keep coming.
+    Before, the watcher counted from the first error and gave up at 120 s; now only silence counts."""
+    time = FakeTime()
+    served = 0
+
+    def handler(req: httpx2.Request) -> httpx2.Response:
+        nonlocal served
+        if req.url.path.endswith("/events"):
+            served += 1
+            page = [_event(i) for i in range(served, 0, -1)]  # one new event per answer
+            return httpx2.Response(200, json={"object": "list", "data": page, "has_more": False})
+        if time.now < 600:
+            return httpx2.Response(500, json={"error": {"message": "busy", "type": "server_error"}})
+        return httpx2.Response(200, json={**JOB, "status": "succeeded"})
+
+    stream = EventStream(mock_client(handler), "ftjob-abc", give_up_after=120, sleep=time.sleep, clock=time.clock)
+    got = [e.id async for e in stream]
+    assert time.now >= 600 and stream.state.job is not None and stream.state.job.status == "succeeded"
+    assert got == [f"ftevent-{i}" for i in range(1, served + 1)]  # every event, once, in order
+
+    silent = FakeTime()
+    answers = 0
+
+    def goes_silent(req: httpx2.Request) -> httpx2.Response:
+        nonlocal answers
+        if silent.now < 300:  # answers for five minutes, then nothing at all
+            answers += 1
+            return httpx2.Response(
+                200,
+                json={**JOB, "status": "running"}
+                if "events" not in req.url.path
+                else {"object": "list", "data": [], "has_more": False},
+            )
+        raise httpx2.ConnectError("connection refused", request=req)
+
+    quiet = EventStream(
+        mock_client(goes_silent), "ftjob-abc", give_up_after=120, sleep=silent.sleep, clock=silent.clock
+    )
+    with pytest.raises(WatchGaveUp, match=r"No answer from the provider for 1\d\d s; stopped watching ftjob-abc"):
+        async for _ in quiet:
+            pass
+    assert answers > 10 and 420 <= silent.now < 520  # 120 s of silence after the last answer at ~300 s

@@ -21,8 +21,10 @@ from ftui import state
 from ftui.textsafe import safe
 from ftui.tui.jobs.messages import RefreshJobs
 from ftui.tui.jobs.new_job import NewJob, describe_upload
+from ftui.tui.widgets.dialogs import ConfirmScreen
 
 if TYPE_CHECKING:
+    from ftui.job_intent import JobIntent
     from ftui.provider.client import Provider
 
 
@@ -74,6 +76,10 @@ def why_unknown(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
     return redact(str(exc), secrets) or "The provider could not say whether the job was created."
 
 
+class StartDeclined(Message):
+    """The same job was started before and the user chose not to start another."""
+
+
 class StartDone(Message):
     def __init__(self, job: Any) -> None:
         super().__init__()
@@ -110,14 +116,19 @@ class StartJobScreen(ModalScreen[Any]):
 
     @work(group="start-job", exclusive=True, exit_on_error=False)
     async def _run(self) -> None:
+        from ftui.job_intent import create_with_intent
         from ftui.provider.errors import describe
         from ftui.provider.files import existing_copy, upload_file
-        from ftui.provider.jobs import create_job
 
         client = self.provider.client
         ids: dict[str, str | None] = {"training": None, "validation": None}
-        step = "Uploading"
+        step = "Checking whether the same job was started before"
         try:
+            intent = await self._intent()
+            if not await self._go_on_after_repeat(intent):
+                self.post_message(StartDeclined())
+                return
+            step = "Uploading"
             for kind, ref in (("training", self.plan.training), ("validation", self.plan.validation)):
                 if ref is None:
                     continue
@@ -146,7 +157,12 @@ class StartJobScreen(ModalScreen[Any]):
             request = dataclasses.replace(
                 self.plan.request, training_file=ids["training"], validation_file=ids["validation"]
             )
-            job = await create_job(client, request, azure=self.provider.profile.provider == "azure")
+
+            def waiting(line: str) -> None:
+                self.post_message(StartProgress(line))
+
+            azure = self.provider.profile.provider == "azure"
+            job = await create_with_intent(client, request, intent, azure=azure, on_wait=waiting)
         except Exception as exc:
             if step == "Creating the job" and outcome_unknown(exc):
                 self.post_message(StartUnknown(why_unknown(exc, self.provider.secrets)))
@@ -154,6 +170,35 @@ class StartJobScreen(ModalScreen[Any]):
                 self.post_message(StartFailed(describe(exc, step, self.provider.secrets)))
             return
         self.post_message(StartDone(job))
+
+    async def _intent(self) -> JobIntent:
+        """The plan's intent, its local files named by their sha256."""
+        from ftui.job_intent import intent_for, place
+        from ftui.provider.files import file_sha256
+
+        named: dict[str, str | None] = {"training": None, "validation": None}
+        for kind, ref in (("training", self.plan.training), ("validation", self.plan.validation)):
+            if isinstance(ref, Path):
+                named[kind] = "sha256:" + await asyncio.to_thread(file_sha256, ref)
+            else:
+                named[kind] = ref
+        assert named["training"] is not None
+        where = place(self.provider.profile)
+        return intent_for(self.plan.request, named["training"], named["validation"], where=where)
+
+    async def _go_on_after_repeat(self, intent: JobIntent) -> bool:
+        """When the same job was started (or requested) in the last day, say which and ask."""
+        from ftui.job_intent import find_repeat
+
+        repeat = await find_repeat(self.provider.client, intent)
+        if repeat is None:
+            return True
+        said = safe(repeat.describe())  # ids and statuses come from the server
+        self.post_message(StartProgress(said))
+        question = ConfirmScreen(
+            "Start the same job again?", f"{said}\n\nStart another one (billed again)?", "Start another"
+        )
+        return bool(await self.app.push_screen(question, wait_for_dismiss=True))
 
     @on(StartProgress)
     def _progress(self, message: StartProgress) -> None:
@@ -184,6 +229,11 @@ class StartJobScreen(ModalScreen[Any]):
         )
         self.query_one("#start-error", Static).update(shown)
         self.post_message(RefreshJobs())
+
+    @on(StartDeclined)
+    def _declined(self) -> None:
+        self.notify("Nothing was started.", timeout=4)
+        self.dismiss(None)
 
     @on(StartDone)
     def _done(self, message: StartDone) -> None:
