@@ -116,8 +116,9 @@ class RunAgainScreen(ModalScreen[Any]):
         from ftui.provider.errors import describe
         from ftui.provider.rerun import fetch_inputs, source_from_job
 
-        source = source_from_job(self.job, f"profile {self.provider.profile.name}")
         try:
+            self.job = await self.provider.client.fine_tuning.jobs.retrieve(self.job.id)  # as it trains now
+            source = source_from_job(self.job, f"profile {self.provider.profile.name}")
             paths = await fetch_inputs(self.provider.client, source, self.folder)
         except Exception as exc:
             self.problem = describe(exc, "Downloading the job's files", self.provider.secrets)
