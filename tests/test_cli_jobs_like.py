@@ -303,3 +303,33 @@ def test_compare_two_runs(sandboxes: dict[str, str], capsys: pytest.CaptureFixtu
     steps = next(line for line in out if line.startswith("steps"))
     assert f"{a['steps']}/{a['total_steps']}" in steps and f"{b['steps']}/{b['total_steps']}" in steps
     assert any(line.startswith("cost") and "$" in line for line in out)
+
+
+def test_like_on_its_own_profile_keeps_the_model_and_refuses_unresolved_hyperparameters(
+    sandboxes: dict[str, str], original: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    job, valid = original
+    code, new, err = run_json(capsys, "jobs", "create", "--like", job.id, "--profile", "oa", "--json")
+    assert code == 0, err
+    assert new["model"] == job.model and new["seed"] == 42
+    assert uploads(sandboxes, "oa") == ["valid.jsonl", "weather_jokes.jsonl"]  # oa's copies, reused
+
+    # A job that has not started yet still says "auto": ftui will not guess what it would resolve to.
+    waiting = job.model_copy(
+        update={"hyperparameters": job.hyperparameters.model_copy(update={"n_epochs": "auto"}), "method": None}
+    )
+    files = {job.training_file: JOKES.read_bytes(), job.validation_file: valid.read_bytes()}
+    export = write_export(tmp_path / "export", waiting, files)
+    code = main(["jobs", "create", "--like", job.id, "--from", str(export), "--profile", "az"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "has not resolved n_epochs yet" in err and "give --epochs" in err and "Nothing was uploaded" in err
+    assert uploads(sandboxes, "az") == []
+    # Given on the command line, it goes ahead with the rest of the original's settings.
+    code, new, err = run_json(
+        capsys,
+        *("jobs", "create", "--like", job.id, "--from", str(export), "--profile", "az", "--epochs", "2", "--json"),
+    )
+    assert code == 0, err
+    _, hp = resolved_hyperparameters(ask(sandboxes, "az", "job", new["id"]))
+    assert hp["n_epochs"] == 2 and hp["batch_size"] == job.hyperparameters.batch_size
