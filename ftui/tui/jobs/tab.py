@@ -639,7 +639,7 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
         if action in ("view", "filter", "toggle_watch", "overlay"):
             return job is not None and open_
         if action == "run_again":
-            return job is not None and self.session.provider is not None
+            return self._job_to_run_again() is not None and self.session.provider is not None
         if action == "control":
             if job is None or not open_:
                 return False
@@ -923,9 +923,14 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
         """Run the selected job again on a profile the user picks (ftui.tui.jobs.rerun)."""
         from ftui.tui.jobs.rerun import open_run_again
 
-        job = self.model.current_job
+        job = self._job_to_run_again()
         if job is not None and self.session.provider is not None:
             open_run_again(self, job, self.session.provider)
+
+    def _job_to_run_again(self) -> Any:
+        """The job under the cursor in the list, else the open one."""
+        listed = self.table.selected if self.has_class("list-mode") else None
+        return self.model.jobs.get(listed or "") or self.model.current_job
 
     def action_new_job(self) -> None:
         """Open the new-job form on the session's open dataset (the app starts what it returns)."""
