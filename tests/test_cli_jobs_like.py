@@ -163,6 +163,8 @@ def test_like_runs_the_same_job_on_azure_with_the_same_bytes_and_settings(
     out, err = capsys.readouterr()
     assert code == 0, err
     assert out.startswith("ftjob-") and "has the same content as" in err
+    said = f"{job.id} (profile oa) again on az: {request.model}, supervised, epochs {before['n_epochs']}, "
+    assert said in err and "suffix weather, seed 42" in err
     assert uploads(sandboxes, "az") == ["valid.jsonl", "weather_jokes.jsonl"]
     assert sent[-1].training_file == created.training_file and sent[-1].validation_file == created.validation_file
 

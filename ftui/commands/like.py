@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -74,6 +75,22 @@ def _fill_args(args: argparse.Namespace, source: RerunSource, model: str) -> str
     return None
 
 
+def _summary(source: RerunSource, args: argparse.Namespace, target: str) -> str:
+    """'ftjob-… (profile oa) again on az: gpt-35-turbo-0125, supervised, epochs 3, batch 1, lr x1.8, …'."""
+    parts = [
+        args.model,
+        source.method,
+        f"epochs {args.epochs}",
+        f"batch {args.batch_size}",
+        f"lr x{args.lr_multiplier}",
+    ]
+    if source.method == "dpo":
+        parts.append(f"beta {args.beta}")
+    parts.append(f"suffix {args.suffix}" if args.suffix else "no suffix")
+    parts.append(f"seed {args.seed}" if args.seed is not None else "seed random")
+    return f"{source.job_id} ({source.where}) again on {target}: " + ", ".join(parts)
+
+
 async def jobs_create_like(q: Provider, args: argparse.Namespace) -> int:
     """Run ``args.like`` again on the profile ``q`` (see the module's docstring)."""
     from ftui.commands.jobs import _checked_options, jobs_create
@@ -97,6 +114,8 @@ async def jobs_create_like(q: Provider, args: argparse.Namespace) -> int:
         if problem:
             whose = " (the original's suffix; give --suffix to change it)" if problem.startswith("--suffix") else ""
             return fail(f"{problem}{whose} Nothing was uploaded.")
+        if not args.json:
+            print(safe(_summary(source, args, q.profile.name), one_line=True), file=sys.stderr)
         if not source.files.get("training"):
             return fail(f"--like: {source.job_id} names no training file.", EXIT_FAILED)
         with tempfile.TemporaryDirectory(prefix="ftui-like-") as tmp:
