@@ -132,5 +132,12 @@ async def test_run_again_where_no_model_name_is_known_asks_for_one(sample_copy, 
         screen.query_one("#rerun-model").focus()
         await pilot.press(*"gpt-4o-mini")
         await wait_for(lambda: "training tokens" in screen_text(app) and "on local" in screen_text(app), 20)
+        # A model that cannot train on these bytes is refused before anything is uploaded.
+        screen.query_one("#rerun-model").value = ""
+        await pilot.press(*"davinci-002")
+        await wait_for(lambda: screen.blocked is not None, 20)
+        assert "davinci-002" in screen.blocked and "1 error" in screen_text(app)
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, RunAgainScreen)
         await pilot.press("escape")
         await wait_for(lambda: not isinstance(app.screen, RunAgainScreen))

@@ -86,6 +86,7 @@ class RunAgainScreen(ModalScreen[Any]):
         self.folder = Path(tempfile.mkdtemp(prefix="ftui-rerun-"))
         self.problem: str | None = "Reading the job's files…"
         self.cost: str = ""
+        self.blocked: str | None = None  # what the local check of the files found for this model
         others = [n for n in profiles if n != provider.profile.name]
         self.target_name = others[0] if others else provider.profile.name
 
@@ -173,7 +174,7 @@ class RunAgainScreen(ModalScreen[Any]):
     @work(group="rerun-price", exclusive=True, exit_on_error=False)
     async def _price(self) -> None:
         """The cost on the chosen profile, from the bytes and the model there (a worker thread)."""
-        self.cost = ""
+        self.cost, self.blocked = "", None
         self._show()
         if self._plan_problem() is not None or self.source is None:
             return
@@ -186,11 +187,15 @@ class RunAgainScreen(ModalScreen[Any]):
         charged = epochs * est.billing_tokens
         price = est.price_per_1m
         usd = "unknown cost" if price is None else f"~${charged * price / 1_000_000:,.2f}"
-        errors = f" The file has {report.error_summary()}." if report.error_summary() else ""
         self.cost = (
             f"{epochs_word(epochs)} × {est.billing_tokens:,} tokens = {charged:,} training tokens, {usd} "
-            f"on {self.target_name}.{errors}"
+            f"on {self.target_name}."
         )
+        name = self.paths["training"].name
+        if summary := report.error_summary():
+            self.blocked = f"{name} has {summary} for {model}: it cannot run there as it is."
+        elif fits := _method_fits(self.source.method, report.format):
+            self.blocked = f"{name}: {fits}."
         self._show()
 
     def _what(self) -> str:
@@ -213,6 +218,8 @@ class RunAgainScreen(ModalScreen[Any]):
         cost = self.query_one("#rerun-cost", Static)
         if problem is not None:
             cost.update(Text(safe(problem), style="red" if self.source is not None else "dim"))
+        elif self.blocked is not None:
+            cost.update(Text(safe(f"{self.cost} {self.blocked}"), style="red"))
         else:
             cost.update(Text(safe(self.cost or "Working out the cost…"), style="yellow"))
 
@@ -221,7 +228,7 @@ class RunAgainScreen(ModalScreen[Any]):
     @on(Button.Pressed, "#rerun-go")
     def action_go(self) -> None:
         problem = self._plan_problem()
-        if problem is not None or not self.cost or self.source is None:
+        if problem is not None or self.blocked is not None or not self.cost or self.source is None:
             self._show()
             return
         model = self.query_one("#rerun-model", Input).value.strip()
@@ -282,6 +289,17 @@ class RunAgainScreen(ModalScreen[Any]):
 
     def on_unmount(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _method_fits(method: str, fmt: str | None) -> str | None:
+    """Why a file in ``fmt`` cannot train with ``method`` (as `jobs create` says it), or None."""
+    if fmt is None:
+        return None
+    if method == "dpo" and fmt != "dpo":
+        return f"the file is in {fmt} format, but DPO needs preference pairs"
+    if method == "supervised" and fmt not in ("chat", "completion"):
+        return f"the file is in {fmt} format, but supervised fine-tuning needs chat examples"
+    return None
 
 
 __all__ = ["RunAgainScreen", "open_run_again", "profiles_of"]
