@@ -185,6 +185,17 @@ async def ask_about_repeat(p: Provider, intent: JobIntent) -> int | None:
 
 
 async def jobs_create(p: Provider, args: argparse.Namespace) -> int:
+    if getattr(args, "like", None):
+        from ftui.commands.like import jobs_create_like
+
+        return await jobs_create_like(p, args)
+    if not args.model or not args.training_file:
+        missing = " and ".join(
+            o for o, v in (("--model", args.model), ("--training-file", args.training_file)) if not v
+        )
+        return fail(
+            f"{missing} {'is' if ' and ' not in missing else 'are'} required (or --like JOB to run a job again)."
+        )
     azure = p.profile.provider == "azure"
     values, problem = _checked_options(args, azure)
     if problem:

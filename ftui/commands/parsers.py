@@ -128,13 +128,18 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "create",
         "validate, upload and start a job",
         description="Check every option and each local file, then upload and start a fine-tuning job. "
-        "A refusal uploads nothing (exit 2). If the create request gets no clear answer and ftui "
+        "A refusal uploads nothing (exit 2). With --like JOB, the same job again on this profile (the model "
+        "mapped to this provider's name, or --model). If the create request gets no clear answer and ftui "
         "cannot find the job, it says the job MAY have been created and exits 3: check `ftui jobs list`.",
     )
-    p.add_argument("--model", required=True, help="the base model, e.g. gpt-4o-mini (or a fine-tuned model)")
+    p.add_argument(
+        "--model",
+        help="the base model, e.g. gpt-4o-mini (or a fine-tuned model); required, except with --like, "
+        "where it is the original's model as this profile names it",
+    )
     files_arg(
         p.add_argument(
-            "--training-file", required=True, help="a file id or a local JSONL path (checked, then uploaded)"
+            "--training-file", help="a file id or a local JSONL path (checked, then uploaded); required without --like"
         )
     )
     files_arg(p.add_argument("--validation-file", help="a file id or a local JSONL path (default: none)"))
@@ -157,6 +162,21 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         help="added to the model name: up to 64 letters, digits, '.', '_' or '-' (18 on Azure; default: none)",
     )
     p.add_argument("--seed", type=str, metavar="N", help="a whole number from 0 to 2147483647 (default: random)")
+    p.add_argument(
+        "--like",
+        metavar="JOB",
+        help="run JOB again here: its training and validation bytes (uploaded once), method, resolved "
+        "hyperparameters, suffix and seed; options given here win",
+    )
+    p.add_argument("--from-profile", metavar="P", help="with --like: the profile that holds JOB (default: --profile)")
+    files_arg(
+        p.add_argument(
+            "--from",
+            dest="from_dir",
+            metavar="DIR",
+            help="with --like: read JOB and its files from an `ftui export` DIR",
+        )
+    )
     p.add_argument("--wandb-project", metavar="P", help="send metrics to this Weights & Biases project (default: none)")
     p.add_argument("--wandb-entity", metavar="E", help="the W&B team or user (default: the key's own; needs a project)")
     p.add_argument("--wandb-name", metavar="N", help="the W&B run's display name (default: the job id)")
@@ -194,6 +214,15 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=limit, default=20, metavar="N", help="the newest N events (default 20; 0: all)")
     common(p)
     handler(p, "jobs:jobs_events", "Listing the job's events")
+    p = add(
+        jobs,
+        "compare",
+        "two runs side by side: final and best losses, accuracy, steps, tokens, duration, cost",
+    )
+    p.add_argument("a", metavar="A", help="a job id (ftjob-...)")
+    p.add_argument("b", metavar="B", help="another job id")
+    common(p, json_help='print {"a": {...}, "b": {...}}, one object per job')
+    handler(p, "compare:jobs_compare", "Comparing the jobs")
     p = add(jobs, "checkpoints", "list a job's checkpoints (each a model you can chat with)")
     p.add_argument("id")
     common(p)

@@ -28,6 +28,7 @@ class ModelInfo:
     training_per_hour: float | None = None
     known: bool = True
     formats: tuple[str, ...] | None = None  # training formats it accepts (None: not known, any)
+    azure_name: str | None = None  # its name on Azure OpenAI (None: not offered there, or not known)
 
     def accepts(self, fmt: str) -> bool:
         """True when the model can train on a file in ``fmt`` (chat, dpo, rft, completion)."""
@@ -78,6 +79,18 @@ class Catalog:
             known=False,
         )
 
+    def name_on(self, model: str, provider: str) -> str | None:
+        """``model`` (an OpenAI snapshot, an alias or an Azure name) as ``provider`` (a profile's
+        kind) calls it: Azure's name on ``azure``, the dated OpenAI snapshot on ``openai`` and
+        ``sandbox``; None when the catalogue has no such mapping (an unknown or fine-tuned model,
+        or a ``compatible`` server, whose model names are its own)."""
+        if model.startswith("ft:") or ".ft-" in model or provider == "compatible":
+            return None
+        info = self.lookup(model)
+        if not info.known:
+            return None
+        return info.azure_name if provider == "azure" else info.name
+
 
 def encoding_for_name(model: str) -> str:
     """The tokenizer a model name implies, by family (REFERENCE section 7)."""
@@ -101,9 +114,12 @@ def _parse(data: dict[str, Any]) -> Catalog:
             shutdown_date=row.get("shutdown_date"),
             training_per_hour=row.get("training_per_hour"),
             formats=tuple(row["formats"]) if "formats" in row else None,
+            azure_name=row.get("azure"),
         )
         for alias in row.get("aliases", []):
             aliases[alias] = name
+        if row.get("azure") and row["azure"] != name:
+            aliases[row["azure"]] = name  # Azure's name finds the same model (gpt-35-turbo-1106)
     return Catalog(
         models=models,
         aliases=aliases,

@@ -12,6 +12,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from ftui.session.trace import ACCURACY_SERIES, LOSS_SERIES, JobTrace
+from ftui.tui.jobs.overlay import legend_line, overlay_series, short_id, total_steps
 
 COLOURS = {"train": "#5fafff", "valid": "#ffaf00", "full valid": "#ff5f87"}
 
@@ -42,9 +43,10 @@ class LossChart(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.view = "loss"
-        self._drawn: tuple[str, str, int, int, bool] | None = None
+        self._drawn: tuple[Any, ...] | None = None
         self._plot: Any = None  # the plot widget, mounted on the first show
-        self._pending: tuple[JobTrace | None, bool] | None = None  # what to show once it is laid out
+        self._pending: tuple[JobTrace | None, bool, JobTrace | None] | None = None  # to show once laid out
+        self.overlaid: list[str] = []  # the overlay's series drawn last time (labels), for tests and help
         self._waits = 0  # refreshes waited for the new plot to be laid out
 
     def compose(self) -> ComposeResult:
@@ -52,12 +54,20 @@ class LossChart(Vertical):
 
     def _show_pending(self) -> None:
         if self._pending is not None:
-            trace, loading = self._pending
+            trace, loading, overlay = self._pending
             self._pending = None
-            self.show(trace, loading=loading)
+            self.show(trace, loading=loading, overlay=overlay)
 
-    def show(self, trace: JobTrace | None, view: str | None = None, *, loading: bool = False) -> None:
-        """Draw ``trace``'s loss (or accuracy) series; skips work when nothing changed."""
+    def show(
+        self,
+        trace: JobTrace | None,
+        view: str | None = None,
+        *,
+        loading: bool = False,
+        overlay: JobTrace | None = None,
+    ) -> None:
+        """Draw ``trace``'s loss (or accuracy) series, and ``overlay``'s (another job) over them on
+        the same step axis; skips work when nothing changed."""
         if view is not None:
             self.view = view
         if self._plot is None:
@@ -68,16 +78,18 @@ class LossChart(Vertical):
             if self._pending is None:
                 self._waits += 1
                 self.call_after_refresh(self._show_pending)
-            self._pending = (trace, loading)
+            self._pending = (trace, loading, overlay)
             return
         plot = self._plot
         width = max(10, plot.size.width)
         key = (trace.job_id if trace else "", self.view, trace.version if trace else -1, width, loading)
+        key += (overlay.job_id, overlay.version) if overlay is not None else ()
         if key == self._drawn:
             return
         self._drawn = key
         plot.clear()
         title = self.query_one("#chart-title", Static)
+        title.styles.height = 2 if overlay is not None and trace is not None else 1  # a legend line per job
         specs = LOSS_SERIES if self.view == "loss" else ACCURACY_SERIES
         drawn = []
         if trace is not None:
@@ -91,6 +103,25 @@ class LossChart(Vertical):
 
                 plot.plot(x, y, line_style=COLOURS[label], hires_mode=HiResMode.BRAILLE)
                 drawn.append(f"[{COLOURS[label]}]━ {label}[/] {series.values[-1]:.3f}")
+        self.overlaid = []
+        if trace is not None and overlay is not None:
+            from textual_plot import HiResMode
+
+            mine = [(label, COLOURS[label], trace.series[k].values[-1]) for k, label in specs if _has(trace, k)]
+            theirs = []
+            for series, label, colour in overlay_series(overlay, specs):
+                x, y = series.downsampled(width * 2)
+                plot.plot(x, y, line_style=colour, hires_mode=HiResMode.BRAILLE)
+                self.overlaid.append(label)
+                theirs.append((label, colour, series.values[-1]))
+            steps = total_steps(trace, overlay)  # one step axis: the longer run's
+            plot.set_xlimits(0, steps) if steps else plot.set_xlimits(None, None)
+            head = "Loss" if self.view == "loss" else "Acc."
+            title.update(
+                f"{head:<5} {legend_line(short_id(trace.job_id), mine)}\n"
+                f"{'vs':<5} {legend_line(short_id(overlay.job_id), theirs)}"
+            )
+            return
         total = trace.last_point.total_steps if trace is not None and trace.last_point is not None else None
         plot.set_xlimits(0, total) if total else plot.set_xlimits(None, None)  # the whole run, end in sight
         what = "Loss" if self.view == "loss" else "Token accuracy"
@@ -102,3 +133,8 @@ class LossChart(Vertical):
             title.update("Loading the job's events…")
         else:
             title.update(f"{what}: no metrics yet. They appear once training starts.")
+
+
+def _has(trace: JobTrace, key: str) -> bool:
+    series = trace.series.get(key)
+    return series is not None and len(series) > 0

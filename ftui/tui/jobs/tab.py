@@ -111,6 +111,9 @@ the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens 
 `w` stops or starts watching: watched jobs notify you when they end, even after a restart.
 `ctrl+r` asks for the list now, and a watch that failed tries again now.
 `y` copies the selected job's id (in the checkpoints view: the checkpoint's model name).
+`v` draws another job's curves over this one's (pick it; "No overlay" takes them away).
+`R` runs the job again on a profile you pick (same data, settings and seed; the model as that
+provider names it): it shows the cost there and asks first.
 `D` (Azure) deploys the job's fine-tuned model, or the checkpoint under the cursor: it asks the
 name, SKU and capacity, says that a deployment bills by the hour, asks once more, and shows the
 provisioning state in the header until it serves; then the Chat tab talks to it.
@@ -134,6 +137,8 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
         Binding("ctrl+r", "refresh", "Refresh", show=False, id="jobs.refresh"),
         Binding("y", "copy_id", "Copy id", show=False, id="jobs.copy"),
         Binding("D", "deploy", "Deploy", id="jobs.deploy"),
+        Binding("v", "overlay", "Compare", show=False, id="jobs.overlay"),
+        Binding("R", "run_again", "Run again", show=False, id="jobs.rerun"),
         Binding("escape", "back", "Back", show=False, id="jobs.back"),
     ]
 
@@ -142,9 +147,9 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
         self.session = session
         self.catalog = load_catalog()
         self.view = "loss"
-        self._drawn_version: tuple[str | None, int] = (None, -1)
+        self._drawn_version: tuple[str | None, int, int] = (None, -1, -1)
         self._chart_drawn_at = 0.0
-        self._chart_key: tuple[str | None, str] = (None, "")
+        self._chart_key: tuple[str | None, str, str | None] = (None, "", None)
         self._detail_dirty = False
         self._list_worker: Worker[None] | None = None
         self._older_worker: Worker[None] | None = None
@@ -153,6 +158,7 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
         self._list_retry_at = 0.0  # monotonic; the timer does not ask for the list before this
         self._list_problem = ""
         self._retry_now: dict[str, asyncio.Event] = {}  # ctrl+r wakes a watcher waiting to try again
+        self.overlay: str | None = None  # the job whose curves the chart draws over the open job's (v)
 
     # -- what it shows: the session's jobs ------------------------------------------------------
     @property
@@ -315,7 +321,9 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
             seen,
             post=self.post_message,
             describe=self._describe,
-            wanted=lambda: self.session.provider is not None and job_id in (self.current, *self.model.watched),
+            wanted=lambda: (
+                self.session.provider is not None and job_id in (self.current, self.overlay, *self.model.watched)
+            ),
             wake=self._retry_now.setdefault(job_id, asyncio.Event()),
         )
 
@@ -527,7 +535,8 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
     def _redraw(self) -> None:
         """Redraw the open job when its trace changed (a few times a second at most)."""
         trace: JobTrace | None = self.model.traces.get(self.current or "")
-        key = (self.current, trace.version if trace else -1)
+        over = self.model.traces.get(self.overlay or "") if self.overlay != self.current else None
+        key = (self.current, trace.version if trace else -1, over.version if over else -1)
         if key == self._drawn_version and not self._detail_dirty:
             return
         self._drawn_version = key
@@ -540,11 +549,11 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
         self._draw_viewbar()
         if self.view in ("loss", "accuracy"):
             now = time.monotonic()
-            moved = self._chart_key != (self.current, self.view)
+            moved = self._chart_key != (self.current, self.view, self.overlay)
             if moved or now - self._chart_drawn_at >= CHART_SECONDS:
-                self._chart_key, self._chart_drawn_at = (self.current, self.view), now
+                self._chart_key, self._chart_drawn_at = (self.current, self.view, self.overlay), now
                 loading = trace is not None and not trace.lines and self.current in self.model.following
-                self.query_one(LossChart).show(trace, self.view, loading=loading)
+                self.query_one(LossChart).show(trace, self.view, loading=loading, overlay=over)
             else:
                 self._detail_dirty = True  # draw the rest now, the chart on a later tick
         elif self.view == "events":
@@ -627,8 +636,10 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         job = self.model.current_job
         open_ = not self.has_class("list-mode") or self.has_class("wide")
-        if action in ("view", "filter", "toggle_watch"):
+        if action in ("view", "filter", "toggle_watch", "overlay"):
             return job is not None and open_
+        if action == "run_again":
+            return self._job_to_run_again() is not None and self.session.provider is not None
         if action == "control":
             if job is None or not open_:
                 return False
@@ -883,6 +894,43 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
         else:
             self.post_message(Notice(message.error, title="Deploy", severity="error", timeout=12))
             self.post_message(RefreshDeployments())
+
+    def action_overlay(self) -> None:
+        """Pick another job whose curves the chart draws over the open job's (ftui.tui.jobs.overlay)."""
+        from ftui.tui.jobs.overlay import OverlayPicker
+
+        if self.current:
+            picker = OverlayPicker(self.current, self.model.listed_jobs(), self.overlay)
+            self.app.push_screen(picker, self.set_overlay)
+
+    def set_overlay(self, job_id: str | None) -> None:
+        """Overlay ``job_id``'s curves (loading its events), or none (``NO_OVERLAY``); None: no change."""
+        from ftui.tui.jobs.overlay import NO_OVERLAY
+
+        if job_id is None:
+            return
+        self.overlay = None if job_id in (NO_OVERLAY, self.current) else job_id
+        if self.overlay is not None:
+            self.model.trace(self.overlay)
+            self._follow_job(self.overlay)
+            self._maybe_backfill(self.overlay)
+        if self.view not in ("loss", "accuracy"):
+            self.action_view("loss")
+        self._detail_dirty = True
+        self._redraw()
+
+    def action_run_again(self) -> None:
+        """Run the selected job again on a profile the user picks (ftui.tui.jobs.rerun)."""
+        from ftui.tui.jobs.rerun import open_run_again
+
+        job = self._job_to_run_again()
+        if job is not None and self.session.provider is not None:
+            open_run_again(self, job, self.session.provider)
+
+    def _job_to_run_again(self) -> Any:
+        """The job under the cursor in the list, else the open one."""
+        listed = self.table.selected if self.has_class("list-mode") else None
+        return self.model.jobs.get(listed or "") or self.model.current_job
 
     def action_new_job(self) -> None:
         """Open the new-job form on the session's open dataset (the app starts what it returns)."""
