@@ -116,10 +116,10 @@ def original(sandboxes: dict[str, str], tmp_path: Path, write_jsonl: Any, capsys
 
 def spy_requests(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """The JobRequests `jobs create` sends (and still sends them)."""
-    from ftui.commands import jobs
+    from ftui.provider import jobs
 
     sent: list[Any] = []
-    real = jobs.create_job
+    real = jobs.create_job  # job_intent sends through the provider module's create_job
 
     async def create_job(client: Any, request: Any, **kwargs: Any) -> Any:
         sent.append(request)
@@ -158,8 +158,13 @@ def test_like_runs_the_same_job_on_azure_with_the_same_bytes_and_settings(
     assert ask(sandboxes, "az", "content", created.validation_file) == valid.read_bytes()
     assert uploads(sandboxes, "az") == ["valid.jsonl", "weather_jokes.jsonl"]
 
-    # Again: Azure's copies (same sha256) are used, nothing is uploaded twice.
+    # Again: the same job on the same target within a day is a repeat (asked about; no terminal
+    # here, so refused, nothing created) ...
     code = main(["jobs", "create", "--like", job.id, "--from-profile", "oa", "--profile", "az"])
+    out, err = capsys.readouterr()
+    assert code == 2 and "The same job" in err and "--again" in err, err
+    # ... and with --again, Azure's copies (same sha256) are used, nothing is uploaded twice.
+    code = main(["jobs", "create", "--like", job.id, "--from-profile", "oa", "--profile", "az", "--again"])
     out, err = capsys.readouterr()
     assert code == 0, err
     assert out.startswith("ftjob-") and "has the same content as" in err
