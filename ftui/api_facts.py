@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from ftui.data.stats import epochs_word  # one plural for every cost line
+
 TERMINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled"})
 """A job in one of these will never change again."""
 
@@ -112,11 +114,6 @@ def check_seed(raw: object) -> int | None:
     if not 0 <= seed <= SEED_MAX:
         raise HyperparameterError(f"Seed: it must be a whole number from 0 to {SEED_MAX}.")
     return seed
-
-
-def epochs_word(n: int) -> str:
-    """'1 epoch', '3 epochs'."""
-    return f"{n} epoch" if n == 1 else f"{n} epochs"
 
 
 __all__ = [

@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ftui.api_facts import HYPERPARAMETERS, HyperparameterError, check_seed, check_suffix, epochs_word
+from ftui.api_facts import HYPERPARAMETERS, HyperparameterError, check_seed, check_suffix
 from ftui.commands.api import EXIT_FAILED, EXIT_MISUSE, EXIT_OK, EXIT_PROVIDER, dump, dump_line, print_safe, when
 from ftui.commands.files import confirm, reused_note, upload_once
+from ftui.data.stats import job_cost
 from ftui.data.validate import DatasetReadError, validate_file
 from ftui.job_intent import JobIntent, create_with_intent, find_repeat, intent_for, place
 from ftui.job_options import JobOptionError, describe_integrations, describe_metadata, parse_metadata, wandb_integration
@@ -137,21 +138,9 @@ def _checked_options(args: argparse.Namespace, azure: bool) -> tuple[dict[str, A
 
 def _cost_line(path: Path, report: Any, epochs: int | str) -> str:
     """'data.jsonl: 40 examples, 0 warnings, 2 epochs × 1,234 tokens = 2,468 training tokens, ~$0.01'."""
-    est = report.estimate
-    auto = epochs == "auto"
-    n = est.epochs if auto else int(epochs)
-    charged = n * est.billing_tokens
-    price = est.price_per_1m
-    if price is None:
-        cost = "unknown cost"
-    else:
-        usd = charged * price / 1_000_000
-        cost = f"~${usd:,.2f}" if usd >= 0.01 else f"~${usd:.4f}"
-    return (
-        f"{safe(path.name, one_line=True)}: {report.examples:,} examples, {len(report.warnings)} warnings, "
-        f"{epochs_word(n)}{' (auto)' if auto else ''} × {est.billing_tokens:,} tokens = "
-        f"{charged:,} training tokens, {cost}"
-    )
+    cost = job_cost(report.estimate, epochs)
+    counts = f"{report.examples:,} examples, {len(report.warnings)} warnings"
+    return f"{safe(path.name, one_line=True)}: {counts}, {cost.words()}"
 
 
 async def _intent(

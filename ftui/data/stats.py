@@ -82,6 +82,64 @@ class Estimate:
         return asdict(self)
 
 
+def epochs_word(n: int) -> str:
+    """'1 epoch', '3 epochs'."""
+    return f"{n} epoch" if n == 1 else f"{n} epochs"
+
+
+def usd_text(usd: float | None) -> str:
+    """'~$1.23', '~$0.0070' below a cent, 'unknown cost' without a price."""
+    if usd is None:
+        return "unknown cost"
+    return f"~${usd:,.2f}" if usd >= 0.01 else f"~${usd:.4f}"
+
+
+def training_cost(tokens: int, price_per_1m: float | None) -> float | None:
+    """Dollars for ``tokens`` trained at ``price_per_1m`` (None: no price known)."""
+    return None if price_per_1m is None else tokens * price_per_1m / 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class JobCost:
+    """What one job costs: the epochs it trains (``auto``: the provider's rule of thumb, as
+    estimated), each over the billing tokens, at a training price. The CLI, the new-job form
+    and Run again on… all price a job with this."""
+
+    epochs: int
+    auto: bool
+    billing_tokens: int
+    price_per_1m: float | None
+
+    @property
+    def charged_tokens(self) -> int:
+        return self.epochs * self.billing_tokens
+
+    @property
+    def usd(self) -> float | None:
+        return training_cost(self.charged_tokens, self.price_per_1m)
+
+    @property
+    def epochs_text(self) -> str:
+        """'3 epochs', '3 epochs (auto)'."""
+        return epochs_word(self.epochs) + (" (auto)" if self.auto else "")
+
+    def words(self) -> str:
+        """'2 epochs (auto) × 1,169 tokens = 2,338 training tokens, ~$0.0070'."""
+        return (
+            f"{self.epochs_text} × {self.billing_tokens:,} tokens = {self.charged_tokens:,} training tokens, "
+            f"{usd_text(self.usd)}"
+        )
+
+
+def job_cost(est: Estimate, epochs: object = None, price_per_1m: float | None = None) -> JobCost:
+    """The job's cost from a file's estimate: ``epochs`` as asked (a number; anything else, such
+    as 'auto' or None, is the estimate's own), at ``price_per_1m`` (default: the estimate's)."""
+    asked = isinstance(epochs, int) and not isinstance(epochs, bool)
+    n = int(epochs) if asked else est.epochs  # type: ignore[call-overload]
+    price = est.price_per_1m if price_per_1m is None else price_per_1m
+    return JobCost(n, not asked, est.billing_tokens, price)
+
+
 def estimate(token_counts: Sequence[int], model: ModelInfo, epochs: int | None = None) -> Estimate:
     """Billing tokens cap each example at the model's limit; charged = epochs x billing."""
     n_epochs = epochs if epochs is not None else default_epochs(len(token_counts))
@@ -89,5 +147,5 @@ def estimate(token_counts: Sequence[int], model: ModelInfo, epochs: int | None =
     billing = sum(min(limit, t) for t in token_counts)
     charged = n_epochs * billing
     price = model.training_price
-    cost = round(charged * price / 1_000_000, 4) if price is not None else None
-    return Estimate(n_epochs, billing, charged, price, cost)
+    cost = training_cost(charged, price)
+    return Estimate(n_epochs, billing, charged, price, None if cost is None else round(cost, 4))

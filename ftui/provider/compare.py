@@ -8,6 +8,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from ftui.data.catalog import load_catalog
+from ftui.data.stats import training_cost
 from ftui.provider.events import metric_point
 
 if TYPE_CHECKING:
@@ -62,7 +63,8 @@ def summarize(job: Any, events: list[Any]) -> dict[str, Any]:
     begin = started if started is not None else job.created_at
     out["duration_s"] = (job.finished_at - begin) if job.finished_at and begin else None
     price = load_catalog().lookup(job.model or "").training_price
-    out["cost_usd"] = round(job.trained_tokens * price / 1_000_000, 6) if job.trained_tokens and price else None
+    cost = training_cost(job.trained_tokens, price) if job.trained_tokens else None
+    out["cost_usd"] = None if cost is None else round(cost, 6)
     return out
 
 

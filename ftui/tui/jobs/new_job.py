@@ -28,9 +28,9 @@ from ftui.api_facts import (
     HyperparameterError,
     check_seed,
     check_suffix,
-    epochs_word,
 )
 from ftui.data.catalog import Catalog, load_catalog
+from ftui.data.stats import job_cost
 from ftui.data.validate import DatasetReadError, Report, Stopped, validate_file
 from ftui.job_options import (
     JobOptionError,
@@ -388,19 +388,14 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
         """Tokens and price for the epochs asked for ('auto' means the provider's rule of thumb)."""
         if report is None:
             return "Cost: unknown until the provider counts the tokens."
-        est = report.estimate
-        asked = isinstance(request.n_epochs, int)
-        epochs = request.n_epochs if isinstance(request.n_epochs, int) else est.epochs
-        charged = est.billing_tokens * epochs
         info = self.catalog.lookup(request.model)
-        auto = "" if asked else " (auto)"
-        if info.training_price is None:
-            words = f"{epochs_word(epochs)}{auto}"
-            return f"Cost: ~{charged:,} training tokens ({words}); no price known for {request.model}."
-        cost = charged * info.training_price / 1_000_000
+        cost = job_cost(report.estimate, request.n_epochs, info.training_price)
+        tokens = f"~{cost.charged_tokens:,} training tokens"
+        if cost.usd is None:
+            return f"Cost: {tokens} ({cost.epochs_text}); no price known for {request.model}."
         return (
-            f"Cost: ~{charged:,} training tokens = {epochs_word(epochs)}{auto} × {est.billing_tokens:,} "
-            f"≈ ${cost:,.2f} at ${info.training_price:g}/1M (prices of {self.catalog.prices_captured})"
+            f"Cost: {tokens} = {cost.epochs_text} × {cost.billing_tokens:,} "
+            f"≈ ${cost.usd:,.2f} at ${cost.price_per_1m:g}/1M (prices of {self.catalog.prices_captured})"
         )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

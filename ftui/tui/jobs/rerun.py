@@ -21,8 +21,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from ftui.api_facts import HyperparameterError, check_suffix, epochs_word
+from ftui.api_facts import HyperparameterError, check_suffix
 from ftui.data.catalog import load_catalog
+from ftui.data.stats import job_cost
 from ftui.textsafe import safe
 from ftui.tui.widgets.dialogs import ConfirmScreen
 
@@ -182,15 +183,9 @@ class RunAgainScreen(ModalScreen[Any]):
 
         model = self.query_one("#rerun-model", Input).value.strip()
         report = await asyncio.to_thread(validate_file, self.paths["training"], model)
-        est = report.estimate
-        epochs = int(self.source.hyperparameters.get("n_epochs") or est.epochs)
-        charged = epochs * est.billing_tokens
-        price = est.price_per_1m
-        usd = "unknown cost" if price is None else f"~${charged * price / 1_000_000:,.2f}"
-        self.cost = (
-            f"{epochs_word(epochs)} × {est.billing_tokens:,} tokens = {charged:,} training tokens, {usd} "
-            f"on {self.target_name}."
-        )
+        epochs = self.source.hyperparameters.get("n_epochs")
+        cost = job_cost(report.estimate, int(epochs) if epochs else None)
+        self.cost = f"{cost.words()} on {self.target_name}."
         name = self.paths["training"].name
         if summary := report.error_summary():
             self.blocked = f"{name} has {summary} for {model}: it cannot run there as it is."
