@@ -52,7 +52,7 @@ def count(text: str) -> int:
 
 
 def limit(text: str) -> int:
-    """A whole number of at least 0 (0: all)."""
+    """``--limit N``, the same everywhere: at most the newest N items; 0 means no limit (all of them)."""
     try:
         value = int(text)
     except ValueError:
@@ -116,7 +116,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         dest="jobs_command", required=True
     )
     p = add(jobs, "list", "list jobs, newest first")
-    p.add_argument("--limit", type=count, default=20, metavar="N", help="at most N jobs (default 20)")
+    p.add_argument("--limit", type=limit, default=20, metavar="N", help="the newest N jobs (default 20; 0: all)")
     common(p)
     handler(p, "jobs:jobs_list", "Listing jobs")
     p = add(jobs, "show", "show one job")
@@ -188,6 +188,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     handler(p, "jobs:jobs_events", "Listing the job's events")
     p = add(jobs, "checkpoints", "list a job's checkpoints (each a model you can chat with)")
     p.add_argument("id")
+    p.add_argument("--limit", type=limit, default=0, metavar="N", help="the newest N checkpoints (default 0: all)")
     common(p)
     handler(p, "jobs:jobs_checkpoints", "Listing the job's checkpoints")
     for name in ("cancel", "pause", "resume"):

@@ -43,8 +43,12 @@ class JobsModel:
     announced: set[str] = field(default_factory=set)  # ends already announced
 
     # -- the list --------------------------------------------------------------------------
-    def listed(self, jobs: Iterable[Any], more: bool, *, first: bool) -> None:
-        """Take a page of the list: ``first`` for the newest page (a refresh), else an older one."""
+    def listed(self, jobs: Iterable[Any], more: bool, *, first: bool) -> bool:
+        """Take a page of the list: ``first`` for the newest page (a refresh), else an older one.
+
+        Returns True when an older page brought no job not already listed although the server
+        says there are more: it repeats pages (or its cursor never advances), so no more are asked."""
+        stuck = False
         jobs = list(jobs)
         self.loaded = True
         if first:
@@ -57,10 +61,13 @@ class JobsModel:
                 self.more = more
         else:
             known = set(self.order)
-            self.order += [j.id for j in jobs if j.id not in known]
-            self.more = more
+            fresh = [j.id for j in jobs if j.id not in known]
+            self.order += fresh
+            stuck = more and not fresh
+            self.more = more and not stuck
         for job in jobs:
             self.update(job)
+        return stuck
 
     def update(self, job: Any) -> JobUpdate:
         """A fresher copy of one job (from the list, a watcher, a control action or creation)."""

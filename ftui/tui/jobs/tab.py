@@ -362,9 +362,15 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
     def _jobs_listed(self, message: JobsListed) -> None:
         if message.first:
             self._list_failures, self._list_retry_at, self._list_problem = 0, 0.0, ""
-        self.model.listed(message.jobs, message.more, first=message.first)
+        stuck = self.model.listed(message.jobs, message.more, first=message.first)
         self._set_status("" if self.model.order else "No jobs yet. Press n to start one from the open dataset.")
         self.table.sync()
+        if stuck:
+            from ftui.provider.pages import stuck_sentence
+
+            sentence = stuck_sentence("jobs", len(self.model.order), "sent the same page again")
+            self._set_status(sentence, problem=True)
+            self._problem(sentence)
 
     @on(JobsListFailed)
     def _list_failed(self, message: JobsListFailed) -> None:
