@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from ftui import __version__
 
-SUBCOMMANDS = ("validate", "sandbox", "files", "jobs", "chat", "models", "deployments", "completion")
+SUBCOMMANDS = ("validate", "sandbox", "files", "jobs", "chat", "models", "deployments", "export", "completion")
 TUI_USAGE = """open the TUI:
   ftui [FILE] [--profile NAME] [--base-url URL]
       FILE          a JSONL dataset to open in the Data tab

@@ -238,6 +238,20 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
     _add_deployments(sub, common)
 
+    p = add(
+        sub,
+        "export",
+        "copy every file, job, event, checkpoint, model and deployment into a folder",
+        description="Write every file's bytes, every job (its JSON, all its events as JSON Lines, its "
+        "checkpoints), the fine-tuned models and, on Azure, the deployments into DIR, with DIR/manifest.json "
+        "listing each item. Run it again to fetch only what is new or changed (nothing else is rewritten), or "
+        "to finish an interrupted run. Exit 0 when everything is there, 1 when something is missing (listed "
+        "on stderr, and in --json), 3 when the provider cannot be reached.",
+    )
+    files_arg(p.add_argument("dir", metavar="DIR", help="the export folder (made when missing)"))
+    common(p, json_help="print a JSON summary (counts, what was written, what is missing)")
+    handler(p, "export:export", "Exporting")
+
 
 def _add_deployments(sub: argparse._SubParsersAction, common: Callable[..., None]) -> None:
     """``ftui deployments create | list | delete`` (Azure's control plane; handlers in deployments.py)."""
