@@ -240,6 +240,7 @@ class Exporter:
         self._progress = progress
         self.state = Progress()
         self.missing: list[Missing] = []
+        self._missed_before: set[str] = set()
 
     def _tell(self, phase: str | None = None) -> None:
         if phase:
@@ -279,6 +280,7 @@ class Exporter:
         entries += await self._kept(files, old_files)
         self._tell("jobs")
         old_jobs = {j.id: j for j in old.jobs} if old else {}
+        self._missed_before = {m.id for m in old.missing} if old else set()
         job_entries, checkpoints = [], []
         for job in jobs:
             entry, points = await self._job(job, old_jobs.get(job.id))
@@ -309,7 +311,7 @@ class Exporter:
     async def _referenced(self, files: list[Any], jobs: Iterable[Any], old: Manifest | None) -> list[Any]:
         """Files the jobs name that the list left out: asked for one by one (a 404 is missing,
         unless an earlier export holds the file: then that copy stands)."""
-        from ftui.provider.content import is_refusal, retrieve_file
+        from ftui.provider.content import is_refusal, requestable, retrieve_file
         from ftui.provider.errors import describe
 
         listed = {f.id for f in files}
@@ -319,7 +321,7 @@ class Exporter:
             roles = [("training", job.training_file), ("validation", job.validation_file)]
             roles += [("results", f) for f in getattr(job, "result_files", None) or []]
             for role, file_id in roles:
-                if not file_id or file_id in listed:
+                if not file_id or file_id in listed or not requestable(file_id):
                     continue
                 listed.add(file_id)
                 try:
@@ -352,9 +354,12 @@ class Exporter:
 
     async def _download(self, file: Any, rel: str, listed: int | None) -> tuple[int, str] | None:
         """Stream the file into ``.partial``, check size and sha256, move it into place."""
-        from ftui.provider.content import is_refusal, stream_content
+        from ftui.provider.content import is_refusal, requestable, stream_content
         from ftui.provider.errors import describe, is_transient
 
+        if not requestable(file.id):
+            self.missing.append(Missing("file", file.id, "the server gave it an id no request can name"))
+            return None
         problem = ""
         for attempt in range(ATTEMPTS):
             tmp = self.folder.temp(Path(rel).parent.name)
@@ -409,7 +414,7 @@ class Exporter:
     # -- jobs -----------------------------------------------------------------------------------
     async def _job(self, job: Any, old: JobEntry | None) -> tuple[JobEntry, list[Any]]:
         """The job's JSON, events and checkpoints; an ended job seen before is not asked again."""
-        from ftui.provider.content import is_refusal
+        from ftui.provider.content import is_refusal, requestable
         from ftui.provider.errors import describe
         from ftui.provider.events import fetch_events
         from ftui.provider.jobs import list_checkpoints
@@ -418,29 +423,30 @@ class Exporter:
         rels = (f"{base}/job.json", f"{base}/events.jsonl", f"{base}/checkpoints.json")
         changed = await asyncio.to_thread(self.folder.put, rels[0], _dump(_plain(job)))
         ended = str(job.status) in TERMINAL_STATUSES
-        saved = self.folder.read_json(rels[2]) if old is not None and ended and not changed else None
+        again = old is None or not ended or changed or job.id in self._missed_before
+        saved = None if again else self.folder.read_json(rels[2])
         if isinstance(saved, list) and await asyncio.to_thread(self._events_intact, rels[1], old):
             assert old is not None
             blank = {"fine_tuned_model_checkpoint": None, "fine_tuning_job_id": job.id, "created_at": None}
             points = [SimpleNamespace(**{**blank, **c}) for c in saved if isinstance(c, dict)]
             return dataclasses.replace(old, status=str(job.status)), points
         events: list[dict[str, Any]] = []
-        try:
-            events = await fetch_events(self.client, job.id)
-        except Exception as exc:
-            if not is_refusal(exc):
-                raise
-            self.missing.append(Missing("events", job.id, describe(exc, f"Listing the events of {job.id}")))
+        points: list[Any] = []
+        if not requestable(job.id):
+            self.missing.append(Missing("events", job.id, "the server gave the job an id no request can name"))
+        else:
+            what = "events"
+            try:
+                events = await fetch_events(self.client, job.id)
+                what = "checkpoints"
+                points = await list_checkpoints(self.client, job.id)
+            except Exception as exc:
+                if not is_refusal(exc):
+                    raise
+                self.missing.append(Missing(what, job.id, describe(exc, f"Listing the {what} of {job.id}")))
         events.reverse()  # the API sends newest first; the file reads oldest first
         body = b"".join(_dump(e, indent=None) for e in events)
         await asyncio.to_thread(self.folder.put, rels[1], body)
-        points: list[Any] = []
-        try:
-            points = await list_checkpoints(self.client, job.id)
-        except Exception as exc:
-            if not is_refusal(exc):
-                raise
-            self.missing.append(Missing("checkpoints", job.id, describe(exc, f"Listing the checkpoints of {job.id}")))
         await asyncio.to_thread(self.folder.put, rels[2], _dump([_plain(c) for c in points]))
         entry = JobEntry(job.id, rels[0], rels[1], len(events), rels[2], len(points), str(job.status))
         return entry, points

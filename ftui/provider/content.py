@@ -3,6 +3,7 @@ by id: what ``ftui export`` needs of the provider besides the listers."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,15 @@ async def list_models(client: AsyncOpenAI) -> list[Any]:
     raw = await client.models.with_raw_response.list()
     page = await asyncio.to_thread(raw.parse)
     return list(page.data)
+
+
+_DOT_SEGMENT = re.compile(r"^(?:\.|%2e){1,2}$", re.IGNORECASE)
+
+
+def requestable(object_id: str) -> bool:
+    """False for an id no request path can carry (``.``, ``..``, empty): the SDK refuses to build
+    such a path, and a server that sends one gets its object reported as missing instead."""
+    return bool(object_id) and not _DOT_SEGMENT.match(object_id)
 
 
 def is_not_found(exc: BaseException) -> bool:
