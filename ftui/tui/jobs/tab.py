@@ -906,6 +906,12 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
                 self.post_message(StartJob(request))
 
         trained = session.trained_models()
+        sunset = None
+        if session.provider is not None:
+            from ftui.data.catalog import load_catalog
+
+            profile = session.provider.profile
+            sunset = load_catalog().new_jobs_notice(profile.provider, base_url=profile.base_url)
         form = NewJobScreen(
             session.dataset_path,
             session.model,
@@ -913,6 +919,7 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
             azure=azure,
             trained=trained,
             more_trained=self._trained_models if session.provider is not None else None,
+            notice=sunset.long() if sunset is not None else None,
         )
         self.app.push_screen(form, submitted)
 
