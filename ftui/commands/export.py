@@ -76,9 +76,6 @@ async def export(p: Provider, args: argparse.Namespace) -> int:
         dump(result.as_json())
     else:
         state = "complete" if m.complete else f"incomplete: {len(m.missing)} missing (listed above)"
-        print(
-            f"{shown}: {len(m.files)} files, {len(m.jobs)} jobs, {len(m.models)} models"
-            + (f", {len(m.deployments)} deployments" if directory is not None else "")
-            + f"; {len(result.written)} written, {human_bytes(result.fetched_bytes)} fetched; {state}"
-        )
+        fetched = human_bytes(result.fetched_bytes)
+        print(f"{shown}: {result.counts()}; {len(result.written)} written, {fetched} fetched; {state}")
     return EXIT_OK if m.complete else EXIT_FAILED

@@ -79,6 +79,11 @@ class Progress:
         )
 
 
+def counted(n: int, word: str) -> str:
+    """'1 file', '3 files'."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def human_bytes(n: float) -> str:
     """1234567 -> '1.2 MB'."""
     for unit in ("B", "kB", "MB", "GB"):
@@ -100,6 +105,14 @@ class ExportResult:
     @property
     def complete(self) -> bool:
         return self.manifest.complete
+
+    def counts(self) -> str:
+        """'3 files, 1 job, 4 models' (and the deployments when there are any)."""
+        m = self.manifest
+        out = [counted(len(m.files), "file"), counted(len(m.jobs), "job"), counted(len(m.models), "model")]
+        if m.deployments:
+            out.append(counted(len(m.deployments), "deployment"))
+        return ", ".join(out)
 
     def as_json(self) -> dict[str, Any]:
         """The ``--json`` summary."""
@@ -512,4 +525,4 @@ def _old_manifest(raw: Any) -> Manifest | None:
         return None  # not ours, or damaged: everything is checked again
 
 
-__all__ = ["ExportError", "ExportResult", "Exporter", "Folder", "Progress", "human_bytes"]
+__all__ = ["ExportError", "ExportResult", "Exporter", "Folder", "Progress", "counted", "human_bytes"]
