@@ -36,6 +36,7 @@ class JobsModel:
     order: list[str] = field(default_factory=list)
     more: bool = False  # older pages exist on the provider
     loaded: bool = False  # the first page has arrived
+    paging_stuck: bool = False  # the server repeated a page: older pages are not asked for again
     traces: dict[str, JobTrace] = field(default_factory=dict)
     watched: set[str] = field(default_factory=set)  # notify when these end (kept across runs)
     following: set[str] = field(default_factory=set)  # an event stream is open for these
@@ -57,13 +58,14 @@ class JobsModel:
             older = [i for i in self.order if i not in listed]
             # Keep older pages already loaded, behind the fresh first page.
             self.order = fresh + (older if len(fresh) >= PAGE_SIZE or self.more else [])
-            if not self.more:
+            if not self.more and not self.paging_stuck:
                 self.more = more
         else:
             known = set(self.order)
             fresh = [j.id for j in jobs if j.id not in known]
             self.order += fresh
             stuck = more and not fresh
+            self.paging_stuck = self.paging_stuck or stuck
             self.more = more and not stuck
         for job in jobs:
             self.update(job)

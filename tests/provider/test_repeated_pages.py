@@ -62,3 +62,5 @@ def test_an_older_page_with_nothing_new_stops_asking_for_more() -> None:
     assert model.listed([Job("c")], True, first=False) is False and model.more
     assert model.listed([Job("a"), Job("c")], True, first=False) is True  # the server repeats itself
     assert model.more is False and model.order == ["a", "b", "c"]
+    model.listed([Job("a"), Job("b")], True, first=True)  # a refresh does not offer more again
+    assert model.more is False
