@@ -223,3 +223,33 @@ def test_a_folder_that_cannot_be_written_is_exit_2(sandbox, tmp_path: Path, caps
     blocker.write_text("x")
     code, _, err = run(capsys, "export", str(blocker / "backup"), "--profile", "p")
     assert code == 2 and f"Cannot write to {blocker / 'backup'}" in err
+
+
+def test_on_azure_the_deployments_are_exported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    box = start_in_thread(tmp_path / "sb", api_key=KEY, speed=200)
+    try:
+        root = box.base_url.removesuffix("/v1")
+        config = Path(os.environ["XDG_CONFIG_HOME"]) / "ftui" / "config.toml"
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text(
+            f'[profiles.p]\nprovider = "azure"\nbase_url = "{root}"\napi_version = "2025-04-01-preview"\n'
+            f'api_key_env = "FTUI_TEST_KEY"\nsubscription_id = "sub-1"\nresource_group = "rg-1"\naccount = "res"\n'
+            f'management_url = "{root}/management"\nmanagement_token_env = "FTUI_TEST_KEY"\n'
+        )
+        monkeypatch.setenv("FTUI_TEST_KEY", KEY)
+        job = finished_job(capsys)
+        model = json.loads(run(capsys, "jobs", "show", job["id"], "--profile", "p", "--json")[1])["fine_tuned_model"]
+        code, _, err = run(capsys, "deployments", "create", model, "--name", "bot", "--yes", "--profile", "p")
+        assert code == 0, err
+        out = tmp_path / "backup"
+        code, summary, err = export(capsys, out)
+        assert code == 0, err
+        assert summary["deployments"] == 1 and summary["jobs"] == 1
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert manifest["provider"] == "azure"
+        assert [(d["name"], d["model"]) for d in manifest["deployments"]] == [("bot", model)]
+        (saved,) = json.loads((out / "deployments.json").read_text())
+        assert saved["name"] == "bot" and saved["properties"]["model"]["name"] == model
+        assert ExportDir.open(out).job(job["id"]) is not None
+    finally:
+        box.stop()
