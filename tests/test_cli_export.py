@@ -253,3 +253,29 @@ def test_on_azure_the_deployments_are_exported(tmp_path: Path, monkeypatch: pyte
         assert ExportDir.open(out).job(job["id"]) is not None
     finally:
         box.stop()
+
+
+def test_two_exports_never_write_one_folder_at_once(sandbox, tmp_path: Path, capsys) -> None:
+    import fcntl
+
+    root = tmp_path / "backup"
+    (root / ".partial").mkdir(parents=True)
+    with open(root / ".partial" / "lock", "w") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # another export runs
+        code, _, err = run(capsys, "export", str(root), "--profile", "p")
+    assert code == 2 and "Another ftui export is writing to" in err
+    assert run(capsys, "export", str(root), "--profile", "p")[0] == 0  # once it ended
+
+
+def test_the_reader_refuses_what_is_not_an_export(tmp_path: Path) -> None:
+    from ftui.export.manifest import ExportReadError
+
+    with pytest.raises(ExportReadError, match="is not an ftui export"):
+        ExportDir.open(tmp_path)
+    (tmp_path / "manifest.json").write_text("[1, 2]")
+    with pytest.raises(ExportReadError, match="not an ftui export manifest"):
+        ExportDir.open(tmp_path)
+    job = {"id": "ftjob-1", "path": "../../etc/passwd", "events_path": "e", "events": 0}
+    (tmp_path / "manifest.json").write_text(json.dumps({"files": [], "jobs": [job]}))
+    with pytest.raises(ExportReadError, match="names a path outside the export"):
+        ExportDir.open(tmp_path).job("ftjob-1")
