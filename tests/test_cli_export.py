@@ -279,3 +279,15 @@ def test_the_reader_refuses_what_is_not_an_export(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text(json.dumps({"files": [], "jobs": [job]}))
     with pytest.raises(ExportReadError, match="names a path outside the export"):
         ExportDir.open(tmp_path).job("ftjob-1")
+
+
+def test_the_reader_gives_the_suffix_from_the_model_name_when_the_job_lacks_it(tmp_path: Path) -> None:
+    from ftui.export.manifest import JobEntry
+
+    entry = JobEntry("j", "p", "e", 0, "c", 0, raw={"fine_tuned_model": "ft:gpt-4o-mini-2024-07-18:org:bot:abc"})
+    assert entry.suffix == "bot" and entry.method == "supervised" and entry.hyperparameters == {}
+    assert JobEntry("j", "p", "e", 0, "c", 0, raw={"fine_tuned_model": "ft:gpt-4o-mini:org::abc"}).suffix is None
+    raw = {"user_provided_suffix": "x", "hyperparameters": {"n_epochs": 3, "batch_size": None},
+           "method": {"type": "dpo", "dpo": {"hyperparameters": {"beta": 0.1, "n_epochs": 2}}}}  # fmt: skip
+    dpo = JobEntry("j", "p", "e", 0, "c", 0, raw=raw)
+    assert dpo.suffix == "x" and dpo.method == "dpo" and dpo.hyperparameters == {"n_epochs": 2, "beta": 0.1}

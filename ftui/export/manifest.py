@@ -196,8 +196,13 @@ class JobEntry:
 
     @property
     def suffix(self) -> str | None:
-        """The suffix the job was created with (``user_provided_suffix``), when the server says."""
-        return _str(self.raw.get("user_provided_suffix")) or _str(self.raw.get("suffix"))
+        """The suffix the job was created with: ``user_provided_suffix`` when the server sends it,
+        else the suffix part of an OpenAI model name (``ft:<base>:<org>:<suffix>:<id>``)."""
+        given = _str(self.raw.get("user_provided_suffix")) or _str(self.raw.get("suffix"))
+        if given:
+            return given
+        parts = (self.fine_tuned_model or "").split(":")
+        return parts[3] or None if len(parts) == 5 and parts[0] == "ft" else None
 
     @property
     def seed(self) -> int | None:
