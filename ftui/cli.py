@@ -12,7 +12,18 @@ from collections.abc import Sequence
 
 from ftui import __version__
 
-SUBCOMMANDS = ("validate", "sandbox", "files", "jobs", "chat", "models", "deployments", "completion", "config")
+SUBCOMMANDS = (
+    "validate",
+    "sandbox",
+    "files",
+    "jobs",
+    "chat",
+    "models",
+    "deployments",
+    "export",
+    "completion",
+    "config",
+)
 TUI_USAGE = """open the TUI:
   ftui [FILE] [--profile NAME] [--base-url URL]
       FILE          a JSONL dataset to open in the Data tab

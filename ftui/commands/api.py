@@ -119,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
         from ftui.provider.errors import ProviderError, describe
         from ftui.provider.events import WatchGaveUp
         from ftui.provider.jobs import JobMayExist
+        from ftui.provider.pages import PagingStuck
 
         try:
             settings = load_settings()
@@ -133,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
             if provider.local_server is not None and not getattr(args, "json", False):
                 print(Style(sys.stderr)("using the local sandbox (no credentials configured)", "dim"), file=sys.stderr)
             return await handler(provider, args)
-        except (JobMayExist, WatchGaveUp) as exc:  # never "failed": a job may exist / the provider is gone
+        except (JobMayExist, WatchGaveUp, PagingStuck) as exc:  # a job may exist / the provider is gone or loops
             return fail(str(exc), EXIT_PROVIDER)
         except ConfigError as exc:  # e.g. a fine-tuned model with no Azure deployment in the profile
             return fail(str(exc), EXIT_MISUSE)

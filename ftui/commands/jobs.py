@@ -16,9 +16,9 @@ from ftui.data.stats import job_cost
 from ftui.data.validate import DatasetReadError, validate_file
 from ftui.job_intent import JobIntent, create_with_intent, find_repeat, intent_for, place
 from ftui.job_options import JobOptionError, describe_integrations, describe_metadata, parse_metadata, wandb_integration
-from ftui.provider.events import EventStream, WatchGaveUp, metric_point
+from ftui.provider.events import EventStream, WatchGaveUp, event_from_dict, fetch_events, metric_point
 from ftui.provider.files import file_sha256
-from ftui.provider.jobs import JobRequest, list_jobs
+from ftui.provider.jobs import JobRequest, list_checkpoints, list_jobs
 from ftui.term import fail
 from ftui.textsafe import safe
 
@@ -306,12 +306,7 @@ async def jobs_events(p: Provider, args: argparse.Namespace) -> int:
     """The job's newest ``--limit`` events (0: all), printed oldest first."""
     if args.limit < 0:
         return fail("--limit: give a whole number of events, 0 for all of them.")
-    events = []
-    page_size = min(args.limit or 100, 100)
-    async for event in p.client.fine_tuning.jobs.list_events(args.id, limit=page_size):
-        events.append(event)
-        if args.limit and len(events) >= args.limit:
-            break
+    events = [event_from_dict(item) for item in await fetch_events(p.client, args.id, args.limit)]
     events.reverse()  # the API sends newest first; people and scripts read oldest first
     if args.json:
         dump(events)
@@ -336,7 +331,7 @@ def _metrics_line(metrics: Any) -> str:
 
 async def jobs_checkpoints(p: Provider, args: argparse.Namespace) -> int:
     """The job's checkpoints, newest first: step, the model name to chat with, its metrics."""
-    checkpoints = [c async for c in p.client.fine_tuning.jobs.checkpoints.list(args.id, limit=100)]
+    checkpoints = await list_checkpoints(p.client, args.id, args.limit)
     if args.json:
         dump(checkpoints)
         return EXIT_OK

@@ -6,10 +6,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ftui.commands.api import EXIT_MISUSE, EXIT_OK, dump, print_safe, when
 from ftui.commands.files import confirm
+from ftui.data.catalog import Catalog, load_catalog
 from ftui.provider.models import delete_model, is_trained_model, list_fine_tuned_models
 from ftui.term import fail
 from ftui.textsafe import safe
@@ -19,11 +20,22 @@ if TYPE_CHECKING:
     from ftui.provider.models import FineTunedModel
 
 
+def _when_it_stops(m: Any, catalog: Catalog) -> str:
+    """', shuts down DATE' from the server; for a fine-tuned model the server leaves it out of,
+    ', stops serving DATE (its base model's)' from models.toml; '' when neither knows."""
+    sent = getattr(m, "shutdown_date", None)
+    if sent:
+        return f", shuts down {sent}"
+    if is_trained_model(m.id) and (base := catalog.shutdown_of(m.id)):
+        return f", stops serving {base} (its base model's)"
+    return ""
+
+
 def _print_all(models: list) -> None:
+    catalog = load_catalog()
     width = max((len(m.id) for m in models), default=0)
     for m in models:
-        shutdown = getattr(m, "shutdown_date", None)
-        extra = f"{m.owned_by}" + (f", shuts down {shutdown}" if shutdown else "")
+        extra = f"{m.owned_by}" + _when_it_stops(m, catalog)
         if width + len(extra) + 2 <= 80:
             print_safe(f"{m.id:<{width}}  {extra}")
         else:  # long fine-tune names: attributes on their own line, so nothing wraps mid-word
@@ -42,7 +54,8 @@ def _print_trained(models: list[FineTunedModel]) -> None:
         print_safe(m.id)
         parts = [m.kind, f"base {m.base_model}", f"job {m.job_id or '—'}", f"created {when(m.created)}"]
         if m.shutdown_date:
-            parts.append(f"shuts down {m.shutdown_date}" + (" (the base model's)" if m.shutdown_from_catalog else ""))
+            stops = "stops serving" if m.shutdown_from_catalog else "shuts down"
+            parts.append(f"{stops} {m.shutdown_date}" + (" (its base model's)" if m.shutdown_from_catalog else ""))
         print_safe("    " + ", ".join(parts))
 
 

@@ -52,7 +52,7 @@ def count(text: str) -> int:
 
 
 def limit(text: str) -> int:
-    """A whole number of at least 0 (0: all)."""
+    """``--limit N``, the same everywhere: at most the newest N items; 0 means no limit (all of them)."""
     try:
         value = int(text)
     except ValueError:
@@ -116,7 +116,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         dest="jobs_command", required=True
     )
     p = add(jobs, "list", "list jobs, newest first")
-    p.add_argument("--limit", type=count, default=20, metavar="N", help="at most N jobs (default 20)")
+    p.add_argument("--limit", type=limit, default=20, metavar="N", help="the newest N jobs (default 20; 0: all)")
     common(p)
     handler(p, "jobs:jobs_list", "Listing jobs")
     p = add(jobs, "show", "show one job")
@@ -225,6 +225,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     handler(p, "compare:jobs_compare", "Comparing the jobs")
     p = add(jobs, "checkpoints", "list a job's checkpoints (each a model you can chat with)")
     p.add_argument("id")
+    p.add_argument("--limit", type=limit, default=0, metavar="N", help="the newest N checkpoints (default 0: all)")
     common(p)
     handler(p, "jobs:jobs_checkpoints", "Listing the job's checkpoints")
     for name in ("cancel", "pause", "resume"):
@@ -273,6 +274,20 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("shell", choices=["bash", "zsh", "tcsh", "fish"])
 
     _add_deployments(sub, common)
+
+    p = add(
+        sub,
+        "export",
+        "copy every file, job, event, checkpoint, model and deployment into a folder",
+        description="Write every file's bytes, every job (its JSON, all its events as JSON Lines, its "
+        "checkpoints), the fine-tuned models and, on Azure, the deployments into DIR, with DIR/manifest.json "
+        "listing each item. Run it again to fetch only what is new or changed (nothing else is rewritten), or "
+        "to finish an interrupted run. Exit 0 when everything is there, 1 when something is missing (listed "
+        "on stderr, and in --json), 3 when the provider cannot be reached.",
+    )
+    files_arg(p.add_argument("dir", metavar="DIR", help="the export folder (made when missing)"))
+    common(p, json_help="print a JSON summary (counts, what was written, what is missing)")
+    handler(p, "export:export", "Exporting")
 
 
 def _add_deployments(sub: argparse._SubParsersAction, common: Callable[..., None]) -> None:

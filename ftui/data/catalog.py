@@ -6,7 +6,8 @@ The numbers live in ``models.toml`` beside this module so they can be edited wit
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,24 @@ class Catalog:
     aliases: dict[str, str]
     prices_captured: str
     default_model: str
+    new_jobs_stop: dict[str, str] = field(default_factory=dict)  # provider kind -> ISO date
+    provider_names: dict[str, str] = field(default_factory=dict)  # provider kind -> "OpenAI"
+
+    def shutdown_of(self, model: str) -> str | None:
+        """When ``model`` stops serving: its base model's shutdown date (a fine-tune follows its base)."""
+        return self.lookup(model).shutdown_date
+
+    def new_jobs_notice(
+        self, provider: str, today: date | None = None, base_url: str | None = None
+    ) -> SunsetNotice | None:
+        """What to say about ``provider`` (a profile's kind) no longer taking new jobs; None when
+        it has no such date (Azure, other servers, the sandbox) or ``base_url`` (the profile's)
+        is a server on this machine, which is not the provider's service."""
+        text = self.new_jobs_stop.get(provider)
+        if not text or _local(base_url):
+            return None
+        stop = date.fromisoformat(text)
+        return SunsetNotice(self.provider_names.get(provider, provider), stop, today or date.today())
 
     def base_model_name(self, model: str) -> str:
         """Strip fine-tune decorations: ``ft:<base>:org::id`` and Azure ``<base>.ft-<hex>``."""
@@ -92,6 +111,43 @@ class Catalog:
         return info.azure_name if provider == "azure" else info.name
 
 
+def _local(url: str | None) -> bool:
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").lower() if url else ""
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+@dataclass(frozen=True, slots=True)
+class SunsetNotice:
+    """A provider's last day for new fine-tuning jobs, as of ``today``."""
+
+    provider: str
+    stop: date
+    today: date
+
+    @property
+    def days_left(self) -> int:
+        """Days until new jobs stop (0 on the day, negative after)."""
+        return (self.stop - self.today).days
+
+    def long(self) -> str:
+        """'OpenAI stops new fine-tuning jobs on 2027-01-06: 29 days left.'"""
+        days, stop = self.days_left, self.stop.isoformat()
+        if days > 0:
+            return f"{self.provider} stops new fine-tuning jobs on {stop}: {days} day{'s' if days != 1 else ''} left."
+        if days == 0:
+            return f"{self.provider} stops new fine-tuning jobs today ({stop}); jobs already started go on."
+        return f"{self.provider} stopped new fine-tuning jobs on {stop}; a new job will be refused."
+
+    def short(self) -> str:
+        """'new jobs stop in 29 d' (for a narrow top bar)."""
+        days = self.days_left
+        if days > 0:
+            return f"new jobs stop in {days} d"
+        return "new jobs stop today" if days == 0 else f"no new jobs since {self.stop.isoformat()}"
+
+
 def encoding_for_name(model: str) -> str:
     """The tokenizer a model name implies, by family (REFERENCE section 7)."""
     m = model.lower()
@@ -120,11 +176,14 @@ def _parse(data: dict[str, Any]) -> Catalog:
             aliases[alias] = name
         if row.get("azure") and row["azure"] != name:
             aliases[row["azure"]] = name  # Azure's name finds the same model (gpt-35-turbo-1106)
+    providers = {k: v for k, v in data.get("providers", {}).items() if isinstance(v, dict)}
     return Catalog(
         models=models,
         aliases=aliases,
         prices_captured=str(data.get("prices_captured", "unknown")),
         default_model=str(data.get("default_model", "gpt-4o-mini-2024-07-18")),
+        new_jobs_stop={k: str(v["new_jobs_stop"]) for k, v in providers.items() if v.get("new_jobs_stop")},
+        provider_names={k: str(v.get("name") or k) for k, v in providers.items()},
     )
 
 

@@ -27,10 +27,11 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from ftui.config import ConfigError, Profile
 from ftui.provider.errors import redact
+from ftui.provider.pages import LinkGuard, PagingStuck
 from ftui.textsafe import safe
 
 if TYPE_CHECKING:
@@ -308,11 +309,14 @@ class ControlPlane:
     async def _request(self, method: str, url: str, body: dict | None = None) -> Any:
         """One call (a 401 refreshes the token once). Transport errors propagate (httpx2's)."""
         response = None
+        # A nextLink carries its own query (a skip token, the api-version): keep it, since
+        # httpx2 replaces a URL's query with ``params`` rather than adding to it.
+        base, _, query = url.partition("?")
+        params = dict(parse_qsl(query, keep_blank_values=True))
+        params.setdefault("api-version", self.api_version)
         for attempt in range(2):
             headers = {"Authorization": f"Bearer {await self._bearer(refresh=attempt > 0)}"}
-            response = await self._http.request(
-                method, url, params={"api-version": self.api_version}, json=body, headers=headers
-            )
+            response = await self._http.request(method, base, params=params, json=body, headers=headers)
             if response.status_code != 401:
                 break
         assert response is not None
@@ -371,6 +375,8 @@ class ControlPlane:
         action = "Listing deployments"
         url: str | None = self._url()
         out: list[Deployment] = []
+        guard = LinkGuard("deployments")
+        names: set[str] = set()
         while url:
             try:
                 response = await self._request("GET", url)
@@ -382,8 +388,16 @@ class ControlPlane:
             value = data.get("value") if isinstance(data, dict) else None
             if not isinstance(value, list):
                 raise DeployError(f"{action} failed: the answer has no list of deployments.", 3)
-            out += [Deployment.from_arm(v) for v in value]
+            page = [Deployment.from_arm(v) for v in value]
+            fresh = [d for d in page if d.name not in names]
+            names.update(d.name for d in fresh)
+            out += fresh
             url = data.get("nextLink") if isinstance(data.get("nextLink"), str) else None
+            if url:
+                try:
+                    guard.check(url, len(fresh), len(out))
+                except PagingStuck as exc:
+                    raise DeployError(str(exc), 3) from None
         return out
 
     async def get_deployment(self, name: str) -> Deployment | None:

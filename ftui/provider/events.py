@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ftui.api_facts import TERMINAL_STATUSES
 from ftui.provider.errors import ProviderError, is_transient
+from ftui.provider.pages import PagingStuck
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -100,26 +101,67 @@ def parse_event_page(body: bytes | str) -> tuple[list[JobEvent], bool]:
     Lenient as the SDK is: a missing field reads as empty, and an entry without a string id
     (which could not be told apart from the others) is left out. ValueError when the body is
     not an event list at all (an HTML page from a proxy, say)."""
+    items, more = raw_event_page(body)
+    return [event_from_dict(item) for item in items], more
+
+
+def raw_event_page(body: bytes | str) -> tuple[list[dict[str, Any]], bool]:
+    """The entries of one events page as the server sent them (those with a string id), and ``has_more``."""
     doc = json.loads(body)
     if not isinstance(doc, dict) or not isinstance(doc.get("data"), list):
         raise ValueError("the events page is not a list object")
-    events = []
-    for item in doc["data"]:
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            continue
-        created = item.get("created_at")
-        message = item.get("message")
-        events.append(
-            JobEvent(
-                item["id"],
-                created if isinstance(created, int) else 0,
-                str(item.get("level") or "info"),
-                message if isinstance(message, str) else "",
-                item.get("type"),
-                item.get("data"),
-            )
-        )
-    return events, bool(doc.get("has_more"))
+    items = [item for item in doc["data"] if isinstance(item, dict) and isinstance(item.get("id"), str)]
+    return items, bool(doc.get("has_more"))
+
+
+def event_from_dict(item: dict[str, Any]) -> JobEvent:
+    """A JobEvent from one entry of a page (an entry with a string id)."""
+    created = item.get("created_at")
+    message = item.get("message")
+    return JobEvent(
+        item["id"],
+        created if isinstance(created, int) else 0,
+        str(item.get("level") or "info"),
+        message if isinstance(message, str) else "",
+        item.get("type"),
+        item.get("data"),
+    )
+
+
+async def fetch_events(client: AsyncOpenAI, job_id: str, limit: int | None = None) -> list[dict[str, Any]]:
+    """A job's events as the server sent them, newest first: every page (``limit``: the newest
+    that many; 0 or None: all). Stops with ``PagingStuck`` when a page repeats or the cursor
+    never advances, instead of looping."""
+    from ftui.provider.pages import page_limit, stuck_sentence
+
+    what = f"the events of {job_id}"
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    cursors: set[str] = set()
+    after: str | None = None
+    while True:
+        kwargs: dict[str, object] = {"limit": page_limit(limit)}
+        if after:
+            kwargs["after"] = after
+        raw = await client.fine_tuning.jobs.with_raw_response.list_events(job_id, **kwargs)
+        items, more = raw_event_page(raw.content)
+        new = 0
+        for item in items:
+            if item["id"] in seen:
+                continue
+            seen.add(item["id"])
+            out.append(item)
+            new += 1
+            if limit and len(out) >= limit:
+                return out
+        if not more or not items:
+            return out
+        if not new:
+            raise PagingStuck(stuck_sentence(what, len(out), "sent the same page again"))
+        after = items[-1]["id"]
+        if after in cursors:
+            raise PagingStuck(stuck_sentence(what, len(out), "led back to a page it had sent before"))
+        cursors.add(after)
 
 
 def metric_point(event: JobEvent | FineTuningJobEvent) -> MetricPoint | None:

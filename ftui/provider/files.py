@@ -88,10 +88,12 @@ async def wait_processed(client: AsyncOpenAI, file_id: str, timeout: float = 600
 # -- listing, downloading, deleting -------------------------------------------------------------
 async def list_files(client: AsyncOpenAI, purpose: str | None = None, page_size: int = 100) -> list[FileObject]:
     """Every file of the provider (all pages), newest first."""
+    from ftui.provider.pages import collect
+
     kwargs: dict[str, Any] = {"limit": page_size}
     if purpose:
         kwargs["purpose"] = purpose
-    return [file async for file in client.files.list(**kwargs)]
+    return await collect(client.files.list(**kwargs), "files")
 
 
 def local_name(filename: str | None, fallback: str) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ftui.provider.errors import ProviderError, is_transient
+from ftui.provider.pages import collect, page_limit, walk
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -193,7 +194,7 @@ async def find_lost_job(
     candidates: list[FineTuningJob] = []
     covered = False
     seen = 0
-    async for job in client.fine_tuning.jobs.list(limit=min(SNAPSHOT_SIZE, SCAN_LIMIT)):
+    async for job in walk(client.fine_tuning.jobs.list(limit=min(SNAPSHOT_SIZE, SCAN_LIMIT)), "jobs"):
         seen += 1
         if tag is not None and (job.metadata or {}).get(TAG_KEY) == tag:
             return job
@@ -377,14 +378,15 @@ async def jobs_made_since(client: AsyncOpenAI, training_file: str, model: str, s
     return found
 
 
-async def list_jobs(client: AsyncOpenAI, limit: int = 100) -> list[FineTuningJob]:
-    """Jobs newest first, walking pages up to ``limit``."""
-    out: list[FineTuningJob] = []
-    async for job in client.fine_tuning.jobs.list(limit=min(limit, 100)):
-        out.append(job)
-        if len(out) >= limit:
-            break
-    return out
+async def list_jobs(client: AsyncOpenAI, limit: int | None = 100) -> list[FineTuningJob]:
+    """Jobs newest first, walking pages up to ``limit`` (0 or None: all of them)."""
+    return await collect(client.fine_tuning.jobs.list(limit=page_limit(limit)), "jobs", limit)
+
+
+async def list_checkpoints(client: AsyncOpenAI, job_id: str, limit: int | None = None) -> list[Any]:
+    """A job's checkpoints, newest first, every page (``limit``: at most that many; 0 or None: all)."""
+    first = client.fine_tuning.jobs.checkpoints.list(job_id, limit=page_limit(limit))
+    return await collect(first, f"the checkpoints of {job_id}", limit)
 
 
 async def fetch_results_csv(client: AsyncOpenAI, file_id: str) -> str:

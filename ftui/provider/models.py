@@ -125,9 +125,11 @@ async def _checkpoints(client: AsyncOpenAI, jobs: list[Any]) -> list[Any]:
     done = [j for j in jobs if j.status == "succeeded"][:CHECKPOINT_JOBS]
     gate = asyncio.Semaphore(4)
 
+    from ftui.provider.jobs import list_checkpoints
+
     async def one(job_id: str) -> list[Any]:
         async with gate:
-            return [c async for c in client.fine_tuning.jobs.checkpoints.list(job_id, limit=100)]
+            return await list_checkpoints(client, job_id)
 
     pages = await asyncio.gather(*(one(j.id) for j in done))
     return [c for page in pages for c in page]

@@ -318,7 +318,8 @@ class AzureSurface:
             tail = tail[3:]
         else:
             self._need_api_version(request)
-        inner = request.clone(rel_url=request.rel_url.with_path("/v1/" + tail))
+        # keep_query: yarl's with_path drops the query, and with it limit and after (lists never advanced)
+        inner = request.clone(rel_url=request.rel_url.with_path("/v1/" + tail, keep_query=True))
         match = await request.app.router.resolve(inner)
         if match.http_exception is not None:
             raise match.http_exception

@@ -36,6 +36,7 @@ class JobsModel:
     order: list[str] = field(default_factory=list)
     more: bool = False  # older pages exist on the provider
     loaded: bool = False  # the first page has arrived
+    paging_stuck: bool = False  # the server repeated a page: older pages are not asked for again
     traces: dict[str, JobTrace] = field(default_factory=dict)
     watched: set[str] = field(default_factory=set)  # notify when these end (kept across runs)
     following: set[str] = field(default_factory=set)  # an event stream is open for these
@@ -43,8 +44,12 @@ class JobsModel:
     announced: set[str] = field(default_factory=set)  # ends already announced
 
     # -- the list --------------------------------------------------------------------------
-    def listed(self, jobs: Iterable[Any], more: bool, *, first: bool) -> None:
-        """Take a page of the list: ``first`` for the newest page (a refresh), else an older one."""
+    def listed(self, jobs: Iterable[Any], more: bool, *, first: bool) -> bool:
+        """Take a page of the list: ``first`` for the newest page (a refresh), else an older one.
+
+        Returns True when an older page brought no job not already listed although the server
+        says there are more: it repeats pages (or its cursor never advances), so no more are asked."""
+        stuck = False
         jobs = list(jobs)
         self.loaded = True
         if first:
@@ -53,14 +58,18 @@ class JobsModel:
             older = [i for i in self.order if i not in listed]
             # Keep older pages already loaded, behind the fresh first page.
             self.order = fresh + (older if len(fresh) >= PAGE_SIZE or self.more else [])
-            if not self.more:
+            if not self.more and not self.paging_stuck:
                 self.more = more
         else:
             known = set(self.order)
-            self.order += [j.id for j in jobs if j.id not in known]
-            self.more = more
+            fresh = [j.id for j in jobs if j.id not in known]
+            self.order += fresh
+            stuck = more and not fresh
+            self.paging_stuck = self.paging_stuck or stuck
+            self.more = more and not stuck
         for job in jobs:
             self.update(job)
+        return stuck
 
     def update(self, job: Any) -> JobUpdate:
         """A fresher copy of one job (from the list, a watcher, a control action or creation)."""

@@ -75,12 +75,18 @@ def shown(widget: Widget) -> bool:
     return all(node.display and node.visible for node in widget.ancestors_with_self if isinstance(node, Widget))
 
 
-def topbar_text(provider: str, file: str, counts: str, width: int) -> Text:
+def topbar_text(provider: str, file: str, counts: str, width: int, notice: tuple[str, str] = ("", "")) -> Text:
     """The top bar in ``width`` cells: the counts always whole, the file name and the provider
-    shortened with an ellipsis when they do not all fit. Every part is shown as text, never markup."""
+    shortened with an ellipsis when they do not all fit. Every part is shown as text, never markup.
+    ``notice`` (long, short): a date to heed (new jobs stop), the long form when it leaves room."""
     sep = " │ "
     provider, file = safe(provider, one_line=True), safe(file, one_line=True)
     fixed = cell_len("ftui") + 2 * cell_len(sep) + (cell_len(sep) + cell_len(counts) if counts else 0)
+    said = ""
+    for said in (*notice, ""):  # the longest form that leaves the provider and file some room
+        if not said or width - fixed - cell_len(sep) - cell_len(said) >= 24:
+            break
+    fixed += cell_len(sep) + cell_len(said) if said else 0
     room = max(0, width - fixed)
     if cell_len(provider) + cell_len(file) > room:
         file_room = max(room - cell_len(provider), min(cell_len(file), max(room // 2, room - 24)))
@@ -92,6 +98,8 @@ def topbar_text(provider: str, file: str, counts: str, width: int) -> Text:
     text.append(sep + file)
     if counts:
         text.append(sep + counts)
+    if said:
+        text.append(sep + said, style="bold yellow")
     return text
 
 
@@ -559,6 +567,16 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
         if ds is not None and ds.path.resolve() == Path(message.path).resolve():
             self.data_tab.check_file()
 
+    def _sunset(self) -> tuple[str, str]:
+        """(long, short): when the provider stops taking new jobs (OpenAI), else nothing."""
+        provider = self.session.provider
+        if provider is None:
+            return ("", "")
+        from ftui.data.catalog import load_catalog
+
+        notice = load_catalog().new_jobs_notice(provider.profile.provider, base_url=provider.profile.base_url)
+        return (notice.long().rstrip("."), notice.short()) if notice is not None else ("", "")
+
     def _refresh_topbar(self) -> None:
         if not self.is_running or not self.screen_stack:
             return
@@ -567,7 +585,7 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
             return  # a late message while closing
         bar = bars[0].first(Static)
         width = bar.size.width or self.size.width - 2  # the content width (padding 0 1)
-        text = topbar_text(self.provider_label, self._file_label, self._counts, width)
+        text = topbar_text(self.provider_label, self._file_label, self._counts, width, self._sunset())
         bar.update(text, layout=False)  # fixed 1-line bar
 
     def action_show_tab(self, tab: str) -> None:

@@ -76,6 +76,14 @@ class FtuiCommands(Provider):
             ),
             ("Files: refresh", "List the provider's files (and models) now", in_files(files.action_refresh)),
         ]
+        if not files.busy:
+            out.append(
+                (
+                    "Export everything…",
+                    "Every file, job, event, checkpoint and model into a folder, with manifest.json (asks where)",
+                    in_files(files.action_export),
+                )
+            )
         if files.check_action("upload", ()):
             out.append(
                 (

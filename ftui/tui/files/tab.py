@@ -26,6 +26,7 @@ from ftui.textsafe import safe
 from ftui.tui.app_messages import DeploymentsChanged, Notice, OpenDataset, RefreshDeployments
 from ftui.tui.files.details import deployment_detail, file_detail, model_detail
 from ftui.tui.files.dialogs import DuplicateScreen, UploadScreen
+from ftui.tui.files.export import ExportWork
 from ftui.tui.files.listing import (
     DEPLOYMENT_COLUMNS,
     DEPLOYMENT_SORTS,
@@ -64,7 +65,7 @@ PROBLEM_QUIET_SECONDS = 60.0
 TITLES = {"files": "Files", "models": "Fine-tuned models and checkpoints", "deployments": "Azure deployments"}
 
 
-class FilesTab(FilesWork, can_focus=False):
+class FilesTab(FilesWork, ExportWork, can_focus=False):
     """The provider's files, and (``m``) its fine-tuned models and checkpoints."""
 
     HELP = """
@@ -85,6 +86,9 @@ Azure it names the deployment that must go first), `y` copies its name.
 On Azure (a profile that names its resource), `m` again shows the deployments: the model each
 serves, SKU × capacity and provisioning state; `x` deletes one (asks first: the hourly charge
 stops, and chat through it stops at once). `m` goes back to the files.
+
+The palette (ctrl+p) offers "Export everything…": every file, job (events, checkpoints), model
+and deployment into a folder with manifest.json, as `ftui export DIR` does, with its progress here.
 """
 
     BINDINGS: ClassVar[list[BindingType]] = [

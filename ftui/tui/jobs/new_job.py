@@ -174,8 +174,10 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
         azure: bool = False,
         trained: dict[str, str] | None = None,
         more_trained: Callable[[], Awaitable[dict[str, str]]] | None = None,
+        notice: str | None = None,
     ) -> None:
         super().__init__()
+        self.notice = notice  # e.g. when the provider stops taking new jobs
         # Fine-tuned models and checkpoints to continue from: those known now, and more_trained
         # asks the provider for all of them while the form is open.
         self.trained = dict(trained or {})
@@ -205,6 +207,8 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
         limit = AZURE_SUFFIX_MAX if self.azure else SUFFIX_MAX
         with Vertical(id="newjob-dialog", classes="dialog"):
             yield Label("[b]New fine-tuning job[/b]  ·  ctrl+s check & start  ·  Esc cancel")
+            if self.notice:
+                yield Static(Text(self.notice, style="bold yellow"), id="newjob-notice")
             with VerticalScroll(id="newjob-fields"), Grid(id="newjob-grid"):
                 yield Label("Training file")
                 yield Input(str(self.training or ""), placeholder="train.jsonl or file-…", id="training", compact=True)

@@ -370,9 +370,15 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
     def _jobs_listed(self, message: JobsListed) -> None:
         if message.first:
             self._list_failures, self._list_retry_at, self._list_problem = 0, 0.0, ""
-        self.model.listed(message.jobs, message.more, first=message.first)
+        stuck = self.model.listed(message.jobs, message.more, first=message.first)
         self._set_status("" if self.model.order else "No jobs yet. Press n to start one from the open dataset.")
         self.table.sync()
+        if stuck:
+            from ftui.provider.pages import stuck_sentence
+
+            sentence = stuck_sentence("jobs", len(self.model.order), "sent the same page again")
+            self._set_status(sentence, problem=True)
+            self._problem(sentence)
 
     @on(JobsListFailed)
     def _list_failed(self, message: JobsListFailed) -> None:
@@ -948,6 +954,12 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
                 self.post_message(StartJob(request))
 
         trained = session.trained_models()
+        sunset = None
+        if session.provider is not None:
+            from ftui.data.catalog import load_catalog
+
+            profile = session.provider.profile
+            sunset = load_catalog().new_jobs_notice(profile.provider, base_url=profile.base_url)
         form = NewJobScreen(
             session.dataset_path,
             session.model,
@@ -955,6 +967,7 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
             azure=azure,
             trained=trained,
             more_trained=self._trained_models if session.provider is not None else None,
+            notice=sunset.long() if sunset is not None else None,
         )
         self.app.push_screen(form, submitted)
 
