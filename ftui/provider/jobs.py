@@ -70,8 +70,16 @@ class JobRequest:
         }
 
     def body(self, tag: str | None = None, *, azure: bool = False) -> dict[str, Any]:
-        """The POST body. Azure (REFERENCE §6): no ``metadata``, hyperparameters as numbers only."""
-        hp = self.numeric_hyperparameters() if azure else self.hyperparameters()
+        """The POST body. Azure: its FineTuningJobCreation (api-version 2024-10-21): no ``method``,
+        ``metadata`` or ``integrations``, hyperparameters at the top and as numbers only."""
+        if azure:
+            hp = self.numeric_hyperparameters()
+            body = {"model": self.model, "training_file": self.training_file, **({"hyperparameters": hp} if hp else {})}
+            for key in ("validation_file", "suffix", "seed"):
+                if getattr(self, key) is not None:
+                    body[key] = getattr(self, key)
+            return body
+        hp = self.hyperparameters()
         method: dict[str, Any] = {"type": self.method}
         if hp:
             method[self.method] = {"hyperparameters": hp}
@@ -261,6 +269,13 @@ async def create_job(
     shows surely no job. When it cannot tell, it raises ``JobMayExist``, never "failed".
     ``azure``: send no metadata and only numeric hyperparameters (REFERENCE §6).
     """
+    if azure and request.method != "supervised":
+        raise ProviderError(
+            f"Azure's fine-tuning API (api-version 2024-10-21) trains supervised jobs only, not {request.method}: "
+            "nothing was sent."
+        )
+    if azure and request.integrations:
+        raise ProviderError("Azure's fine-tuning API has no integrations (W&B): remove them; nothing was sent.")
     tag = None if azure else uuid.uuid4().hex
     body = request.body(tag, azure=azure)
     once = client.with_options(max_retries=0)

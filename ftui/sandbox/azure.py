@@ -13,8 +13,9 @@ deleted meanwhile. Only the fine-tuned models and checkpoints the sandbox made c
 deployed. Deployments live in the sandbox's SQLite database, beside its jobs.
 
 Data plane: ``/openai/deployments/{name}/chat/completions`` answers as the deployed model, and
-every other ``/openai/...?api-version=`` (and ``/openai/v1/...``) path is served by the
-sandbox's ``/v1/...`` handler of the same name.
+every other ``/openai/...?api-version=`` path as Azure's spec has it (``ftui.sandbox.azure_data``);
+``/openai/v1/...`` is the OpenAI-shaped v1 surface. Both planes see the Azure face's files, jobs
+and models only (the OpenAI face's do not show here).
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from ftui.sandbox.azure_data import AzureDataPlane
 from ftui.sandbox.server import DEPLOYED_MODEL, ApiError
+from ftui.sandbox.store import face
 
 if TYPE_CHECKING:
     from ftui.sandbox.server import SandboxServer
@@ -74,6 +77,7 @@ class AzureSurface:
         self.server = server
         self.store = server.store
         self.store.db.executescript(SCHEMA)
+        self.data = AzureDataPlane(server)
 
     # -- registration ------------------------------------------------------------------
     def register(self, app: web.Application) -> None:
@@ -83,7 +87,7 @@ class AzureSurface:
         r.add_get(RESOURCE + "/deployments/{name}", self._arm(self.get_deployment))
         r.add_delete(RESOURCE + "/deployments/{name}", self._arm(self.delete_deployment))
         r.add_post("/openai/deployments/{name}/chat/completions", self.deployment_chat)
-        r.add_route("*", "/openai/{tail:.*}", self.data_plane)
+        r.add_route("*", "/openai/{tail:.*}", self.data.handle)
 
     def _arm(self, handler: Any) -> Any:
         """Wrap a control-plane handler: bearer token and api-version first, Azure's error body."""
@@ -111,7 +115,8 @@ class AzureSurface:
                         "InvalidApiVersionParameter",
                         f"The api-version '{version[:40]}' is invalid: use a date such as 2024-10-01.",
                     )
-                return await handler(request)
+                with face("azure"):  # the resource's models are the Azure face's
+                    return await handler(request)
             except ArmError as exc:
                 return exc.response()
 
@@ -274,16 +279,6 @@ class AzureSurface:
         return model["name"], version
 
     # -- data plane --------------------------------------------------------------------
-    @staticmethod
-    def _need_api_version(request: web.Request) -> None:
-        if not request.query.get("api-version"):
-            raise ApiError(
-                400,
-                "Missing required query parameter 'api-version' (e.g. ?api-version=2025-04-01-preview).",
-                param="api-version",
-                code="missing_api_version",
-            )
-
     def deployed_model(self, name: str) -> str | None:
         """The model a Succeeded deployment of this name serves (any account: the sandbox is one resource)."""
         rows = self.store.db.execute(
@@ -295,7 +290,11 @@ class AzureSurface:
         return None
 
     async def deployment_chat(self, request: web.Request) -> web.StreamResponse:
-        self._need_api_version(request)
+        return await self.data.run_as_azure(request, self._deployment_chat)
+
+    async def _deployment_chat(self, request: web.Request) -> web.StreamResponse:
+        if not request.query.get("api-version"):
+            raise ApiError(400, "Missing required query parameter 'api-version'.", param="api-version")
         name = request.match_info["name"]
         model = self.deployed_model(name)
         if model is None:
@@ -310,17 +309,3 @@ class AzureSurface:
             model = row["model"] if row else model
         request[DEPLOYED_MODEL] = model
         return await self.server.chat(request)
-
-    async def data_plane(self, request: web.Request) -> web.StreamResponse:
-        """``/openai/X?api-version=`` and ``/openai/v1/X``: answered by the handler of ``/v1/X``."""
-        tail = request.match_info["tail"]
-        if tail.startswith("v1/"):
-            tail = tail[3:]
-        else:
-            self._need_api_version(request)
-        inner = request.clone(rel_url=request.rel_url.with_path("/v1/" + tail))
-        match = await request.app.router.resolve(inner)
-        if match.http_exception is not None:
-            raise match.http_exception
-        inner._match_info = match  # what aiohttp's own dispatch sets before calling a handler
-        return await match.handler(inner)
