@@ -161,7 +161,7 @@ class AzureSurface:
     def _settle(self, rows: list[sqlite3.Row]) -> list[sqlite3.Row]:
         """Move deployments whose provisioning time has passed to Succeeded (or Failed) and re-read them."""
         now = self.store.clock()
-        due = [r for r in rows if r["state"] in ("Creating", "Updating") and r["ready_at"] <= now]
+        due = [r for r in rows if r["state"] in ("Creating", "Accepted") and r["ready_at"] <= now]
         if not due:
             return rows
         deployable = self._deployable()
@@ -170,7 +170,7 @@ class AzureSurface:
                 state = "Succeeded" if r["model"] in deployable else "Failed"
                 db.execute(
                     "UPDATE azure_deployments SET state=?, modified_at=? WHERE sub=? AND rg=? AND account=? "
-                    "AND name=? AND state IN ('Creating', 'Updating')",
+                    "AND name=? AND state IN ('Creating', 'Accepted')",
                     (state, r["ready_at"], r["sub"], r["rg"], r["account"], r["name"]),
                 )
         fresh = [self._row(r["sub"], r["rg"], r["account"], r["name"]) for r in rows]
@@ -243,7 +243,7 @@ class AzureSurface:
             db.execute(
                 "INSERT OR REPLACE INTO azure_deployments VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (sub, rg, account, name, model, version, sku_name, capacity, created, now, ready,
-                 "Updating" if old else "Creating"),
+                 "Accepted" if old else "Creating"),
             )  # fmt: skip
         row = self._row(sub, rg, account, name)
         assert row is not None
