@@ -96,6 +96,8 @@ def build_models(
         from_catalog = not sent
         shutdown = sent or catalog.lookup(base).shutdown_date
         created = getattr(obj, "created", None) if obj is not None else created_of.get(model_id)
+        if obj is not None and created is None:
+            created = getattr(obj, "created_at", None)  # Azure's Model says created_at
         out.append(
             FineTunedModel(
                 id=model_id,
@@ -156,8 +158,16 @@ async def list_fine_tuned_models(
 async def delete_model(client: AsyncOpenAI, model: str, *, azure: bool = False) -> bool:
     """Delete a fine-tuned model; True when the provider says it is gone.
 
-    On Azure a deployed model cannot be deleted: a refusal there says to delete the deployment first."""
+    On Azure a deployed model cannot be deleted: a refusal there says to delete the deployment first.
+    Azure's data plane (api-version 2024-10-21) has no model delete: a fine-tuned model goes with
+    the job that made it (``DELETE /fine_tuning/jobs/{id}``, the job named by the model's
+    ``fine_tune``); a checkpoint cannot go alone."""
     import openai
+
+    from ftui.provider.client import is_azure_client
+
+    if is_azure_client(client):
+        return await _delete_azure_model(client, model)
 
     try:
         result = await client.models.delete(model)
@@ -169,3 +179,34 @@ async def delete_model(client: AsyncOpenAI, model: str, *, azure: bool = False) 
             ) from exc
         raise
     return bool(result.deleted)
+
+
+async def _delete_azure_model(client: AsyncOpenAI, model: str) -> bool:
+    """Azure: delete the job that made ``model`` (its checkpoints go with it)."""
+    import json
+
+    import httpx2
+    import openai
+
+    if checkpoint_step(model) is not None:
+        raise ProviderError(
+            f"Azure cannot delete the checkpoint {model} on its own: it goes when its fine-tuned model does "
+            "(delete that model, and its job, instead)."
+        )
+    raw = await client.models.with_raw_response.retrieve(model)
+    try:
+        job_id = json.loads(raw.content).get("fine_tune")
+    except (ValueError, AttributeError):
+        job_id = None
+    if not isinstance(job_id, str) or not job_id:
+        raise ProviderError(f"Azure does not say which job made {model}, so ftui cannot delete it.")
+    try:
+        await client.delete(f"/fine_tuning/jobs/{job_id}", cast_to=httpx2.Response)
+    except openai.APIStatusError as exc:
+        if exc.status_code in (400, 409):
+            raise ProviderError(
+                f"Azure refused to delete {model} ({exc.status_code}): a deployed model cannot be deleted; "
+                "delete its deployment first."
+            ) from exc
+        raise
+    return True
