@@ -139,7 +139,7 @@ def _job_hyperparameters(job: FineTuningJob) -> dict[str, Any]:
 
 
 def _suffix_matches(job: FineTuningJob, suffix: str | None) -> bool:
-    given = getattr(job, "user_provided_suffix", None)
+    given = getattr(job, "user_provided_suffix", None) or getattr(job, "suffix", None)  # Azure says suffix
     if suffix is None:
         return not given
     if given is not None:
