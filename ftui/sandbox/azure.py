@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from ftui.sandbox.azure_data import AzureDataPlane
+from ftui.sandbox.azure_data import AzureDataPlane, azure_errors
 from ftui.sandbox.server import DEPLOYED_MODEL, ApiError
 from ftui.sandbox.store import face
 
@@ -81,6 +81,7 @@ class AzureSurface:
 
     # -- registration ------------------------------------------------------------------
     def register(self, app: web.Application) -> None:
+        app.middlewares.insert(0, azure_errors)  # outermost: every /openai error in Azure's shape
         r = app.router
         r.add_get(RESOURCE + "/deployments", self._arm(self.list_deployments))
         r.add_put(RESOURCE + "/deployments/{name}", self._arm(self.put_deployment))

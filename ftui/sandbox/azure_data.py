@@ -161,6 +161,31 @@ def model(obj: dict[str, Any], job_id: str | None) -> dict[str, Any]:
     return out
 
 
+@web.middleware
+async def azure_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    """The outermost middleware: on ``/openai/...`` (not the OpenAI-shaped ``/openai/v1``), an
+    error body in OpenAI's shape (from the sandbox's own checks: key, Host, injected faults,
+    unknown routes) becomes Azure's, its headers (Retry-After, WWW-Authenticate) kept."""
+    response = await handler(request)
+    path = request.path
+    if not path.startswith("/openai/") or path.startswith("/openai/v1/") or response.status < 400:
+        return response
+    if not isinstance(response, web.Response) or response.body is None:
+        return response
+    try:
+        body = json.loads(bytes(response.body))  # type: ignore[arg-type]
+    except (ValueError, TypeError):
+        return response
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict) or "type" not in error:
+        return response  # already Azure's
+    out = azure_error(response.status, str(error.get("message") or ""), error.get("code"), error.get("param"))
+    for key, value in response.headers.items():
+        if key.lower() not in ("content-type", "content-length"):
+            out.headers[key] = value
+    return out
+
+
 class AzureDataPlane:
     """The ``/openai/...`` routes of one SandboxServer (Azure's data plane)."""
 

@@ -250,3 +250,22 @@ def test_the_cli_honours_limits_on_azure(
         assert len(events) == len(set(events)) == total > 100
     finally:
         sandbox.stop()
+
+
+async def test_the_sandboxs_own_refusals_on_azure_paths_are_azures_errors(tmp_path: Path) -> None:
+    """A refused key, an injected 429 and an unknown path answer in Azure's error shape too."""
+    server = SandboxServer(tmp_path / "sb", api_key="right", faults="429=1.0")
+    await server.start()
+    rec = Recorder.azure(requests=False)
+    try:
+        async with httpx2.AsyncClient(base_url=server.base_url.removesuffix("/v1"), event_hooks=rec.hooks()) as http:
+            refused = await http.get("/openai/fine_tuning/jobs", params=VERSION, headers={"api-key": "wrong"})
+            assert refused.status_code == 401 and refused.json()["error"]["code"] == "unauthorized"
+            limited = await http.get("/openai/fine_tuning/jobs", params=VERSION, headers={"api-key": "right"})
+            assert limited.status_code == 429 and limited.json()["error"]["code"] == "tooManyRequests"
+            assert limited.headers["Retry-After"] == "1"
+            v1 = await http.get("/openai/v1/models", headers={"Authorization": "Bearer right"})
+            assert v1.status_code == 429 and v1.json()["error"]["type"] == "requests"  # the v1 surface is OpenAI's
+    finally:
+        await server.stop()
+    assert rec.violations() == []
