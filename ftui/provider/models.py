@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -93,6 +94,7 @@ def build_models(
         if base == model_id and job is not None and job.model:  # a name that does not say it
             base = str(job.model)
         sent = getattr(obj, "shutdown_date", None) if obj is not None else None
+        sent = sent or _azure_inference_end(obj)
         from_catalog = not sent
         shutdown = sent or catalog.lookup(base).shutdown_date
         created = getattr(obj, "created", None) if obj is not None else created_of.get(model_id)
@@ -111,6 +113,18 @@ def build_models(
             )
         )
     return _grouped(out)
+
+
+def _azure_inference_end(obj: Any) -> str | None:
+    """Azure's ``deprecation.inference`` (the day a model stops answering) as YYYY-MM-DD."""
+    deprecation = getattr(obj, "deprecation", None) if obj is not None else None
+    end = deprecation.get("inference") if isinstance(deprecation, dict) else None
+    if isinstance(end, bool) or not isinstance(end, int) or end <= 0:
+        return None
+    try:
+        return time.strftime("%Y-%m-%d", time.gmtime(end))
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def _grouped(models: list[FineTunedModel]) -> list[FineTunedModel]:

@@ -22,6 +22,7 @@ are the sandbox's ``/v1`` ones, run as the Azure face, their answers reshaped he
 
 from __future__ import annotations
 
+import calendar
 import json
 import re
 import time
@@ -126,17 +127,20 @@ def job(obj: dict[str, Any]) -> dict[str, Any]:
     return present(out)
 
 
-def _date_ts(date: str | None) -> int | None:
+def _date_ts(date: object) -> int | None:
+    """A catalogue date (YYYY-MM-DD) as the unix time of that day's start, UTC."""
     try:
-        return int(time.mktime(time.strptime(date, "%Y-%m-%d"))) if date else None
+        return calendar.timegm(time.strptime(date, "%Y-%m-%d")) if isinstance(date, str) else None
     except ValueError:
         return None
 
 
-def model(obj: dict[str, Any], job_id: str | None) -> dict[str, Any]:
-    """A sandbox model as Azure's Model: base models can be fine-tuned for a year from their
-    creation and answer for two (the spec's Deprecation), unless the catalogue says otherwise."""
+def model(obj: dict[str, Any], job_id: str | None, now: float) -> dict[str, Any]:
+    """A sandbox model as Azure's Model. The spec's Deprecation: base models "usually" can be
+    fine-tuned for a year and answer for two; here counted from now (the sandbox's base models
+    have no real creation date) unless the catalogue gives a shutdown date."""
     created = int(obj.get("created") or 0)
+    since = max(created, int(now))
     trained = job_id is not None
     out: dict[str, Any] = {
         "object": "model",
@@ -151,13 +155,13 @@ def model(obj: dict[str, Any], job_id: str | None) -> dict[str, Any]:
             "embeddings": False,
         },
         "lifecycle_status": "generally-available",
-        "deprecation": {"inference": _date_ts(obj.get("shutdown_date")) or created + 2 * YEAR},
+        "deprecation": {"inference": _date_ts(obj.get("shutdown_date")) or since + 2 * YEAR},
     }
     if trained:
         out["model"] = str(obj["id"]).split(".ft-", 1)[0]
         out["fine_tune"] = job_id
     else:
-        out["deprecation"]["fine_tune"] = created + YEAR
+        out["deprecation"]["fine_tune"] = min(out["deprecation"]["inference"], since + YEAR)
     return out
 
 
@@ -288,8 +292,9 @@ class AzureDataPlane:
         aliases = set(self.server.catalog.aliases)
         found = {k: v for k, v in self.server._models_with_jobs().items() if k not in aliases}
         wanted = tail.strip("/").partition("/")[2]
+        now = self.server.store.clock()
         if not wanted:
-            return web.json_response({"object": "list", "data": [model(o, j) for o, j in found.values()]})
+            return web.json_response({"object": "list", "data": [model(o, j, now) for o, j in found.values()]})
         if wanted not in found:
             raise ApiError(404, f"The model '{wanted[:200]}' does not exist.", param="model-id")
-        return web.json_response(model(*found[wanted]))
+        return web.json_response(model(*found[wanted], now))

@@ -193,6 +193,7 @@ async def test_ftuis_azure_requests_fit_the_spec(sandbox: Sandbox) -> None:
         trained = await list_fine_tuned_models(client)
         model = next(m.id for m in trained if m.kind == "fine-tuned" and m.job_id == jobs[0].id)
         assert model.endswith("-weather") and ".ft-" in model and trained[0].created
+        assert trained[0].shutdown_date and not trained[0].shutdown_from_catalog  # Azure's deprecation.inference
         assert {f.id for f in await list_files(client, "fine-tune")} == {file.id}
         await download_file(client, file.id, sandbox.server.data_dir / "copy.jsonl")
         deployment = await plane.create_deployment("bot", model)
