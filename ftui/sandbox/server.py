@@ -771,6 +771,10 @@ class SandboxServer:
         resolved_model = model if trained else base  # gpt-3.5-turbo -> gpt-3.5-turbo-0125
         ft_model = f"ft:{base}:sandbox:{suffix or ''}:{job_id[-8:]}"
         if azure:  # Azure's spec (2024-10-21): "<base>.ft-<job hex>", numbers (never "auto"), no metadata
+            given = self.catalog.base_model_name(model)
+            if not base.startswith(given):  # Azure's own spelling (gpt-35-turbo-0125) is kept; aliases resolve
+                base = given
+                resolved_model = model if trained else base
             ft_model = f"{base}.ft-{job_id.removeprefix('ftjob-')}" + (f"-{suffix}" if suffix else "")
             requested = {k: resolved.get(k, v) for k, v in requested.items()}
             metadata = {}

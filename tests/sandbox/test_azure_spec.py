@@ -270,3 +270,16 @@ async def test_the_sandboxs_own_refusals_on_azure_paths_are_azures_errors(tmp_pa
     finally:
         await server.stop()
     assert rec.violations() == []
+
+
+async def test_azure_model_names_keep_azures_spelling(sandbox: Sandbox) -> None:
+    client = build_client(sandbox.profile(), max_retries=0)
+    try:
+        file = await upload_file(client, SAMPLES / "weather_jokes.jsonl")
+        job = await create_job(client, JobRequest(model="gpt-35-turbo-0125", training_file=file.id), azure=True)
+        assert job.model == "gpt-35-turbo-0125"  # not OpenAI's gpt-3.5-turbo-0125
+        sandbox.clock.advance(100_000)
+        done = await client.fine_tuning.jobs.retrieve(job.id)
+        assert done.fine_tuned_model == "gpt-35-turbo-0125.ft-" + job.id.removeprefix("ftjob-")
+    finally:
+        await client.close()
