@@ -249,6 +249,8 @@ def test_the_cli_honours_limits_on_azure(
         assert code == 0, err
         events = [e["id"] for e in json.loads(out)]
         assert len(events) == len(set(events)) == total > 100
+        code, _, err = run(capsys, "jobs", "pause", ids[1], "--profile", "az")
+        assert code == 1 and "cannot pause a job" in err and "Nothing was sent" in err  # not in Azure's API
     finally:
         sandbox.stop()
 
