@@ -12,7 +12,7 @@ The file names the *environment variable* that holds a key, never the key itself
     [profiles.azure]
     provider = "azure"
     base_url = "https://my-resource.openai.azure.com"
-    api_version = "2025-04-01-preview"
+    api_version = "2024-10-21"
     api_key_env = "AZURE_OPENAI_API_KEY"
     deployments = { "gpt-4.1-2025-04-14.ft-abc" = "weather-bot" }
     # the control plane, for `ftui deployments` (token: management_token_env, azure-identity, or `az`)

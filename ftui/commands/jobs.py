@@ -253,6 +253,12 @@ async def jobs_create(p: Provider, args: argparse.Namespace) -> int:
 
 async def jobs_control(p: Provider, args: argparse.Namespace) -> int:
     jobs = p.client.fine_tuning.jobs
+    if p.profile.provider == "azure" and args.jobs_command in ("pause", "resume"):
+        return fail(
+            f"Azure's fine-tuning API (api-version 2024-10-21) cannot {args.jobs_command} a job; "
+            f"only cancel it (ftui jobs cancel {safe(args.id, one_line=True)}). Nothing was sent.",
+            1,
+        )
     action = {"cancel": jobs.cancel, "pause": jobs.pause, "resume": jobs.resume}[args.jobs_command]
     job = await action(args.id)
     if args.json:

@@ -103,7 +103,11 @@ async def models_delete(p: Provider, args: argparse.Namespace) -> int:
             f"the deployment first: ftui deployments delete {safe(deployed[0], one_line=True)}. Nothing was deleted.",
             1,
         )
-    answer = confirm(f"Delete {model}? Chats and deployments using it stop working.", args.yes)
+    azure = p.profile.provider == "azure"
+    question = f"Delete {model}? Chats and deployments using it stop working."
+    if azure:  # Azure has no model delete: the model goes with its fine-tuning job
+        question = f"Delete {model} and the fine-tuning job that made it? Chats using it stop working."
+    answer = confirm(question, args.yes)
     if answer is None:
         return fail(f"Deleting {shown} needs an answer: add --yes (there is no terminal to ask on).", EXIT_MISUSE)
     if not answer:

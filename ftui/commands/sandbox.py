@@ -23,7 +23,7 @@ Azure mode: add this profile to config.toml (`ftui --profile sandbox-azure`, or 
 [profiles.sandbox-azure]
 provider = "azure"
 base_url = "{root}"
-api_version = "2025-04-01-preview"
+api_version = "2024-10-21"
 api_key_env = "SANDBOX_AZURE_KEY"   # set it to anything: export SANDBOX_AZURE_KEY=x
 subscription_id = "sandbox-subscription"
 resource_group = "sandbox-group"

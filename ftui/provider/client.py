@@ -101,6 +101,12 @@ class Provider:
                 await server.aclose()
 
 
+def is_azure_client(client: object) -> bool:
+    """True for the Azure data plane's client (``/openai/...?api-version=``): Azure's spec then
+    says what a request may carry. The ``/openai/v1`` surface is OpenAI-shaped (AsyncOpenAI)."""
+    return isinstance(client, AsyncAzureOpenAI)
+
+
 def build_client(
     profile: Profile, *, http_client: openai.DefaultAsyncHttpxClient | None = None, max_retries: int = 2
 ) -> AsyncOpenAI:

@@ -87,13 +87,17 @@ async def wait_processed(client: AsyncOpenAI, file_id: str, timeout: float = 600
 
 # -- listing, downloading, deleting -------------------------------------------------------------
 async def list_files(client: AsyncOpenAI, purpose: str | None = None, page_size: int = 100) -> list[FileObject]:
-    """Every file of the provider (all pages), newest first."""
+    """Every file of the provider (all pages), newest first.
+
+    Azure's files list (api-version 2024-10-21) takes ``purpose`` only and answers all files in
+    one page: one request, no ``limit`` or ``after``."""
+    from ftui.provider.client import is_azure_client
     from ftui.provider.pages import collect
 
-    kwargs: dict[str, Any] = {"limit": page_size}
-    if purpose:
-        kwargs["purpose"] = purpose
-    return await collect(client.files.list(**kwargs), "files")
+    kwargs: dict[str, Any] = {"purpose": purpose} if purpose else {}
+    if is_azure_client(client):
+        return list((await client.files.list(**kwargs)).data)
+    return await collect(client.files.list(limit=page_size, **kwargs), "files")
 
 
 def local_name(filename: str | None, fallback: str) -> str:

@@ -72,8 +72,16 @@ class JobRequest:
         }
 
     def body(self, tag: str | None = None, *, azure: bool = False) -> dict[str, Any]:
-        """The POST body. Azure (REFERENCE §6): no ``metadata``, hyperparameters as numbers only."""
-        hp = self.numeric_hyperparameters() if azure else self.hyperparameters()
+        """The POST body. Azure: its FineTuningJobCreation (api-version 2024-10-21): no ``method``,
+        ``metadata`` or ``integrations``, hyperparameters at the top and as numbers only."""
+        if azure:
+            hp = self.numeric_hyperparameters()
+            body = {"model": self.model, "training_file": self.training_file, **({"hyperparameters": hp} if hp else {})}
+            for key in ("validation_file", "suffix", "seed"):
+                if getattr(self, key) is not None:
+                    body[key] = getattr(self, key)
+            return body
+        hp = self.hyperparameters()
         method: dict[str, Any] = {"type": self.method}
         if hp:
             method[self.method] = {"hyperparameters": hp}
@@ -133,7 +141,7 @@ def _job_hyperparameters(job: FineTuningJob) -> dict[str, Any]:
 
 
 def _suffix_matches(job: FineTuningJob, suffix: str | None) -> bool:
-    given = getattr(job, "user_provided_suffix", None)
+    given = getattr(job, "user_provided_suffix", None) or getattr(job, "suffix", None)  # Azure says suffix
     if suffix is None:
         return not given
     if given is not None:
@@ -316,6 +324,13 @@ async def create_job(
     nothing (429) is sent again. ``azure``: send no metadata and only numeric hyperparameters
     (REFERENCE §6).
     """
+    if azure and request.method != "supervised":
+        raise ProviderError(
+            f"Azure's fine-tuning API (api-version 2024-10-21) trains supervised jobs only, not {request.method}: "
+            "nothing was sent."
+        )
+    if azure and request.integrations:
+        raise ProviderError("Azure's fine-tuning API has no integrations (W&B): remove them; nothing was sent.")
     tag = None if azure else uuid.uuid4().hex
     body = request.body(tag, azure=azure)
     once = client.with_options(max_retries=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -93,9 +94,12 @@ def build_models(
         if base == model_id and job is not None and job.model:  # a name that does not say it
             base = str(job.model)
         sent = getattr(obj, "shutdown_date", None) if obj is not None else None
+        sent = sent or _azure_inference_end(obj)
         from_catalog = not sent
         shutdown = sent or catalog.lookup(base).shutdown_date
         created = getattr(obj, "created", None) if obj is not None else created_of.get(model_id)
+        if obj is not None and created is None:
+            created = getattr(obj, "created_at", None)  # Azure's Model says created_at
         out.append(
             FineTunedModel(
                 id=model_id,
@@ -109,6 +113,18 @@ def build_models(
             )
         )
     return _grouped(out)
+
+
+def _azure_inference_end(obj: Any) -> str | None:
+    """Azure's ``deprecation.inference`` (the day a model stops answering) as YYYY-MM-DD."""
+    deprecation = getattr(obj, "deprecation", None) if obj is not None else None
+    end = deprecation.get("inference") if isinstance(deprecation, dict) else None
+    if isinstance(end, bool) or not isinstance(end, int) or end <= 0:
+        return None
+    try:
+        return time.strftime("%Y-%m-%d", time.gmtime(end))
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def _grouped(models: list[FineTunedModel]) -> list[FineTunedModel]:
@@ -158,8 +174,16 @@ async def list_fine_tuned_models(
 async def delete_model(client: AsyncOpenAI, model: str, *, azure: bool = False) -> bool:
     """Delete a fine-tuned model; True when the provider says it is gone.
 
-    On Azure a deployed model cannot be deleted: a refusal there says to delete the deployment first."""
+    On Azure a deployed model cannot be deleted: a refusal there says to delete the deployment first.
+    Azure's data plane (api-version 2024-10-21) has no model delete: a fine-tuned model goes with
+    the job that made it (``DELETE /fine_tuning/jobs/{id}``, the job named by the model's
+    ``fine_tune``); a checkpoint cannot go alone."""
     import openai
+
+    from ftui.provider.client import is_azure_client
+
+    if is_azure_client(client):
+        return await _delete_azure_model(client, model)
 
     try:
         result = await client.models.delete(model)
@@ -171,3 +195,34 @@ async def delete_model(client: AsyncOpenAI, model: str, *, azure: bool = False) 
             ) from exc
         raise
     return bool(result.deleted)
+
+
+async def _delete_azure_model(client: AsyncOpenAI, model: str) -> bool:
+    """Azure: delete the job that made ``model`` (its checkpoints go with it)."""
+    import json
+
+    import httpx2
+    import openai
+
+    if checkpoint_step(model) is not None:
+        raise ProviderError(
+            f"Azure cannot delete the checkpoint {model} on its own: it goes when its fine-tuned model does "
+            "(delete that model, and its job, instead)."
+        )
+    raw = await client.models.with_raw_response.retrieve(model)
+    try:
+        job_id = json.loads(raw.content).get("fine_tune")
+    except (ValueError, AttributeError):
+        job_id = None
+    if not isinstance(job_id, str) or not job_id:
+        raise ProviderError(f"Azure does not say which job made {model}, so ftui cannot delete it.")
+    try:
+        await client.delete(f"/fine_tuning/jobs/{job_id}", cast_to=httpx2.Response)
+    except openai.APIStatusError as exc:
+        if exc.status_code in (400, 409):
+            raise ProviderError(
+                f"Azure refused to delete {model} ({exc.status_code}): a deployed model cannot be deleted; "
+                "delete its deployment first."
+            ) from exc
+        raise
+    return True

@@ -13,8 +13,9 @@ deleted meanwhile. Only the fine-tuned models and checkpoints the sandbox made c
 deployed. Deployments live in the sandbox's SQLite database, beside its jobs.
 
 Data plane: ``/openai/deployments/{name}/chat/completions`` answers as the deployed model, and
-every other ``/openai/...?api-version=`` (and ``/openai/v1/...``) path is served by the
-sandbox's ``/v1/...`` handler of the same name.
+every other ``/openai/...?api-version=`` path as Azure's spec has it (``ftui.sandbox.azure_data``);
+``/openai/v1/...`` is the OpenAI-shaped v1 surface. Both planes see the Azure face's files, jobs
+and models only (the OpenAI face's do not show here).
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from ftui.sandbox.azure_data import AzureDataPlane, azure_errors
 from ftui.sandbox.server import DEPLOYED_MODEL, ApiError
+from ftui.sandbox.store import face
 
 if TYPE_CHECKING:
     from ftui.sandbox.server import SandboxServer
@@ -74,16 +77,18 @@ class AzureSurface:
         self.server = server
         self.store = server.store
         self.store.db.executescript(SCHEMA)
+        self.data = AzureDataPlane(server)
 
     # -- registration ------------------------------------------------------------------
     def register(self, app: web.Application) -> None:
+        app.middlewares.insert(0, azure_errors)  # outermost: every /openai error in Azure's shape
         r = app.router
         r.add_get(RESOURCE + "/deployments", self._arm(self.list_deployments))
         r.add_put(RESOURCE + "/deployments/{name}", self._arm(self.put_deployment))
         r.add_get(RESOURCE + "/deployments/{name}", self._arm(self.get_deployment))
         r.add_delete(RESOURCE + "/deployments/{name}", self._arm(self.delete_deployment))
         r.add_post("/openai/deployments/{name}/chat/completions", self.deployment_chat)
-        r.add_route("*", "/openai/{tail:.*}", self.data_plane)
+        r.add_route("*", "/openai/{tail:.*}", self.data.handle)
 
     def _arm(self, handler: Any) -> Any:
         """Wrap a control-plane handler: bearer token and api-version first, Azure's error body."""
@@ -111,7 +116,8 @@ class AzureSurface:
                         "InvalidApiVersionParameter",
                         f"The api-version '{version[:40]}' is invalid: use a date such as 2024-10-01.",
                     )
-                return await handler(request)
+                with face("azure"):  # the resource's models are the Azure face's
+                    return await handler(request)
             except ArmError as exc:
                 return exc.response()
 
@@ -156,7 +162,7 @@ class AzureSurface:
     def _settle(self, rows: list[sqlite3.Row]) -> list[sqlite3.Row]:
         """Move deployments whose provisioning time has passed to Succeeded (or Failed) and re-read them."""
         now = self.store.clock()
-        due = [r for r in rows if r["state"] in ("Creating", "Updating") and r["ready_at"] <= now]
+        due = [r for r in rows if r["state"] in ("Creating", "Accepted") and r["ready_at"] <= now]
         if not due:
             return rows
         deployable = self._deployable()
@@ -165,7 +171,7 @@ class AzureSurface:
                 state = "Succeeded" if r["model"] in deployable else "Failed"
                 db.execute(
                     "UPDATE azure_deployments SET state=?, modified_at=? WHERE sub=? AND rg=? AND account=? "
-                    "AND name=? AND state IN ('Creating', 'Updating')",
+                    "AND name=? AND state IN ('Creating', 'Accepted')",
                     (state, r["ready_at"], r["sub"], r["rg"], r["account"], r["name"]),
                 )
         fresh = [self._row(r["sub"], r["rg"], r["account"], r["name"]) for r in rows]
@@ -238,7 +244,7 @@ class AzureSurface:
             db.execute(
                 "INSERT OR REPLACE INTO azure_deployments VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (sub, rg, account, name, model, version, sku_name, capacity, created, now, ready,
-                 "Updating" if old else "Creating"),
+                 "Accepted" if old else "Creating"),
             )  # fmt: skip
         row = self._row(sub, rg, account, name)
         assert row is not None
@@ -274,16 +280,6 @@ class AzureSurface:
         return model["name"], version
 
     # -- data plane --------------------------------------------------------------------
-    @staticmethod
-    def _need_api_version(request: web.Request) -> None:
-        if not request.query.get("api-version"):
-            raise ApiError(
-                400,
-                "Missing required query parameter 'api-version' (e.g. ?api-version=2025-04-01-preview).",
-                param="api-version",
-                code="missing_api_version",
-            )
-
     def deployed_model(self, name: str) -> str | None:
         """The model a Succeeded deployment of this name serves (any account: the sandbox is one resource)."""
         rows = self.store.db.execute(
@@ -295,7 +291,11 @@ class AzureSurface:
         return None
 
     async def deployment_chat(self, request: web.Request) -> web.StreamResponse:
-        self._need_api_version(request)
+        return await self.data.run_as_azure(request, self._deployment_chat)
+
+    async def _deployment_chat(self, request: web.Request) -> web.StreamResponse:
+        if not request.query.get("api-version"):
+            raise ApiError(400, "Missing required query parameter 'api-version'.", param="api-version")
         name = request.match_info["name"]
         model = self.deployed_model(name)
         if model is None:
@@ -310,18 +310,3 @@ class AzureSurface:
             model = row["model"] if row else model
         request[DEPLOYED_MODEL] = model
         return await self.server.chat(request)
-
-    async def data_plane(self, request: web.Request) -> web.StreamResponse:
-        """``/openai/X?api-version=`` and ``/openai/v1/X``: answered by the handler of ``/v1/X``."""
-        tail = request.match_info["tail"]
-        if tail.startswith("v1/"):
-            tail = tail[3:]
-        else:
-            self._need_api_version(request)
-        # keep_query: yarl's with_path drops the query, and with it limit and after (lists never advanced)
-        inner = request.clone(rel_url=request.rel_url.with_path("/v1/" + tail, keep_query=True))
-        match = await request.app.router.resolve(inner)
-        if match.http_exception is not None:
-            raise match.http_exception
-        inner._match_info = match  # what aiohttp's own dispatch sets before calling a handler
-        return await match.handler(inner)

@@ -31,7 +31,7 @@ from ftui.job_options import JobOptionError, check_integrations
 from ftui.sandbox.faults import Faults
 from ftui.sandbox.replies import Pair, best_reply, generic_reply, load_pairs
 from ftui.sandbox.simulate import JobPlan
-from ftui.sandbox.store import Store, new_id, private_open
+from ftui.sandbox.store import FACE, Store, face_id, new_id, private_open
 
 log = logging.getLogger("ftui.sandbox")
 
@@ -667,7 +667,7 @@ class SandboxServer:
                 400, "Missing required parameter: 'model'.", param="model", code="missing_required_parameter"
             )
         _expect(model, str, "model", "a string")
-        if model.startswith("ft:"):
+        if model.startswith("ft:") or ".ft-" in model:  # OpenAI's and Azure's fine-tuned names
             if any(m == model for m, _, _ in self.store.trained_models()):
                 return model
         else:
@@ -761,13 +761,23 @@ class SandboxServer:
         }
         if mtype == "dpo":
             resolved["beta"] = requested["beta"] if requested["beta"] != "auto" else 0.1
-        job_id = new_id("ftjob-")
+        azure = FACE.get() == "azure"
+        job_id = face_id("ftjob-")
         seed = seed if seed is not None else int.from_bytes(os.urandom(4), "big") % SEED_MAX
         base = self.catalog.base_model_name(model)
         if self.catalog.lookup(base).known:
             base = self.catalog.lookup(base).name
-        resolved_model = model if model.startswith("ft:") else base  # gpt-3.5-turbo -> gpt-3.5-turbo-0125
+        trained = model.startswith("ft:") or ".ft-" in model
+        resolved_model = model if trained else base  # gpt-3.5-turbo -> gpt-3.5-turbo-0125
         ft_model = f"ft:{base}:sandbox:{suffix or ''}:{job_id[-8:]}"
+        if azure:  # Azure's spec (2024-10-21): "<base>.ft-<job hex>", numbers (never "auto"), no metadata
+            given = self.catalog.base_model_name(model)
+            if not base.startswith(given):  # Azure's own spelling (gpt-35-turbo-0125) is kept; aliases resolve
+                base = given
+                resolved_model = model if trained else base
+            ft_model = f"{base}.ft-{job_id.removeprefix('ftjob-')}" + (f"-{suffix}" if suffix else "")
+            requested = {k: resolved.get(k, v) for k, v in requested.items()}
+            metadata = {}
         plan = JobPlan(
             job_id=job_id,
             training_file=body["training_file"],
@@ -856,6 +866,7 @@ class SandboxServer:
             out[alias] = ({**out[target][0], "id": alias}, None)
         for model, created, job_id in self.store.trained_models():
             base = model.split(":", 2)[1] if model.startswith("ft:") and model.count(":") >= 2 else model
+            base = base.split(".ft-", 1)[0]  # Azure's <base>.ft-<hex>
             if base not in self._shutdown:  # the catalogue lookup is the slow part: once per base model
                 self._shutdown[base] = self.catalog.lookup(model).shutdown_date
             obj = {

@@ -27,6 +27,7 @@ import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
@@ -35,6 +36,22 @@ from ftui.api_facts import TERMINAL_STATUSES
 from ftui.sandbox.simulate import JobPlan
 
 log = logging.getLogger("ftui.sandbox")
+
+# Which face of the sandbox a request came in by: "openai" (``/v1``) or "azure" (``/openai/...``,
+# set by ftui.sandbox.azure around its handlers). Each face keeps its own files, uploads and jobs
+# (and so its own models): the store's reads and writes are scoped to the current face.
+FACE: ContextVar[str] = ContextVar("ftui_sandbox_face", default="openai")
+
+
+@contextmanager
+def face(name: str) -> Iterator[None]:
+    """Run the block as the ``name`` face ("openai" or "azure")."""
+    token = FACE.set(name)
+    try:
+        yield
+    finally:
+        FACE.reset(token)
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -78,6 +95,12 @@ _ADDED_COLUMNS = (
     ("jobs", "ft_model", "TEXT"),
     ("jobs", "metadata", "TEXT"),
     ("events", "obj", "TEXT"),
+    ("files", "face", "TEXT NOT NULL DEFAULT 'openai'"),
+    ("uploads", "face", "TEXT NOT NULL DEFAULT 'openai'"),
+    ("jobs", "face", "TEXT NOT NULL DEFAULT 'openai'"),
+)
+_INSERT_FILE = (
+    "INSERT INTO files (id, filename, purpose, bytes, created_at, status, path, face) VALUES (?,?,?,?,?,?,?,?)"
 )
 
 _INSERT_EVENT = "INSERT INTO events (id, job_id, created_at, level, message, type, data, obj) VALUES (?,?,?,?,?,?,?,?)"
@@ -85,7 +108,7 @@ _INSERT_EVENT = "INSERT INTO events (id, job_id, created_at, level, message, typ
 
 def _event_row(job_id: str, created: int, level: str, message: str, type_: str | None, data: Any) -> tuple:
     """An events row, with the event's API JSON kept beside its fields (a page is then a join)."""
-    event_id = new_id("ftevent-")
+    event_id = face_id("ftevent-")
     obj = {"id": event_id, "object": "fine_tuning.job.event", "created_at": created, "level": level}
     obj |= {"message": message, "type": type_, "data": data if data is not None else {}}
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
@@ -114,6 +137,14 @@ def new_id(prefix: str, n: int = 24) -> str:
     """An OpenAI-looking id such as ``file-3kLz...``."""
     raw = base64.b64encode(_ids.randbytes((n * 3 + 3) // 4)).translate(_ALNUM)
     return prefix + raw[:n].decode()
+
+
+def face_id(prefix: str, face_name: str | None = None) -> str:
+    """A new id as the face names them: OpenAI's ``file-3kLz...``, Azure's ``file-<32 hex digits>``
+    (the Azure spec's examples: file-, ftjob-, ftevent- ids; 2024-10-21)."""
+    if (face_name or FACE.get()) == "azure":
+        return prefix + _ids.randbytes(16).hex()
+    return new_id(prefix)
 
 
 def _private_opener(path: str, flags: int) -> int:
@@ -317,7 +348,7 @@ class Store:
     # -- files -------------------------------------------------------------------------
     def add_file(self, filename: str, purpose: str, data: bytes | None = None, src: Path | None = None) -> dict:
         """Store a file: from bytes, or by moving ``src`` (a temp file in the files dir) into place."""
-        file_id = new_id("file-")
+        file_id = face_id("file-")
         path = self.files_dir / file_id
         if src is None:
             src = self.temp_path("write")
@@ -327,10 +358,7 @@ class Store:
             size = src.stat().st_size
             now = int(self.clock())
             with self.tx() as db:  # the row and the file appear together (see _tidy)
-                db.execute(
-                    "INSERT INTO files VALUES (?,?,?,?,?,?,?)",
-                    (file_id, filename, purpose, size, now, "processed", str(path)),
-                )
+                db.execute(_INSERT_FILE, (file_id, filename, purpose, size, now, "processed", str(path), FACE.get()))
                 src.replace(path)
         finally:
             src.unlink(missing_ok=True)
@@ -338,20 +366,23 @@ class Store:
         return self.get_file(file_id) or {}
 
     def get_file(self, file_id: str) -> dict | None:
-        row = self.db.execute("SELECT * FROM files WHERE id=?", (file_id,)).fetchone()
+        row = self.db.execute("SELECT * FROM files WHERE id=? AND face=?", (file_id, FACE.get())).fetchone()
         return _file_obj(row) if row else None
 
     def file_path(self, file_id: str) -> Path | None:
-        row = self.db.execute("SELECT path FROM files WHERE id=?", (file_id,)).fetchone()
+        row = self.db.execute("SELECT path FROM files WHERE id=? AND face=?", (file_id, FACE.get())).fetchone()
         return self._local(row["path"]) if row else None
 
     def list_files(self, purpose: str | None = None) -> list[dict]:
         if purpose:
             rows = self.db.execute(
-                "SELECT * FROM files WHERE purpose=? ORDER BY created_at DESC, rowid DESC", (purpose,)
+                "SELECT * FROM files WHERE purpose=? AND face=? ORDER BY created_at DESC, rowid DESC",
+                (purpose, FACE.get()),
             )
         else:
-            rows = self.db.execute("SELECT * FROM files ORDER BY created_at DESC, rowid DESC")
+            rows = self.db.execute(
+                "SELECT * FROM files WHERE face=? ORDER BY created_at DESC, rowid DESC", (FACE.get(),)
+            )
         return [_file_obj(r) for r in rows]
 
     def delete_file(self, file_id: str) -> bool:
@@ -367,13 +398,15 @@ class Store:
         upload_id = new_id("upload_")
         now = int(self.clock())
         self.db.execute(
-            "INSERT INTO uploads VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (upload_id, filename, purpose, size, mime_type, now, now + UPLOAD_SECONDS, "pending", None, os.getpid()),
-        )
+            "INSERT INTO uploads (id, filename, purpose, bytes, mime_type, created_at, expires_at, status, file_id, "
+            "owner_pid, face) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (upload_id, filename, purpose, size, mime_type, now, now + UPLOAD_SECONDS, "pending", None, os.getpid(),
+             FACE.get()),
+        )  # fmt: skip
         return self.get_upload(upload_id) or {}
 
     def get_upload(self, upload_id: str) -> dict | None:
-        row = self.db.execute("SELECT * FROM uploads WHERE id=?", (upload_id,)).fetchone()
+        row = self.db.execute("SELECT * FROM uploads WHERE id=? AND face=?", (upload_id, FACE.get())).fetchone()
         if row is None:
             return None
         obj = {
@@ -418,7 +451,7 @@ class Store:
             raise ValueError(f"speed must be a finite number above 0, not {speed!r}")
         meta = static.get("metadata")
         self.db.execute(
-            "INSERT INTO jobs (id, created_real, speed, plan, static, metadata) VALUES (?,?,?,?,?,?)",
+            "INSERT INTO jobs (id, created_real, speed, plan, static, metadata, face) VALUES (?,?,?,?,?,?,?)",
             (
                 plan.job_id,
                 self.clock(),
@@ -426,11 +459,13 @@ class Store:
                 json.dumps(asdict(plan)),
                 json.dumps(static),
                 json.dumps(meta) if meta else None,
+                FACE.get(),
             ),
         )
 
     def job_ids(self) -> list[str]:
-        return [r["id"] for r in self.db.execute("SELECT id FROM jobs ORDER BY created_real DESC, rowid DESC")]
+        rows = self.db.execute("SELECT id FROM jobs WHERE face=? ORDER BY created_real DESC, rowid DESC", (FACE.get(),))
+        return [r["id"] for r in rows]
 
     @staticmethod
     def _speed(row: sqlite3.Row) -> float:
@@ -458,7 +493,9 @@ class Store:
     def catch_up(self, job_id: str) -> bool:
         """Write down what the job's timeline reached by now (nothing to do once it settled);
         False when there is no such job. Cheaper than ``advance``: no job object is built."""
-        row = self.db.execute("SELECT settled AND obj IS NOT NULL FROM jobs WHERE id=?", (job_id,)).fetchone()
+        row = self.db.execute(
+            "SELECT settled AND obj IS NOT NULL FROM jobs WHERE id=? AND face=?", (job_id, FACE.get())
+        ).fetchone()
         if row is None:
             return False
         if not row[0]:
@@ -479,7 +516,8 @@ class Store:
         for i in range(0, len(ids), _IN):
             chunk = ids[i : i + _IN]
             marks = ",".join("?" * len(chunk))
-            for r in self.db.execute(f"SELECT id, settled, obj FROM jobs WHERE id IN ({marks})", chunk):
+            query = f"SELECT id, settled, obj FROM jobs WHERE face=? AND id IN ({marks})"
+            for r in self.db.execute(query, [FACE.get(), *chunk]):
                 if r["settled"] and r["obj"]:
                     try:
                         out[r["id"]] = json.loads(r["obj"])
@@ -501,23 +539,30 @@ class Store:
     ) -> tuple[list[dict], bool]:
         """One page of jobs, newest first; only the jobs on the page are read (and caught up)."""
         order = "ORDER BY created_real DESC, rowid DESC"
+        here = FACE.get()
         if metadata:
-            rows = self.db.execute(f"SELECT id, metadata FROM jobs WHERE metadata IS NOT NULL {order}")
+            rows = self.db.execute(
+                f"SELECT id, metadata FROM jobs WHERE metadata IS NOT NULL AND face=? {order}", (here,)
+            )
             ids = [r["id"] for r in rows if _metadata_matches(r["metadata"], metadata)]
             if after:
                 ids = ids[ids.index(after) + 1 :] if after in ids else []
             ids = ids[: limit + 1]
         elif after:
-            anchor = self.db.execute("SELECT created_real, rowid FROM jobs WHERE id=?", (after,)).fetchone()
+            anchor = self.db.execute(
+                "SELECT created_real, rowid FROM jobs WHERE id=? AND face=?", (after, here)
+            ).fetchone()
             if anchor is None:
                 return [], False
             rows = self.db.execute(
-                f"SELECT id FROM jobs WHERE created_real < ? OR (created_real = ? AND rowid < ?) {order} LIMIT ?",
-                (anchor[0], anchor[0], anchor[1], limit + 1),
+                "SELECT id FROM jobs WHERE face=? AND (created_real < ? OR (created_real = ? AND rowid < ?)) "
+                f"{order} LIMIT ?",
+                (here, anchor[0], anchor[0], anchor[1], limit + 1),
             )
             ids = [r["id"] for r in rows]
         else:
-            ids = [r["id"] for r in self.db.execute(f"SELECT id FROM jobs {order} LIMIT ?", (limit + 1,))]
+            rows = self.db.execute(f"SELECT id FROM jobs WHERE face=? {order} LIMIT ?", (here, limit + 1))
+            ids = [r["id"] for r in rows]
         page = ids[:limit]
         objs = self.jobs(page)
         return [objs[i] for i in page if i in objs], len(ids) > limit
@@ -578,28 +623,21 @@ class Store:
                 result = None
                 if not plan.invalid_reason:
                     known = {e.data["step"]: e.data for e in events if e.type == "metrics" and e.data}
-                    result = self._write_results(db, plan, created, known)
+                    result = self._write_results(db, plan, created, known, row["face"])
                 db.execute("UPDATE jobs SET finished_at=?, result_file=? WHERE id=?", (created, result, plan.job_id))
         db.executemany(_INSERT_EVENT, rows)
 
-    def _write_results(self, db: sqlite3.Connection, plan: JobPlan, created: int, known: dict[int, dict]) -> str:
-        file_id = new_id("file-")
+    def _write_results(
+        self, db: sqlite3.Connection, plan: JobPlan, created: int, known: dict[int, dict], face_name: str
+    ) -> str:
+        file_id = face_id("file-", face_name)
         path = self.files_dir / file_id
         data = plan.results_csv(known).encode()
         with private_open(path) as fh:
             fh.write(data)
-        db.execute(
-            "INSERT INTO files VALUES (?,?,?,?,?,?,?)",
-            (
-                file_id,
-                f"step_metrics_{plan.job_id}.csv",
-                "fine-tune-results",
-                len(data),
-                created,
-                "processed",
-                str(path),
-            ),
-        )
+        name = f"step_metrics_{plan.job_id}.csv"
+        row = (file_id, name, "fine-tune-results", len(data), created, "processed", str(path), face_name)
+        db.execute(_INSERT_FILE, row)
         return file_id
 
     @staticmethod
@@ -655,7 +693,7 @@ class Store:
         processes can never both cancel, or pause a job that has just ended.
         """
         with self.tx() as db:
-            row = db.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
+            row = db.execute("SELECT * FROM jobs WHERE id=? AND face=?", (job_id, FACE.get())).fetchone()
             if row is None:
                 return None, None
             now = self.clock()
@@ -759,19 +797,27 @@ class Store:
         """
         deleted = {r["id"] for r in self.db.execute("SELECT id FROM deleted_models")}
         out: list[tuple[str, int, str]] = []
+        here = FACE.get()
         rows = self.db.execute(
-            "SELECT id, ft_model, finished_at FROM jobs WHERE settled=1 AND status='succeeded' "
-            "ORDER BY created_real DESC, rowid DESC"
+            "SELECT id, ft_model, finished_at FROM jobs WHERE settled=1 AND status='succeeded' AND face=? "
+            "ORDER BY created_real DESC, rowid DESC",
+            (here,),
         )
         for r in rows:
             if r["ft_model"]:
                 out.append((r["ft_model"], r["finished_at"] or 0, r["id"]))
         now = self.clock()
         peeked: list[tuple[str, int, str]] = []
-        for row in self.db.execute("SELECT * FROM jobs WHERE settled=0 ORDER BY created_real DESC, rowid DESC"):
+        for row in self.db.execute(
+            "SELECT * FROM jobs WHERE settled=0 AND face=? ORDER BY created_real DESC, rowid DESC", (here,)
+        ):
             peeked += self._peek_models(row, now)
         out += [m for m in peeked if ":ckpt-step-" not in m[0]]
-        for r in self.db.execute("SELECT model, created_at, job_id FROM checkpoints ORDER BY created_at DESC"):
+        for r in self.db.execute(
+            "SELECT c.model, c.created_at, c.job_id FROM checkpoints c JOIN jobs j ON j.id = c.job_id "
+            "WHERE j.face=? ORDER BY c.created_at DESC",
+            (here,),
+        ):
             out.append((r["model"], r["created_at"], r["job_id"]))
         out += [m for m in peeked if ":ckpt-step-" in m[0]]
         seen: set[str] = set()
@@ -800,6 +846,16 @@ class Store:
                 self._broken.add(row["id"])
                 log.exception("job %s: its saved state cannot be read", row["id"])
             return []
+
+    def delete_job(self, job_id: str) -> bool:
+        """Remove a job of the current face with its events and checkpoints (Azure's DELETE of a job;
+        its model and checkpoints go with it). False when there is no such job."""
+        with self.tx() as db:
+            gone = db.execute("DELETE FROM jobs WHERE id=? AND face=?", (job_id, FACE.get())).rowcount
+            if gone:
+                db.execute("DELETE FROM events WHERE job_id=?", (job_id,))
+                db.execute("DELETE FROM checkpoints WHERE job_id=?", (job_id,))
+        return bool(gone)
 
     def delete_model(self, model: str) -> None:
         self.db.execute("INSERT OR IGNORE INTO deleted_models VALUES (?)", (model,))

@@ -35,7 +35,7 @@ default_profile = "az"
 [profiles.az]
 provider = "azure"
 base_url = "{root}"
-api_version = "2025-04-01-preview"
+api_version = "2024-10-21"
 api_key_env = "FTUI_AZ_TEST_KEY"
 subscription_id = "sub-1"
 resource_group = "rg-1"

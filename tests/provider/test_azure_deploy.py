@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx2
 import pytest
-from openai import AsyncOpenAI
+from openai import AsyncAzureOpenAI
 
 from ftui.config import ConfigError, Profile
 from ftui.provider.azure_deploy import (
@@ -50,9 +50,10 @@ def mock_plane(handler: Callable[[httpx2.Request], httpx2.Response]) -> ControlP
 async def sandbox_plane(tmp_path: Path) -> AsyncIterator[tuple[ControlPlane, str, SandboxServer]]:
     server = SandboxServer(tmp_path / "sb", speed=200)
     await server.start()
-    client = AsyncOpenAI(base_url=server.base_url, api_key="x")
+    root = server.base_url.removesuffix("/v1")  # the Azure face trains the resource's models
+    client = AsyncAzureOpenAI(azure_endpoint=root, api_version="2024-10-21", api_key="x")
     file = await upload_file(client, SAMPLES / "weather_jokes.jsonl")
-    job = await create_job(client, JobRequest(model="gpt-4o-mini", training_file=file.id))
+    job = await create_job(client, JobRequest(model="gpt-4o-mini", training_file=file.id), azure=True)
     while (done := await client.fine_tuning.jobs.retrieve(job.id)).status != "succeeded":
         assert done.status not in ("failed", "cancelled")
         await asyncio.sleep(0.05)

@@ -13,6 +13,7 @@ import pytest
 
 from ftui.config import Profile
 from ftui.provider.client import build_client
+from ftui.provider.errors import ProviderError
 from ftui.provider.jobs import TAG_KEY, JobMayExist, JobRequest, create_job, same_model
 
 _ids = itertools.count(1)
@@ -41,7 +42,7 @@ class FakeJobs:
 
     def add(self, body: dict[str, Any], created_at: int | None = None) -> dict[str, Any]:
         method = body.get("method") or {"type": "supervised"}
-        hp = (method.get(method["type"]) or {}).get("hyperparameters") or {}
+        hp = body.get("hyperparameters") or (method.get(method["type"]) or {}).get("hyperparameters") or {}
         model = body["model"]
         if model == "gpt-4o-mini":
             model = "gpt-4o-mini-2024-07-18"
@@ -70,8 +71,8 @@ class FakeJobs:
             "error": None,
             "metadata": None if self.azure else body.get("metadata"),
         }
-        if not self.azure and suffix is not None:
-            job["user_provided_suffix"] = suffix
+        if suffix is not None:
+            job["suffix" if self.azure else "user_provided_suffix"] = suffix  # Azure's FineTuningJob: suffix
         self.jobs.append(job)
         if self.listed_late:
             self._hidden[job["id"]] = self.listed_late
@@ -119,7 +120,7 @@ def client_for(fake: FakeJobs, monkeypatch: pytest.MonkeyPatch) -> openai.AsyncO
     if fake.azure:
         monkeypatch.setenv("AZURE_OPENAI_API_KEY", "k")
         profile = Profile(
-            name="az", provider="azure", base_url="https://res.openai.azure.com", api_version="2025-04-01-preview"
+            name="az", provider="azure", base_url="https://res.openai.azure.com", api_version="2024-10-21"
         )
     else:
         profile = Profile(name="mock", provider="compatible", base_url="http://mock.test/v1")
@@ -143,16 +144,18 @@ async def test_azure_lost_answer_finds_the_one_job_and_never_sends_metadata(
     assert len(fake.jobs) == 2 and job.id == fake.jobs[-1]["id"] != old["id"]  # ours, not the look-alike
     body = fake.create_bodies[0]
     assert "metadata" not in body
-    assert body["method"] == {"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": 2}}}  # no "auto"
+    assert body["hyperparameters"] == {"n_epochs": 2} and "method" not in body  # Azure's shape; no "auto"
 
 
 async def test_azure_body_leaves_auto_out_and_openai_body_is_tagged() -> None:
-    req = request(method="dpo", beta=0.2)
+    req = request(n_epochs=3, suffix="bot")  # Azure's FineTuningJobCreation (2024-10-21): no method
     assert req.body(azure=True) == {
         "model": "gpt-4o-mini",
         "training_file": "file-train",
-        "method": {"type": "dpo", "dpo": {"hyperparameters": {"beta": 0.2}}},
+        "hyperparameters": {"n_epochs": 3},
+        "suffix": "bot",
     }
+    assert request().body(azure=True) == {"model": "gpt-4o-mini", "training_file": "file-train"}
     assert request().body("t")["metadata"] == {TAG_KEY: "t"}
     assert request().body("t")["method"]["supervised"]["hyperparameters"]["n_epochs"] == "auto"
 
@@ -277,3 +280,14 @@ async def test_a_4xx_is_a_plain_refusal_without_lookups(monkeypatch: pytest.Monk
 )
 def test_model_alias_matching(asked: str, reported: str | None, same: bool) -> None:
     assert same_model(asked, reported) is same
+
+
+async def test_azure_refuses_dpo_and_integrations_before_sending(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeJobs(azure=True)
+    client = client_for(fake, monkeypatch)
+    wandb = [{"type": "wandb", "wandb": {"project": "p"}}]
+    for req, said in ((request(method="dpo", beta=0.2), "supervised jobs only"), (request(integrations=wandb), "W&B")):
+        with pytest.raises(ProviderError, match=said) as caught:
+            await create_job(client, req, azure=True)
+        assert "nothing was sent" in str(caught.value)
+    assert fake.create_bodies == []

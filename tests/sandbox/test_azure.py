@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx2
 import openai
 import pytest
-from openai import AsyncAzureOpenAI, AsyncOpenAI
+from openai import AsyncAzureOpenAI
 
 from ftui.provider.files import upload_file
 from ftui.provider.jobs import JobRequest, create_job
@@ -20,6 +20,7 @@ from tests.sandbox.test_flow import FakeClock
 SPEED = 20.0
 ACCOUNT = "/management/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.CognitiveServices/accounts/res"
 Q = {"api-version": "2024-10-01"}
+API_VERSION = "2024-10-21"  # the data plane's (tests/specs/azure)
 AUTH = {"Authorization": "Bearer any-token"}
 
 
@@ -40,9 +41,10 @@ async def azure(tmp_path: Path) -> AsyncIterator[Azure]:
     clock = FakeClock()
     server = SandboxServer(tmp_path / "sb", speed=SPEED, clock=clock)
     await server.start()
-    client = AsyncOpenAI(base_url=server.base_url, api_key="x")
+    root = server.base_url.removesuffix("/v1")
+    client = AsyncAzureOpenAI(azure_endpoint=root, api_version=API_VERSION, api_key="k", max_retries=0)
     file = await upload_file(client, SAMPLES / "weather_jokes.jsonl")
-    job = await create_job(client, JobRequest(model="gpt-4o-mini", training_file=file.id))
+    job = await create_job(client, JobRequest(model="gpt-4o-mini", training_file=file.id), azure=True)
     clock.advance(100_000)
     done = await client.fine_tuning.jobs.retrieve(job.id)
     assert done.status == "succeeded" and done.fine_tuned_model
@@ -108,14 +110,18 @@ async def test_only_models_the_sandbox_trained_can_be_deployed(azure: Azure) -> 
 async def test_a_deployment_whose_model_is_deleted_meanwhile_fails(azure: Azure) -> None:
     url = f"{ACCOUNT}/deployments/doomed"
     await azure.http.put(url, params=Q, headers=AUTH, json=body(azure.model))
-    await azure.http.delete(f"/v1/models/{azure.model}")
+    job_id = (await azure.http.get(f"/openai/models/{azure.model}", params={"api-version": API_VERSION})).json()
+    deleted = await azure.http.delete(
+        f"/openai/fine_tuning/jobs/{job_id['fine_tune']}", params={"api-version": API_VERSION}
+    )
+    assert deleted.status_code == 204  # Azure deletes a fine-tuned model with its job
     azure.clock.advance(PROVISION_SECONDS / SPEED + 1)
     got = await azure.http.get(url, params=Q, headers=AUTH)
     assert got.json()["properties"]["provisioningState"] == "Failed"
 
 
 async def test_azure_data_plane_chats_with_the_deployment(azure: Azure) -> None:
-    client = AsyncAzureOpenAI(azure_endpoint=azure.root, api_version="2025-04-01-preview", api_key="k", max_retries=0)
+    client = AsyncAzureOpenAI(azure_endpoint=azure.root, api_version=API_VERSION, api_key="k", max_retries=0)
     try:
         await azure.http.put(f"{ACCOUNT}/deployments/weather-bot", params=Q, headers=AUTH, json=body(azure.model))
         with pytest.raises(openai.NotFoundError, match="still being created"):

@@ -600,6 +600,7 @@ and deployment into a folder with manifest.json, as `ftui export DIR` does, with
                 body.append("Delete the deployment first (m shows the deployments).")
             elif provider is not None and provider.profile.provider == "azure":
                 body.append("\nOn Azure a deployed model cannot be deleted: delete its deployment first.")
+                body.append("\nAzure deletes a model with the fine-tuning job that made it (the job goes too).")
 
         def answered(ok: bool | None) -> None:
             if ok:

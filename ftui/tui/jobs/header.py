@@ -17,6 +17,7 @@ from ftui.textsafe import safe
 STATUS_STYLES = {
     "validating_files": "cyan",
     "queued": "cyan",
+    "pending": "cyan",  # Azure's status for a job not started yet
     "running": "bold yellow",
     "pausing": "magenta",
     "paused": "bold magenta",
@@ -78,7 +79,7 @@ def progress_line(trace: JobTrace, now: float) -> Text:
             per_epoch = max(1, point.total_steps // n_epochs)
             epoch = min(n_epochs, max(1, -(-point.step // per_epoch)))  # the epoch this step belongs to
             line.append(f" · epoch {epoch}/{n_epochs}")
-    elif job.status in ("validating_files", "queued"):
+    elif job.status in ("validating_files", "queued", "pending"):
         line.append("waiting to start", style="dim")
     elif job.status == "succeeded":
         line.append(_bar(1.0), style="green")

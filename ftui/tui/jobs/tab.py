@@ -652,6 +652,8 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
             what = parameters[0]
             if what == "cancel":
                 return job.status not in TERMINAL_STATUSES
+            if self.session.provider is not None and self.session.provider.profile.provider == "azure":
+                return False  # Azure's API (2024-10-21) has no pause or resume
             if what == "pause":
                 return job.status in PAUSABLE_STATUSES
             return job.status in RESUMABLE_STATUSES
