@@ -19,7 +19,7 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ftui.config import ConfigError
 from ftui.term import Style, fail
@@ -65,9 +65,10 @@ def json_text(obj: Any, indent: int | None = None) -> str:
     return json.dumps(as_json(obj), indent=indent, ensure_ascii=False, separators=separators).translate(_JSON_UNSAFE)
 
 
-def dump(obj: Any) -> None:
-    """Print ``obj`` as one indented JSON document (``--json``)."""
-    sys.stdout.write(json_text(obj, indent=2) + "\n")
+def dump(obj: Any, out: TextIO | None = None) -> None:
+    """Print ``obj`` as one indented JSON document (``--json``): the one printer of every
+    command's JSON, so control characters and bidi overrides are always ``\\u`` escapes."""
+    (out or sys.stdout).write(json_text(obj, indent=2) + "\n")
 
 
 _dump = dump
