@@ -5,13 +5,15 @@
   It never creates directories: a missing folder is an error that names it.
 - ``append_line`` appends one whole line with a single ``O_APPEND`` write under an
   exclusive lock, so two ftui processes appending to one file never lose or mix lines,
-  and the file is never rewritten.
+  and the file is never rewritten; a write that fails part-way (a full disk) is cut back
+  off, so the file never keeps a torn line.
 - ``cleanup_stale_temp`` removes temp files a killed writer left behind.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import tempfile
@@ -76,13 +78,58 @@ def append_line(path: Path, line: str) -> int:
                 lines += chunk.count(b"\n")
                 offset += len(chunk)
             lines += unfinished
-        written = os.write(fd, data)
-        if written != len(data):
-            raise OSError(f"only {written} of {len(data)} bytes could be written to {path}")
-        os.fsync(fd)
+        try:
+            written = os.write(fd, data)
+            if written != len(data):  # a full disk takes what fits: the line would be torn
+                raise OSError(errno.ENOSPC, f"only {written} of {len(data)} bytes fit", str(path))
+            os.fsync(fd)
+        except BaseException:
+            with contextlib.suppress(OSError):  # give the file back as it was, no torn line
+                os.ftruncate(fd, size)
+            raise
         return lines + 1
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def free_bytes(path: Path) -> int | None:
+    """The bytes a user may still write on the filesystem holding ``path`` (its nearest
+    existing folder); None when that cannot be told."""
+    path = Path(path)
+    for folder in (path, *path.parents):
+        try:
+            st = os.statvfs(folder)
+        except (OSError, AttributeError):
+            continue
+        return st.f_bavail * st.f_frsize
+    return None
+
+
+def size_text(n: int) -> str:
+    """``n`` bytes for a person: ``512 bytes``, ``12.0 KB``, ``3.4 MB``."""
+    if n < 1024:
+        return f"{n:,} bytes"
+    for unit in ("KB", "MB", "GB"):
+        n /= 1024  # type: ignore[assignment]
+        if n < 1024 or unit == "GB":
+            return f"{n:,.1f} {unit}"
+    return f"{n:,.1f} GB"  # pragma: no cover
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True for the errors a full disk (or an exhausted quota) gives."""
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def full_disk_text(path: Path, needed: int | None = None) -> str:
+    """``the disk holding DIR is full (12 KB free, 40 KB needed)``: which disk, and how much."""
+    path = Path(path)
+    folder = path if path.is_dir() else path.parent
+    free = free_bytes(folder)
+    parts = [f"{size_text(free)} free" if free is not None else None]
+    parts.append(f"{size_text(needed)} needed" if needed else None)
+    detail = ", ".join(p for p in parts if p)
+    return f"the disk holding {folder} is full" + (f" ({detail})" if detail else "")
 
 
 def append_line_atomic(path: Path, line: str) -> int:
