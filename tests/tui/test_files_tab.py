@@ -394,3 +394,29 @@ def test_path_completion_from_the_disk(tmp_path: Path, monkeypatch) -> None:
     assert complete_path(str(tmp_path / "missing" / "x")) is None
     monkeypatch.chdir(tmp_path)
     assert complete_path("tra") == "train.jsonl"  # relative to where ftui runs
+
+
+async def test_download_of_a_name_longer_than_the_filesystem_takes(tmp_path: Path, monkeypatch) -> None:
+    """A server's 541-byte name: `d` offers a name the filesystem takes (twice: the second time
+    beside the first copy) and saves, instead of crashing."""
+    long_name = "résumé-" * 60 + ".jsonl"
+    data = (SAMPLES / "weather_jokes.jsonl").read_bytes()
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    app = FtuiApp(SAMPLES / "weather_jokes.jsonl", settings=sandbox_settings(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app)
+        file = await app.provider.client.files.create(file=(long_name, data), purpose="fine-tune")
+        await open_files(app, pilot)
+        await wait_for(lambda: app.files_tab.selected is not None and app.files_tab.selected.id == file.id)
+        for saved in (1, 2):
+            await pilot.press("d")
+            await wait_for(lambda: isinstance(app.screen, AskScreen))
+            offered = Path(app.screen.query_one("#ask-value").value)
+            assert offered.suffix == ".jsonl" and len(offered.name.encode()) <= 255
+            await pilot.press("enter")
+            await wait_for(lambda n=saved: len(list(here.iterdir())) == n and "Saved" in screen_text(app), 20)
+            assert offered.read_bytes() == data
+        names = sorted(p.name for p in here.iterdir())
+        assert all(len(n.encode()) <= 255 and ".ftui-tmp-" not in n for n in names) and file.id in names[0] + names[1]

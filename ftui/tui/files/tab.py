@@ -503,11 +503,13 @@ stops, and chat through it stops at once). `m` goes back to the files.
         self.app.push_screen(UploadScreen(start), chosen)
 
     def _ask_path(self, f: Any, title: str, then: Any) -> None:
+        from ftui.data.atomic import NAME_MAX, fit_name
         from ftui.provider.files import local_name
 
         suggested = Path.cwd() / local_name(f.filename, f.id)
         if suggested.exists():  # never offer to overwrite a file by default
-            suggested = suggested.with_name(f"{suggested.stem}.{f.id}{suggested.suffix}")
+            tail = f".{f.id}{suggested.suffix}"
+            suggested = suggested.with_name(fit_name(suggested.stem, NAME_MAX - len(tail.encode())) + tail)
 
         def chosen(value: str | None) -> None:
             if not value:
