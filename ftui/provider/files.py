@@ -105,9 +105,7 @@ def local_name(filename: str | None, fallback: str) -> str:
     return fallback if name in ("", ".", "..") else fit_name(name)
 
 
-async def download_file(
-    client: AsyncOpenAI, file_id: str, dest: Path, progress: Progress | None = None
-) -> int:
+async def download_file(client: AsyncOpenAI, file_id: str, dest: Path, progress: Progress | None = None) -> int:
     """Stream the file's content to ``dest`` atomically (a temp file beside it, renamed when
     whole); returns the number of bytes written. A missing folder is an error, never made.
 

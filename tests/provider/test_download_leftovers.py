@@ -37,7 +37,7 @@ class FileServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 if self.path.endswith("/content"):
                     self.send_response(200)
                     self.send_header("Content-Type", "application/octet-stream")
@@ -109,7 +109,7 @@ def test_a_download_killed_midway_leaves_nothing_after_the_next_run(tmp_path: Pa
     assert left.name.startswith(".data.jsonl") and not (tmp_path / "data.jsonl").exists()
     server.stall.clear()
     again = ftui(server.url, "files", "download", "file-1", cwd=tmp_path)
-    out, err = again.communicate(timeout=120)
+    _, err = again.communicate(timeout=120)
     assert again.returncode == 0, err
     assert (tmp_path / "data.jsonl").read_bytes() == CONTENT
     assert temps(tmp_path) == []  # the killed run's temp file is gone too
