@@ -130,6 +130,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             if provider.local_server is not None and not getattr(args, "json", False):
                 print(Style(sys.stderr)("using the local sandbox (no credentials configured)", "dim"), file=sys.stderr)
+            if (problem := getattr(provider.local_server, "log_problem", None)) is not None:
+                print(f"ftui: note: {safe(problem, one_line=True)}", file=sys.stderr)
             return await handler(provider, args)
         except (JobMayExist, WatchGaveUp) as exc:  # never "failed": a job may exist / the provider is gone
             return fail(str(exc), EXIT_PROVIDER)
