@@ -86,9 +86,14 @@ WRONG_SHAPE = (AttributeError, TypeError, KeyError, ValueError)  # pydantic's Va
 def exit_code(exc: BaseException) -> int:
     """The exit code for an SDK error: 3 when the provider could not be reached or refused
     (network, timeout, 401, 403, 429 and 5xx after the SDK's retries), 1 when it said no to
-    this request (404, 400, 409, 422)."""
+    this request (404, 400, 409, 422); 2 when the sandbox's storage failed (a full disk, a
+    damaged database: the same code as when the sandbox cannot start)."""
     import openai
 
+    from ftui.provider.errors import is_storage_error
+
+    if is_storage_error(exc):  # the sandbox's disk is full or its database damaged: as at its start
+        return EXIT_MISUSE
     unreachable = (
         openai.APIConnectionError,  # APITimeoutError too
         openai.AuthenticationError,
