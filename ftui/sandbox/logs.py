@@ -16,6 +16,8 @@ from collections.abc import Callable
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
+from ftui.data.atomic import full_disk_text, is_disk_full
+
 LOG_NAME = "sandbox.log"
 MAX_BYTES = 1 << 20
 BACKUPS = 1
@@ -67,6 +69,8 @@ def log_problem(data_dir: Path) -> str | None:
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
     except OSError as exc:
+        if is_disk_full(exc):
+            return f"The sandbox cannot write its log {path}: {full_disk_text(path)}; it runs without one."
         return f"The sandbox cannot write its log {path} ({exc.strerror or exc}); it runs without one."
     return None
 

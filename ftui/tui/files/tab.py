@@ -251,6 +251,10 @@ stops, and chat through it stops at once). `m` goes back to the files.
     def _file_detail(self, f: Any) -> Text:
         return file_detail(f, self.uses.get(f.id, []), self.dupes.get(f.id), self.files_loaded)
 
+    def _showing_problem(self) -> bool:
+        status = self.query_one("#files-status", Static)
+        return bool(status.display) and status.has_class("problem")
+
     def _set_status(self, text: str | Text, *, problem: bool = False) -> None:
         status = self.query_one("#files-status", Static)
         status.update(text)
@@ -319,7 +323,7 @@ stops, and chat through it stops at once). `m` goes back to the files.
         self.uses = uses_by_file(message.jobs)
         self.dupes = duplicates(message.files, self.uploaded)
         self.files.set_items(message.files)
-        if not self.busy:
+        if not self.busy and not self._showing_problem():  # a failed upload's sentence stays up
             self._set_status(Text(safe(message.jobs_error), style="yellow") if message.jobs_error else "")
         self._draw()
 
