@@ -47,6 +47,13 @@ def children(pid: int) -> set[int]:
     return out
 
 
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
 def alive(pid: int) -> bool:
     fields = stat_fields(pid)
     return fields is not None and fields[0] not in ("Z", "X")  # a zombie holds no memory
@@ -68,11 +75,11 @@ def test_workers_end_when_their_parent_is_killed(tmp_path: Path, started: str) -
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     workers: set[int] = set()
     try:
-        # the workers: children of the validating process that run Python (a fork shares its
-        # command line; a spawned one names multiprocessing)
+        # the workers: children of the validating process, but for multiprocessing's resource
+        # tracker (which ends by itself when its pipe closes)
         def started_workers() -> bool:
-            workers.update(children(proc.pid))
-            return len(workers) >= 2 or proc.poll() is not None
+            workers.update(pid for pid in children(proc.pid) if "resource_tracker" not in cmdline(pid))
+            return bool(workers) or proc.poll() is not None
 
         wait_for(started_workers, 120, "the validation's worker processes")
         assert proc.poll() is None, "the validation ended before its workers could be seen (make the file bigger)"
