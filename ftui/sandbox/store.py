@@ -331,11 +331,11 @@ class Store:
         """Store a file: from bytes, or by moving ``src`` (a temp file in the files dir) into place."""
         file_id = new_id("file-")
         path = self.files_dir / file_id
-        if src is None:
-            src = self.temp_path("write")
-            with private_open(src) as fh:
-                fh.write(data or b"")
         try:
+            if src is None:
+                src = self.temp_path("write")
+                with private_open(src) as fh:
+                    fh.write(data or b"")
             size = src.stat().st_size
             now = int(self.clock())
             with self.tx() as db:  # the row and the file appear together (see _tidy)
@@ -345,7 +345,8 @@ class Store:
                 )
                 src.replace(path)
         finally:
-            src.unlink(missing_ok=True)
+            if src is not None:
+                src.unlink(missing_ok=True)
         make_private(path)
         return self.get_file(file_id) or {}
 

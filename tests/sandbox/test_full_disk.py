@@ -125,3 +125,14 @@ def test_damage_found_only_by_a_query_is_named_as_damage(capsys: pytest.CaptureF
     line = err.strip().splitlines()[-1]
     assert f"The sandbox database {db_path} is damaged" in line
     assert f"move the folder {sandbox_dir()} aside" in line and "keeps every file" in line
+
+
+def test_a_store_write_on_a_full_disk_leaves_no_temp_file(tmp_path: Path) -> None:
+    with small_fs(tmp_path / "fs") as fs:
+        store = Store(fs / "sb")
+        fill(fs)
+        with pytest.raises(OSError) as caught:
+            store.add_file("big.jsonl", "fine-tune", b"x" * 100_000)
+        store.close()
+        assert caught.value.errno == 28  # ENOSPC, which the server answers as a full disk
+        assert list((fs / "sb" / "files").iterdir()) == []
