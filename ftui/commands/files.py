@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ftui import state
 from ftui.commands.api import EXIT_MISUSE, EXIT_OK, as_json, dump, print_safe, when
+from ftui.data.atomic import full_disk_text, is_disk_full
 from ftui.provider.files import (
     delete_file,
     download_file,
@@ -155,6 +156,8 @@ async def files_download(p: Provider, args: argparse.Namespace) -> int:
     try:
         size = await download_file(p.client, args.id, dest)
     except OSError as exc:
+        if is_disk_full(exc):
+            return fail(f"Cannot write {shown}: {full_disk_text(dest, file.bytes)}.")
         return fail(f"Cannot write {shown}: {exc.strerror or exc}.")
     if args.json:
         dump({"id": args.id, "path": str(dest), "bytes": size})

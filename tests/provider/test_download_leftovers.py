@@ -158,3 +158,16 @@ def test_the_download_helper_writes_through_a_temp_and_reports_progress(tmp_path
         srv.close()
     assert size == len(CONTENT) and (tmp_path / "d.jsonl").read_bytes() == CONTENT
     assert seen[-1] == (len(CONTENT), len(CONTENT)) and temps(tmp_path) == []
+
+
+def test_a_download_onto_a_full_disk_names_the_disk_and_leaves_nothing(tmp_path: Path, server: FileServer) -> None:
+    from tests.fullfs import small_fs
+
+    with small_fs(tmp_path / "fs") as fs:
+        proc = ftui(server.url, "files", "download", "file-1", "-o", str(fs), cwd=tmp_path)
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 2, err
+        assert "Traceback" not in err
+        assert f"Cannot write {fs / 'data.jsonl'}: the disk holding {fs} is full (" in err
+        assert "MB needed)." in err
+        assert list(fs.iterdir()) == []  # neither the file nor its temp

@@ -148,7 +148,10 @@ class FilesWork(Widget):
         try:
             size = await download_file(self._client(), file_id, dest)
         except OSError as exc:
-            self.post_message(Downloaded(file_id, dest, 0, f"Could not write {dest}: {exc.strerror or exc}."))
+            from ftui.data.atomic import full_disk_text, is_disk_full
+
+            why = full_disk_text(dest) if is_disk_full(exc) else exc.strerror or exc
+            self.post_message(Downloaded(file_id, dest, 0, f"Could not write {dest}: {why}."))
             return
         except Exception as exc:
             self.post_message(Downloaded(file_id, dest, 0, self._describe(exc, f"Downloading {file_id}")))
