@@ -6,9 +6,10 @@ and share the printers here (``print_safe``, ``dump``, ``when``).
 
 Exit codes (the stable contract, also in ``ftui --help`` and the README):
 0 ok; 1 the thing failed (a job failed, a file has errors, the provider said no to this request:
-not found, invalid); 2 misuse or unreadable input (options, config, local files); 3 the provider
-could not be reached or refused (network, timeout, key, permission, rate limit or 5xx after the
-retries, an answer that is not the API's), or a job may exist that ftui could not confirm.
+not found, invalid); 2 misuse or unreadable input (options, config, local files; the sandbox's
+full disk or damaged database); 3 the provider could not be reached or refused (network,
+timeout, key, permission, rate limit or 5xx after the retries, an answer that is not the API's),
+or a job may exist that ftui could not confirm.
 """
 
 from __future__ import annotations
