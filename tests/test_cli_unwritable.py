@@ -47,7 +47,7 @@ def test_an_unwritable_state_folder_still_reports_the_upload(
         assert code == 0 and "weather_jokes.jsonl" in out and "processed" in out
         file_id = out.split()[0]
         notes = [line for line in err.splitlines() if line.startswith("ftui: note:")]
-        assert len(notes) == 1 and f"cannot write {ro / 'ftui'}" in notes[0]
+        assert len(notes) == 1 and f"cannot write {ro}" in notes[0]
         assert "will not remember this upload" in notes[0]
         code, out, err = run(capsys, "files", "delete", file_id, "--yes")
         no_traceback(err)
