@@ -86,7 +86,7 @@ def test_a_damaged_database_is_one_sentence(capsys) -> None:
     db = sandbox_dir() / "sandbox.sqlite3"
     db.parent.mkdir(parents=True)
     db.write_bytes(b"this is not a database, just garbage " * 200)
-    one_sentence(*jobs_list(capsys), str(db), "move it away")
+    one_sentence(*jobs_list(capsys), str(db), "is damaged", f"move the folder {db.parent} aside")
 
 
 def test_a_locked_database_is_one_sentence(capsys, monkeypatch) -> None:
@@ -172,7 +172,7 @@ def test_serve_refuses_bad_state_in_one_sentence(tmp_path: Path) -> None:
     damaged.mkdir()
     (damaged / "sandbox.sqlite3").write_bytes(b"garbage " * 1000)
     proc = serve("--data-dir", str(damaged))
-    one_sentence(proc.returncode, proc.stderr, str(damaged / "sandbox.sqlite3"), "move it away")
+    one_sentence(proc.returncode, proc.stderr, str(damaged / "sandbox.sqlite3"), f"move the folder {damaged} aside")
 
 
 def test_serve_on_another_host_with_insecure(tmp_path: Path) -> None:

@@ -6,9 +6,10 @@ and share the printers here (``print_safe``, ``dump``, ``when``).
 
 Exit codes (the stable contract, also in ``ftui --help`` and the README):
 0 ok; 1 the thing failed (a job failed, a file has errors, the provider said no to this request:
-not found, invalid); 2 misuse or unreadable input (options, config, local files); 3 the provider
-could not be reached or refused (network, timeout, key, permission, rate limit or 5xx after the
-retries, an answer that is not the API's), or a job may exist that ftui could not confirm.
+not found, invalid); 2 misuse or unreadable input (options, config, local files; the sandbox's
+full disk or damaged database); 3 the provider could not be reached or refused (network,
+timeout, key, permission, rate limit or 5xx after the retries, an answer that is not the API's),
+or a job may exist that ftui could not confirm.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ftui.config import ConfigError, load_settings
 from ftui.term import Style, fail
@@ -65,9 +66,10 @@ def json_text(obj: Any, indent: int | None = None) -> str:
     return json.dumps(as_json(obj), indent=indent, ensure_ascii=False, separators=separators).translate(_JSON_UNSAFE)
 
 
-def dump(obj: Any) -> None:
-    """Print ``obj`` as one indented JSON document (``--json``)."""
-    sys.stdout.write(json_text(obj, indent=2) + "\n")
+def dump(obj: Any, out: TextIO | None = None) -> None:
+    """Print ``obj`` as one indented JSON document (``--json``): the one printer of every
+    command's JSON, so control characters and bidi overrides are always ``\\u`` escapes."""
+    (out or sys.stdout).write(json_text(obj, indent=2) + "\n")
 
 
 _dump = dump
@@ -85,9 +87,14 @@ WRONG_SHAPE = (AttributeError, TypeError, KeyError, ValueError)  # pydantic's Va
 def exit_code(exc: BaseException) -> int:
     """The exit code for an SDK error: 3 when the provider could not be reached or refused
     (network, timeout, 401, 403, 429 and 5xx after the SDK's retries), 1 when it said no to
-    this request (404, 400, 409, 422)."""
+    this request (404, 400, 409, 422); 2 when the sandbox's storage failed (a full disk, a
+    damaged database: the same code as when the sandbox cannot start)."""
     import openai
 
+    from ftui.provider.errors import is_storage_error
+
+    if is_storage_error(exc):  # the sandbox's disk is full or its database damaged: as at its start
+        return EXIT_MISUSE
     unreachable = (
         openai.APIConnectionError,  # APITimeoutError too
         openai.AuthenticationError,
@@ -133,6 +140,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             if provider.local_server is not None and not getattr(args, "json", False):
                 print(Style(sys.stderr)("using the local sandbox (no credentials configured)", "dim"), file=sys.stderr)
+            if (problem := getattr(provider.local_server, "log_problem", None)) is not None:
+                print(f"ftui: note: {safe(problem, one_line=True)}", file=sys.stderr)
             return await handler(provider, args)
         except (JobMayExist, WatchGaveUp, PagingStuck) as exc:  # a job may exist / the provider is gone or loops
             return fail(str(exc), EXIT_PROVIDER)

@@ -45,6 +45,13 @@ class _Redacting(logging.Formatter):
         return _USERINFO.sub(r"\1***@", redact(text, self.secrets))
 
 
+class _QuietFileHandler(logging.FileHandler):
+    """A line that cannot be written (a full disk) is dropped, never a traceback on stderr."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass
+
+
 class DebugLog:
     """One command's debug log: ``start`` it, ``attach`` it to the provider, ``finish`` it."""
 
@@ -68,7 +75,7 @@ class DebugLog:
                 continue
         else:
             raise FileExistsError(f"{folder} already holds 999 logs named {stem}")
-        handler = logging.FileHandler(path, encoding="utf-8")
+        handler = _QuietFileHandler(path, encoding="utf-8")
         formatter = _Redacting()
         handler.setFormatter(formatter)
         for name in LOGGERS:

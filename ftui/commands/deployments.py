@@ -9,11 +9,10 @@ cost in kind (SKU, capacity, hourly), asks, and then watches provisioning until 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
 
+from ftui.commands.api import dump
 from ftui.config import ConfigError
 from ftui.provider.azure_deploy import SKUS, ControlPlane, DeployError, Deployment, check_name
 from ftui.provider.client import Provider
@@ -43,11 +42,6 @@ def _confirm(question: str, yes: bool) -> bool | None:
 def _line(d: Deployment) -> str:
     sku = f"{d.sku} x{d.capacity}" if d.capacity is not None else d.sku
     return f"{d.name}  {d.state}  {sku}  {d.model}"
-
-
-def _dump(obj: Any) -> None:
-    json.dump(obj, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
 
 
 async def _with_plane(p: Provider, work: Callable[[ControlPlane], Awaitable[int]]) -> int:
@@ -112,7 +106,7 @@ async def deployments_create(p: Provider, args: argparse.Namespace) -> int:
             args.name, on_state=None if args.json else lambda d: _say(f"deployment {d.name}: {d.state}")
         )
         if args.json:
-            _dump(done.as_json())
+            dump(done.as_json())
         else:
             print(safe(_line(done), one_line=True))
             if p.profile.provider == "azure":
@@ -126,7 +120,7 @@ async def deployments_list(p: Provider, args: argparse.Namespace) -> int:
     async def work(plane: ControlPlane) -> int:
         deployments = await plane.list_deployments()
         if args.json:
-            _dump([d.as_json() for d in deployments])
+            dump([d.as_json() for d in deployments])
         elif not deployments:
             print("no deployments")
         else:
@@ -151,7 +145,7 @@ async def deployments_delete(p: Provider, args: argparse.Namespace) -> int:
             return 1
         deleted = await plane.delete_deployment(args.name)
         if args.json:
-            _dump({"name": args.name, "deleted": deleted})
+            dump({"name": args.name, "deleted": deleted})
         else:
             print(safe(f"deleted {args.name}" if deleted else f"{args.name} was already gone", one_line=True))
         return 0

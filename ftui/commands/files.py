@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ftui import state
 from ftui.commands.api import EXIT_MISUSE, EXIT_OK, as_json, dump, print_safe, when
+from ftui.data.atomic import full_disk_text, is_disk_full
 from ftui.provider.files import (
     delete_file,
     download_file,
@@ -63,8 +64,21 @@ async def upload_once(
             if same is not None:
                 return same, True
     file = await upload_file(p.client, path, purpose, progress)
-    state.remember_upload(file.id, digest, path.stat().st_size, path)
+    try:
+        state.remember_upload(file.id, digest, path.stat().st_size, path)
+    except OSError as exc:  # the upload is done: say what is lost, never fail over it
+        unremembered(exc)
     return file, False
+
+
+def unremembered(
+    exc: OSError, what: str = "this upload (a later upload of the same content is not spotted as a copy)"
+) -> None:
+    """One sentence on stderr when ftui's state file cannot be written (the command goes on)."""
+    where = safe(exc.filename or str(state.state_path()), one_line=True)
+    print(
+        f"ftui: note: cannot write {where} ({exc.strerror or exc}), so ftui will not remember {what}.", file=sys.stderr
+    )
 
 
 def reused_note(file: FileObject, path: Path) -> str:
@@ -142,6 +156,8 @@ async def files_download(p: Provider, args: argparse.Namespace) -> int:
     try:
         size = await download_file(p.client, args.id, dest)
     except OSError as exc:
+        if is_disk_full(exc):
+            return fail(f"Cannot write {shown}: {full_disk_text(dest, file.bytes)}.")
         return fail(f"Cannot write {shown}: {exc.strerror or exc}.")
     if args.json:
         dump({"id": args.id, "path": str(dest), "bytes": size})
@@ -169,7 +185,10 @@ async def files_delete(p: Provider, args: argparse.Namespace) -> int:
         return EXIT_OK
     deleted = await delete_file(p.client, args.id)
     if deleted:
-        state.forget_upload(args.id)
+        try:
+            state.forget_upload(args.id)
+        except OSError as exc:
+            unremembered(exc, "that the file is gone")
     if args.json:
         dump({"id": args.id, "deleted": deleted, "used_by": _uses(uses)})
     else:

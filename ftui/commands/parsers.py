@@ -15,7 +15,7 @@ from collections.abc import Callable
 EXIT_CODES = """exit codes:
   0  ok
   1  the thing failed (a job failed or was cancelled, a file has errors, the provider said no: not found, invalid)
-  2  misuse or unreadable input (options, config, local files, stdin)
+  2  misuse or unreadable input (options, config, local files, stdin; the sandbox's full disk or damaged database)
   3  the provider could not be reached or refused (network, key, permission, rate limit or 5xx after retries),
      or a job may exist that ftui could not confirm"""
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 import textwrap
 from collections import defaultdict
 from typing import TextIO
 
+from ftui.commands.api import dump
 from ftui.data.findings import ERROR_CODES, WARNING_CODES, Finding
 from ftui.data.stats import Dist
 from ftui.data.validate import DatasetReadError, Report, validate_file
@@ -35,8 +35,7 @@ def run(path: str, model: str | None, as_json: bool, out: TextIO = sys.stdout) -
     if progress:
         sys.stderr.write("\r\x1b[K")
     if as_json:
-        json.dump(report.to_json(), out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        dump(report.to_json(), out)
     else:
         render_text(report, out)
     return 1 if report.errors else 0

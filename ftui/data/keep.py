@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ftui.data.atomic import append_line
+from ftui.data.atomic import append_line, full_disk_text, is_disk_full
 from ftui.data.catalog import load_catalog
 from ftui.data.findings import Finding, Severity
 from ftui.data.formats import detect_format
@@ -68,7 +68,11 @@ def append_example(path: Path, example: dict[str, Any], model: str) -> int:
     existing = _file_format(path)
     if existing not in (None, "chat"):
         raise KeepError(f"{path.name} holds {existing} examples; a chat exchange belongs in a chat dataset.")
+    line = json.dumps(example, ensure_ascii=False)
     try:
-        return append_line(path, json.dumps(example, ensure_ascii=False))
+        return append_line(path, line)
     except OSError as exc:
+        if is_disk_full(exc):
+            needed = len(line.encode()) + 2
+            raise KeepError(f"Could not add the example to {path}: {full_disk_text(path, needed)}.") from None
         raise KeepError(f"Could not write {path}: {exc.strerror or exc}.") from None

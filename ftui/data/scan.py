@@ -11,6 +11,8 @@ import contextlib
 import hashlib
 import os
 import stat
+import threading
+import time
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -254,11 +256,32 @@ def check_readable(path: str | os.PathLike[str]) -> Path:
 _worker_checker: ExampleChecker | None = None
 
 
-def worker_init(model: ModelInfo, model_name: str, niceness: int | None = None) -> None:
-    """Set up a worker process: lower its priority to ``niceness`` (interactive callers; the
-    parent may have done it already), then build its checker (the tokenizer is already loaded
-    when the worker was forked)."""
+PARENT_CHECK_SECONDS = 0.25
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a worker: end this process as soon as ``parent`` is no longer its parent (the parent
+    died, even by SIGKILL, and the worker was handed to init): an orphan would hold its memory
+    forever, blocked on a queue nobody writes to."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    if os.getppid() != parent:  # it died before this worker even started
+        os._exit(1)
+    threading.Thread(target=watch, name="ftui-parent-watch", daemon=True).start()
+
+
+def worker_init(model: ModelInfo, model_name: str, niceness: int | None = None, parent: int | None = None) -> None:
+    """Set up a worker process: exit when ``parent`` (the pid of the process that started the
+    pool) dies; lower its priority to ``niceness`` (interactive callers; the parent may have
+    done it already), then build its checker (the tokenizer is already loaded when the worker
+    was forked)."""
     global _worker_checker
+    if parent is not None and os.name == "posix":
+        _exit_with_parent(parent)
     if niceness is not None:
         with contextlib.suppress(OSError, AttributeError):
             if os.getpriority(os.PRIO_PROCESS, 0) < niceness:

@@ -285,7 +285,7 @@ class Validation:
             min(processes, len(ranges)),
             mp_context=ctx,
             initializer=worker_init,
-            initargs=(self.info, self.model, niceness),
+            initargs=(self.info, self.model, niceness, os.getpid()),
         )
         with _pools_lock:
             _POOLS.add(pool)

@@ -14,6 +14,16 @@ if TYPE_CHECKING:
 _KEYLIKE = re.compile(r"\b(sk-[A-Za-z0-9_\-*]{4,}|[A-Fa-f0-9]{32})\b")
 
 
+# Error codes of a server whose storage failed (the sandbox: a full disk, a damaged database):
+# its sentence says what to do, and trying again does not help.
+STORAGE_CODES = frozenset({"disk_full", "sandbox_state_damaged", "sandbox_state_unusable"})
+
+
+def is_storage_error(exc: BaseException) -> bool:
+    """True when the server said its own storage failed (a full disk, a damaged database)."""
+    return getattr(exc, "status_code", None) is not None and getattr(exc, "code", None) in STORAGE_CODES
+
+
 class ProviderError(Exception):
     """A provider-layer failure that already carries a human sentence."""
 
@@ -56,6 +66,8 @@ def describe(exc: BaseException, action: str = "The request", secrets: tuple[str
         text = f"{action} failed: not found (404): {_server_message(exc)}"
     elif isinstance(exc, openai.RateLimitError):
         text = f"{action} was rate limited (429): {_server_message(exc)} Wait a moment and try again."
+    elif isinstance(exc, openai.APIStatusError) and is_storage_error(exc):
+        text = f"{action} failed: {_server_message(exc)}"
     elif isinstance(exc, openai.InternalServerError):
         text = f"{action} failed: the provider had an internal error ({exc.status_code}). Try again in a moment."
     elif isinstance(exc, openai.APIStatusError):
@@ -72,4 +84,6 @@ def is_transient(exc: BaseException) -> bool:
     """Errors worth retrying: network, 429 and 5xx (APITimeoutError is an APIConnectionError)."""
     import openai  # here, not at the top: the TUI starts without the SDK and loads it to connect
 
+    if is_storage_error(exc):
+        return False
     return isinstance(exc, openai.APIConnectionError | openai.RateLimitError | openai.InternalServerError)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import aiofiles
 
 from ftui.api_facts import TERMINAL_STATUSES
-from ftui.data.atomic import write_atomic
+from ftui.data.atomic import TEMP_MARK, AtomicFile, fit_name
 from ftui.provider.errors import ProviderError
 from ftui.textsafe import is_control
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 UPLOADS_THRESHOLD = 100 * 1024 * 1024
 PART_SIZE = 64 * 1024 * 1024
+DOWNLOAD_CHUNK = 1 << 20
 
 Progress = Callable[[int, int], None]
 
@@ -102,20 +103,34 @@ async def list_files(client: AsyncOpenAI, purpose: str | None = None, page_size:
 
 def local_name(filename: str | None, fallback: str) -> str:
     """A name to save a provider's file under, from the name the server sent: its last path part
-    only (``/`` and ``\\`` both split), without control characters; ``fallback`` (the file id)
+    only (``/`` and ``\\`` both split), without control characters, never one ftui would take
+    for its own temp file, and at most 255 bytes (the extension kept); ``fallback`` (the file id)
     when nothing usable is left. A server's name never chooses the folder a download goes to."""
     last = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in last if not is_control(ch)).strip()
-    return fallback if name in ("", ".", "..") else name
+    name = "".join(ch for ch in last if not is_control(ch)).strip().replace(TEMP_MARK, "-ftui-tmp-")
+    return fallback if name in ("", ".", "..") else fit_name(name)
 
 
-async def download_file(client: AsyncOpenAI, file_id: str, dest: Path) -> int:
-    """Write the file's content to ``dest`` atomically (a missing folder is an error, never made);
-    returns the number of bytes written."""
-    response = await client.files.content(file_id)
-    data = response.content
-    await asyncio.to_thread(write_atomic, Path(dest), data)
-    return len(data)
+async def download_file(client: AsyncOpenAI, file_id: str, dest: Path, progress: Progress | None = None) -> int:
+    """Stream the file's content to ``dest`` atomically (a temp file beside it, renamed when
+    whole); returns the number of bytes written. A missing folder is an error, never made.
+
+    The temp file names this process: one left by a download that was killed (kill -9, power)
+    is removed by the next write into that folder. ``progress(done_bytes, total_bytes or 0)``
+    after each piece. The one download helper: every command that saves a file uses it."""
+    out = await asyncio.to_thread(AtomicFile, Path(dest))
+    try:
+        async with client.files.with_streaming_response.content(file_id) as response:
+            total = int(response.headers.get("content-length") or 0)
+            async for chunk in response.iter_bytes(DOWNLOAD_CHUNK):
+                await asyncio.to_thread(out.write, chunk)
+                if progress:
+                    progress(out.size, total)
+        await asyncio.to_thread(out.commit)
+    except BaseException:
+        await asyncio.shield(asyncio.to_thread(out.abort))
+        raise
+    return out.size
 
 
 async def delete_file(client: AsyncOpenAI, file_id: str) -> bool:

@@ -91,6 +91,10 @@ class EmbeddedSandbox:
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._detach_log: Callable[[], None] | None = None
+        self.log_problem: str | None = None  # why its log file cannot be written (one sentence)
+
+    def _log_problem(self, sentence: str) -> None:
+        self.log_problem = sentence
 
     @property
     def log_path(self) -> Path:
@@ -111,7 +115,7 @@ class EmbeddedSandbox:
             return self.base_url
         if self.log_to_file:
             private_dir(self.data_dir)
-            self._detach_log = logs.attach(self.data_dir)
+            self._detach_log = logs.attach(self.data_dir, on_problem=self._log_problem)
         self._thread = threading.Thread(target=self._run, name="ftui-sandbox", daemon=True)
         self._thread.start()
         if not self._ready.wait(timeout):

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 from collections.abc import Callable
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+
+from ftui.data.atomic import full_disk_text, is_disk_full
 
 LOG_NAME = "sandbox.log"
 MAX_BYTES = 1 << 20
@@ -26,7 +29,14 @@ _saved: dict[str, tuple[bool, int]] = {}
 
 
 class PrivateRotatingFileHandler(RotatingFileHandler):
-    """A rotating log file that only its owner can read (0600), also after a rotation."""
+    """A rotating log file that only its owner can read (0600), also after a rotation.
+
+    A record that cannot be written (the disk filled up, the file was made read-only) is
+    dropped: logging's own report of it is a traceback on stderr, which would land on the
+    user's screen."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass
 
     def _open(self):  # type: ignore[no-untyped-def]
         return open(
@@ -53,21 +63,43 @@ def log_path(data_dir: Path) -> Path:
     return Path(data_dir) / LOG_NAME
 
 
-def attach(data_dir: Path, *, stderr: bool = False) -> Callable[[], None]:
+def log_problem(data_dir: Path) -> str | None:
+    """Why the sandbox cannot write its log (one sentence naming the file), or None."""
+    path = log_path(data_dir)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
+    except OSError as exc:
+        if is_disk_full(exc):
+            return f"The sandbox cannot write its log {path}: {full_disk_text(path)}; it runs without one."
+        return f"The sandbox cannot write its log {path} ({exc.strerror or exc}); it runs without one."
+    return None
+
+
+def attach(
+    data_dir: Path, *, stderr: bool = False, on_problem: Callable[[str], None] | None = None
+) -> Callable[[], None]:
     """Send the sandbox's logging to its file (and, with ``stderr``, one line per problem).
 
     While attached the loggers do not propagate, so nothing reaches Python's last-resort
-    handler (which prints tracebacks on stderr). Returns the function that undoes it.
+    handler (which prints tracebacks on stderr). A log file that cannot be written is one
+    sentence, given to ``on_problem`` (and printed with ``stderr``); the sandbox runs without
+    it. Returns the function that undoes it.
     """
     handlers: list[logging.Handler] = []
     path = log_path(data_dir)
-    try:
-        file_handler: logging.Handler = PrivateRotatingFileHandler(
+    problem = log_problem(data_dir)
+    file_handler: logging.Handler
+    if problem is None:
+        file_handler = PrivateRotatingFileHandler(
             path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
         )
         file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"))
-    except OSError:
+    else:
         file_handler = logging.NullHandler()  # still silent on the terminal
+        if on_problem is not None:
+            on_problem(problem)
+        if stderr:
+            print(f"ftui sandbox: {problem}", file=sys.stderr)
     handlers.append(file_handler)
     if stderr:
         console = logging.StreamHandler()
@@ -103,4 +135,4 @@ def attach(data_dir: Path, *, stderr: bool = False) -> Callable[[], None]:
     return detach
 
 
-__all__ = ["LOG_NAME", "OneLineFormatter", "attach", "log_path"]
+__all__ = ["LOG_NAME", "OneLineFormatter", "attach", "log_path", "log_problem"]

@@ -15,6 +15,7 @@ import logging
 import math
 import os
 import socket
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -29,6 +30,7 @@ from ftui.data.tokens import TokenCounter
 from ftui.data.validate import validate_file
 from ftui.job_options import JobOptionError, check_integrations
 from ftui.sandbox.faults import Faults
+from ftui.sandbox.problems import db_problem, full_sentence, is_full
 from ftui.sandbox.replies import Pair, best_reply, generic_reply, load_pairs
 from ftui.sandbox.simulate import JobPlan
 from ftui.sandbox.store import FACE, Store, face_id, new_id, private_open
@@ -386,9 +388,30 @@ class SandboxServer:
             raise
         except (ConnectionResetError, asyncio.CancelledError):
             raise
-        except Exception:
+        except Exception as exc:
+            refused = self._storage_refusal(request, exc)
+            if refused is not None:
+                return refused
             log.exception("sandbox handler failed")
             return error_response(500, "The sandbox hit an internal error.", "server_error", None, None)
+
+    def _storage_refusal(self, request: web.Request, exc: Exception) -> web.Response | None:
+        """A full disk (507) or a database that cannot be used (500), said as such and marked
+        not worth retrying; None for any other error."""
+        data_dir, no_retry = self.store.data_dir, {"x-should-retry": "false"}
+        if is_full(exc, data_dir):
+            needed = request.content_length if request.can_read_body else None
+            sentence = full_sentence("The sandbox could not save this request's data", data_dir, needed)
+            log.warning("%s", sentence)
+            return error_response(507, sentence, "server_error", None, "disk_full", **no_retry)
+        if type(exc) in (sqlite3.DatabaseError, sqlite3.OperationalError):
+            kind, sentence = db_problem(exc, self.store.db_path, data_dir)  # type: ignore[arg-type]
+            log.error("%s", sentence)
+            if kind == "locked":  # another program holds it: a retry may well succeed
+                return error_response(503, sentence, "server_error", None, "sandbox_busy")
+            code = "sandbox_state_damaged" if kind == "damaged" else "sandbox_state_unusable"
+            return error_response(500, sentence, "server_error", None, code, **no_retry)
+        return None
 
     @web.middleware
     async def _front(self, request: web.Request, handler: Handler) -> web.StreamResponse:

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ftui.api_facts import TERMINAL_STATUSES
+from ftui.sandbox.problems import db_problem, full_sentence, is_full
 from ftui.sandbox.simulate import JobPlan
 
 log = logging.getLogger("ftui.sandbox")
@@ -84,6 +85,7 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     model TEXT NOT NULL, metrics TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS deleted_models (id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 # Columns added after the first release: (table, column, declaration), added to older databases.
@@ -178,6 +180,8 @@ def private_dir(path: Path, what: str = "The sandbox data dir") -> None:
             f"{what} {path} cannot be created (permission denied on {exc.filename}): choose a writable dir."
         ) from exc
     except OSError as exc:
+        if is_full(exc, path.parent):
+            raise SandboxStateError(full_sentence(f"{what} {path} cannot be created", path.parent)) from exc
         raise SandboxStateError(f"{what} {path} cannot be created ({exc.strerror or exc}).") from exc
     make_private(path, PRIVATE_DIR)
     if not os.access(path, os.W_OK | os.X_OK):
@@ -196,6 +200,13 @@ def _pid_alive(pid: int) -> bool:
     except OSError:  # e.g. someone else's process: it exists
         return True
     return True
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _finite_positive(value: object) -> bool:
@@ -233,6 +244,8 @@ class Store:
                 "fix its permissions or choose another data dir."
             ) from exc
         except OSError as exc:
+            if is_full(exc, self.data_dir):
+                raise SandboxStateError(full_sentence(f"The sandbox cannot create {path}", self.data_dir)) from exc
             raise SandboxStateError(f"The sandbox database {path} cannot be opened ({exc.strerror or exc}).") from exc
         db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
@@ -240,7 +253,10 @@ class Store:
             db.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
+            fresh = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='files'").fetchone() is None
             db.executescript(SCHEMA)
+            if fresh:  # when this database began: files older than that were never its own (see _tidy)
+                db.execute("INSERT OR IGNORE INTO meta VALUES ('created_at', ?)", (repr(time.time()),))
             self._migrate(db)
         except sqlite3.DatabaseError as exc:
             db.close()
@@ -250,21 +266,7 @@ class Store:
         return db
 
     def _db_problem(self, exc: sqlite3.DatabaseError) -> str:
-        text = str(exc)
-        path = self.db_path
-        if "locked" in text or "busy" in text:
-            return (
-                f"The sandbox database {path} is locked by another program: close it (or the other ftui) and try again."
-            )
-        if "readonly" in text or "unable to open" in text or "permission" in text:
-            return (
-                f"The sandbox database {path} cannot be written ({text}): check the permissions of "
-                f"{self.data_dir} or choose another data dir."
-            )
-        return (
-            f"The sandbox database {path} is damaged ({text}): move it away (ftui then starts a fresh sandbox) "
-            "and try again."
-        )
+        return db_problem(exc, self.db_path, self.data_dir)[1]
 
     @staticmethod
     def _migrate(db: sqlite3.Connection) -> None:
@@ -313,14 +315,24 @@ class Store:
                     self.finish_upload(r["id"], "cancelled")
             rows = db.execute("SELECT path FROM files UNION ALL SELECT path FROM upload_parts")
             known = {Path(r["path"]).name for r in rows}
+            began = self._created_at(db)
             for path in self.files_dir.iterdir():
                 name = path.name
                 if name.endswith(".tmp"):
                     continue
-                if name not in known and name.startswith(("file-", "part_")):
+                if name not in known and name.startswith(("file-", "part_")) and _mtime(path) >= began:
                     path.unlink(missing_ok=True)  # written, but its row never was (the writer died)
-                else:
+                else:  # older than this database: another database's file (moved away?): kept
                     make_private(path)
+
+    @staticmethod
+    def _created_at(db: sqlite3.Connection) -> float:
+        """When this database was made (0 for one made before ftui noted it)."""
+        row = db.execute("SELECT value FROM meta WHERE key='created_at'").fetchone()
+        try:
+            return float(row["value"]) - 2.0 if row else 0.0  # 2 s: file times can be coarse
+        except ValueError:
+            return 0.0
 
     def close(self) -> None:
         self.db.close()
@@ -350,18 +362,19 @@ class Store:
         """Store a file: from bytes, or by moving ``src`` (a temp file in the files dir) into place."""
         file_id = face_id("file-")
         path = self.files_dir / file_id
-        if src is None:
-            src = self.temp_path("write")
-            with private_open(src) as fh:
-                fh.write(data or b"")
         try:
+            if src is None:
+                src = self.temp_path("write")
+                with private_open(src) as fh:
+                    fh.write(data or b"")
             size = src.stat().st_size
             now = int(self.clock())
             with self.tx() as db:  # the row and the file appear together (see _tidy)
                 db.execute(_INSERT_FILE, (file_id, filename, purpose, size, now, "processed", str(path), FACE.get()))
                 src.replace(path)
         finally:
-            src.unlink(missing_ok=True)
+            if src is not None:
+                src.unlink(missing_ok=True)
         make_private(path)
         return self.get_file(file_id) or {}
 
@@ -572,9 +585,11 @@ class Store:
         db.execute("SAVEPOINT job")
         try:
             obj = self._catch_up(db, row, now)
-        except Exception:
+        except Exception as exc:
             db.execute("ROLLBACK TO job")
             db.execute("RELEASE job")
+            if is_full(exc, self.data_dir) or type(exc) in (sqlite3.DatabaseError, sqlite3.OperationalError):
+                raise  # the disk or the database file, not this job's state: the request says which
             if row["id"] not in self._broken:
                 self._broken.add(row["id"])
                 log.exception("job %s: its saved state cannot be read", row["id"])
@@ -633,8 +648,12 @@ class Store:
         file_id = face_id("file-", face_name)
         path = self.files_dir / file_id
         data = plan.results_csv(known).encode()
-        with private_open(path) as fh:
-            fh.write(data)
+        try:
+            with private_open(path) as fh:
+                fh.write(data)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
         name = f"step_metrics_{plan.job_id}.csv"
         row = (file_id, name, "fine-tune-results", len(data), created, "processed", str(path), face_name)
         db.execute(_INSERT_FILE, row)

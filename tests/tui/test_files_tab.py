@@ -394,3 +394,58 @@ def test_path_completion_from_the_disk(tmp_path: Path, monkeypatch) -> None:
     assert complete_path(str(tmp_path / "missing" / "x")) is None
     monkeypatch.chdir(tmp_path)
     assert complete_path("tra") == "train.jsonl"  # relative to where ftui runs
+
+
+async def test_download_of_a_name_longer_than_the_filesystem_takes(tmp_path: Path, monkeypatch) -> None:
+    """A server's 541-byte name: `d` offers a name the filesystem takes (twice: the second time
+    beside the first copy) and saves, instead of crashing."""
+    long_name = "résumé-" * 60 + ".jsonl"
+    data = (SAMPLES / "weather_jokes.jsonl").read_bytes()
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    app = FtuiApp(SAMPLES / "weather_jokes.jsonl", settings=sandbox_settings(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app)
+        file = await app.provider.client.files.create(file=(long_name, data), purpose="fine-tune")
+        await open_files(app, pilot)
+        await wait_for(lambda: app.files_tab.selected is not None and app.files_tab.selected.id == file.id)
+        for saved in (1, 2):
+            await pilot.press("d")
+            await wait_for(lambda: isinstance(app.screen, AskScreen))
+            offered = Path(app.screen.query_one("#ask-value").value)
+            assert offered.suffix == ".jsonl" and len(offered.name.encode()) <= 255
+            await pilot.press("enter")
+            await wait_for(lambda n=saved: len(list(here.iterdir())) == n and "Saved" in screen_text(app), 20)
+            assert offered.read_bytes() == data
+        names = sorted(p.name for p in here.iterdir())
+        assert all(len(n.encode()) <= 255 and ".ftui-tmp-" not in n for n in names) and file.id in names[0] + names[1]
+
+
+async def test_an_upload_onto_the_sandbox_s_full_disk_says_so(tmp_path: Path) -> None:
+    """The sandbox's disk is full: the status names the disk and what is needed, and does not
+    suggest that the file may have been stored anyway."""
+    import json
+
+    from ftui.config import SandboxSettings, Settings
+    from tests.fullfs import fill, small_fs
+
+    big = tmp_path / "big.jsonl"
+    row = {"messages": [{"role": "user", "content": "hello " * 20}, {"role": "assistant", "content": "hi"}]}
+    big.write_text((json.dumps(row) + "\n") * 3000)
+    with small_fs(tmp_path / "fs") as fs:
+        settings = Settings(sandbox=SandboxSettings(speed=200, data_dir=str(fs / "sandbox")), bell=True)
+        app = FtuiApp(big, settings=settings)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_files(app, pilot)
+            fill(fs)
+            await upload_via_dialog(app, pilot, big)
+            status = app.files_tab.query_one("#files-status")
+            try:
+                await wait_for(lambda: "✗" in str(status.render()), 60)
+            except AssertionError:
+                raise AssertionError(screen_text(app)) from None
+            said = str(status.render())
+            assert f"the disk holding {fs / 'sandbox'} is full" in said and "needed" in said
+            assert "may have been stored" not in said and "internal error" not in said
+            assert app.files_tab.files.items == []

@@ -255,6 +255,10 @@ and deployment into a folder with manifest.json, as `ftui export DIR` does, with
     def _file_detail(self, f: Any) -> Text:
         return file_detail(f, self.uses.get(f.id, []), self.dupes.get(f.id), self.files_loaded)
 
+    def _showing_problem(self) -> bool:
+        status = self.query_one("#files-status", Static)
+        return bool(status.display) and status.has_class("problem")
+
     def _set_status(self, text: str | Text, *, problem: bool = False) -> None:
         status = self.query_one("#files-status", Static)
         status.update(text)
@@ -323,7 +327,7 @@ and deployment into a folder with manifest.json, as `ftui export DIR` does, with
         self.uses = uses_by_file(message.jobs)
         self.dupes = duplicates(message.files, self.uploaded)
         self.files.set_items(message.files)
-        if not self.busy:
+        if not self.busy and not self._showing_problem():  # a failed upload's sentence stays up
             self._set_status(Text(safe(message.jobs_error), style="yellow") if message.jobs_error else "")
         self._draw()
 
@@ -507,11 +511,13 @@ and deployment into a folder with manifest.json, as `ftui export DIR` does, with
         self.app.push_screen(UploadScreen(start), chosen)
 
     def _ask_path(self, f: Any, title: str, then: Any) -> None:
+        from ftui.data.atomic import NAME_MAX, fit_name
         from ftui.provider.files import local_name
 
         suggested = Path.cwd() / local_name(f.filename, f.id)
         if suggested.exists():  # never offer to overwrite a file by default
-            suggested = suggested.with_name(f"{suggested.stem}.{f.id}{suggested.suffix}")
+            tail = f".{f.id}{suggested.suffix}"
+            suggested = suggested.with_name(fit_name(suggested.stem, NAME_MAX - len(tail.encode())) + tail)
 
         def chosen(value: str | None) -> None:
             if not value:

@@ -38,6 +38,18 @@ class FilterBar(Input):
 
 def cannot_write(path: Path) -> str | None:
     """Why ``path`` cannot be written (a missing folder is never created for the user), or None."""
+    from ftui.data.atomic import name_max
+
+    longest = name_max(path.parent) if path.parent.is_dir() else 255
+    if len(path.name.encode()) > longest:
+        return f"the name is {len(path.name.encode())} bytes long; this filesystem takes at most {longest}."
+    try:
+        return _cannot_write(path)
+    except OSError as exc:
+        return f"{path}: {exc.strerror or exc}."
+
+
+def _cannot_write(path: Path) -> str | None:
     if path.is_dir():
         return f"{path} is a folder; give a file name."
     if not path.parent.is_dir():

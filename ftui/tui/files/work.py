@@ -110,6 +110,7 @@ class FilesWork(Widget):
     async def _upload(self, path: Path, purpose: str, sha256: str) -> None:
         import openai
 
+        from ftui.provider.errors import is_storage_error
         from ftui.provider.files import upload_file
 
         name = path.name
@@ -120,7 +121,7 @@ class FilesWork(Widget):
         try:
             file = await upload_file(self._client(), path, purpose, progress)
         except openai.APIStatusError as exc:
-            if exc.status_code < 500:
+            if exc.status_code < 500 or is_storage_error(exc):  # a full disk said so: nothing was stored
                 self.post_message(UploadEnded(path, None, self._describe(exc, f"Uploading {name}")))
                 return
             self.post_message(UploadEnded(path, None, self._unknown(name, exc)))
@@ -147,7 +148,10 @@ class FilesWork(Widget):
         try:
             size = await download_file(self._client(), file_id, dest)
         except OSError as exc:
-            self.post_message(Downloaded(file_id, dest, 0, f"Could not write {dest}: {exc.strerror or exc}."))
+            from ftui.data.atomic import full_disk_text, is_disk_full
+
+            why = full_disk_text(dest) if is_disk_full(exc) else exc.strerror or exc
+            self.post_message(Downloaded(file_id, dest, 0, f"Could not write {dest}: {why}."))
             return
         except Exception as exc:
             self.post_message(Downloaded(file_id, dest, 0, self._describe(exc, f"Downloading {file_id}")))
