@@ -23,8 +23,9 @@ _STAT_LABELS = {
 }
 
 
-def run(path: str, model: str | None, as_json: bool, out: TextIO = sys.stdout) -> int:
-    """Validate and print; returns the exit code."""
+def run(path: str, model: str | None, as_json: bool, out: TextIO | None = None) -> int:
+    """Validate and print (to ``out``, default the current stdout); returns the exit code."""
+    out = out or sys.stdout  # read now: a default bound at import would keep a replaced stdout
     progress = _progress_printer() if not as_json and sys.stderr.isatty() else None
     try:
         report = validate_file(path, model, progress=progress)
