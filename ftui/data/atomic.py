@@ -237,3 +237,28 @@ def cleanup_stale_temp(directory: Path, older_than_s: float = 3600.0) -> int:
                     os.unlink(entry.path)
                     removed += 1
     return removed
+
+
+def cannot_write(path: Path) -> str | None:
+    """Why ``path`` cannot be written, in a sentence for the user, or None: a folder, a missing
+    folder (never created for the user), no permission, read-only, a name too long for the
+    filesystem. Every save and download in the TUI asks this before it writes."""
+    longest = name_max(path.parent) if path.parent.is_dir() else 255
+    if len(path.name.encode()) > longest:
+        return f"the name is {len(path.name.encode())} bytes long; this filesystem takes at most {longest}."
+    try:
+        return _cannot_write(path)
+    except OSError as exc:
+        return f"{path}: {exc.strerror or exc}."
+
+
+def _cannot_write(path: Path) -> str | None:
+    if path.is_dir():
+        return f"{path} is a folder; give a file name."
+    if not path.parent.is_dir():
+        return f"the folder {path.parent} does not exist. Create it first, or pick another place."
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return f"ftui may not write in {path.parent}."
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"{path} is read-only."
+    return None

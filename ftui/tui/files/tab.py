@@ -21,6 +21,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from ftui import state
+from ftui.data.atomic import cannot_write
 from ftui.session import Session
 from ftui.textsafe import safe
 from ftui.tui.app_messages import DeploymentsChanged, Notice, OpenDataset, RefreshDeployments
@@ -56,7 +57,7 @@ from ftui.tui.files.messages import (
     UploadEnded,
     UploadProgress,
 )
-from ftui.tui.files.widgets import FilterBar, RowList, cannot_write
+from ftui.tui.files.widgets import FilterBar, RowList
 from ftui.tui.files.work import FilesWork
 from ftui.tui.widgets.dialogs import AskScreen, ConfirmScreen
 from ftui.tui.widgets.virtual_list import VirtualList

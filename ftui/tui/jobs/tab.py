@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -26,7 +25,7 @@ from textual.worker import Worker
 
 from ftui import state
 from ftui.api_facts import PAUSABLE_STATUSES, RESUMABLE_STATUSES, TERMINAL_STATUSES
-from ftui.data.atomic import write_atomic
+from ftui.data.atomic import cannot_write, write_atomic
 from ftui.data.catalog import load_catalog
 from ftui.session import Session
 from ftui.session.jobs import PAGE_SIZE
@@ -67,21 +66,7 @@ PROBLEM_QUIET_SECONDS = 60.0
 VIEW_LABELS = (("loss", "l Loss"), ("accuracy", "a Accuracy"), ("events", "e Events"), ("checkpoints", "c Checkpoints"))
 VIEWS = {"loss": "chart", "accuracy": "chart", "events": "events", "checkpoints": "checkpoints"}
 
-__all__ = ["PAGE_SIZE", "JobsTab", "cannot_write"]
-
-
-def cannot_write(path: Path) -> str | None:
-    """Why ``path`` cannot be written (a missing folder is never created), or None."""
-    if path.is_dir():
-        return f"{path} is a folder; give a file name."
-    parent = path.parent
-    if not parent.is_dir():
-        return f"the folder {parent} does not exist. Create it first, or pick another place."
-    if not os.access(parent, os.W_OK | os.X_OK):
-        return f"ftui may not write in {parent}."
-    if path.exists() and not os.access(path, os.W_OK):
-        return f"{path} is read-only."
-    return None
+__all__ = ["PAGE_SIZE", "JobsTab"]
 
 
 def _metric(metrics: Any, name: str) -> str:
