@@ -344,11 +344,14 @@ async def test_starting_a_job_twice_from_the_same_file_uploads_it_once(tmp_path:
     data = tmp_path / "train.jsonl"
     shutil.copy(SAMPLES / "weather_jokes.jsonl", data)
     app = FtuiApp(data, settings=sandbox_settings(tmp_path, speed=1))
-    async with app.run_test(size=(80, 24)):
+    async with app.run_test(size=(80, 24)) as pilot:
         await wait_connected(app)
         client = app.provider.client
         for n in (1, 2):
             app.start_job(NewJob(data, None, JobRequest(model="gpt-4o-mini", training_file=""), ""))
+            if n == 2:  # the same job again within a day: asked about first, and the user wants it
+                await wait_for(lambda: isinstance(app.screen, ConfirmScreen) and "same job" in screen_text(app))
+                await pilot.press("y")
             await wait_for_async(lambda: client.fine_tuning.jobs.list(), lambda page, n=n: len(page.data) == n)
             await wait_for(lambda: app.screen.__class__.__name__ == "MainScreen")
         files = [f async for f in client.files.list()]
