@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import math
 import os
 import signal
 from pathlib import Path
 
+from ftui.config import SPEED_RULE, speed_ok
 from ftui.sandbox import logs
 from ftui.sandbox.faults import Faults, FaultSpecError
 from ftui.sandbox.server import SandboxServer, default_data_dir, is_loopback
@@ -49,8 +49,8 @@ def serve(
         fault_spec = Faults(faults) if faults is not None else Faults.from_env()
     except FaultSpecError as exc:
         return fail(f"{'--faults: ' if faults is not None else ''}{exc}.")
-    if not (math.isfinite(speed) and speed > 0):
-        return fail(f"--speed must be a finite number above 0, not {speed:g}.")
+    if not speed_ok(speed):
+        return fail(f"--speed must be {SPEED_RULE}, not {speed:g}.")
     if not 0 <= port <= 65535:
         return fail(f"--port must be from 0 to 65535 (0 picks a free port), not {port}.")
     key = os.environ.get(api_key_env) if api_key_env else None

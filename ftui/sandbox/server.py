@@ -24,6 +24,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from ftui.api_facts import HYPERPARAMETERS, SEED_MAX, HyperparameterError, check_suffix
+from ftui.config import SPEED_RULE, speed_ok
 from ftui.data.catalog import load_catalog
 from ftui.data.tokens import TokenCounter
 from ftui.data.validate import validate_file
@@ -84,10 +85,6 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(h).is_loopback
     except ValueError:
         return False
-
-
-def _finite_positive(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0
 
 
 # -- checking what a request sends (wrong types are a 400, never a 500) ---------------------
@@ -278,8 +275,8 @@ class SandboxServer:
         clock: Callable[[], float] = time.time,
         insecure: bool = False,
     ) -> None:
-        if not _finite_positive(speed):
-            raise ValueError(f"The sandbox speed must be a finite number above 0, not {speed!r}.")
+        if not speed_ok(speed):
+            raise ValueError(f"The sandbox speed must be {SPEED_RULE}, not {speed!r}.")
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"The sandbox port must be from 0 to 65535, not {port!r}.")
         if not is_loopback(host) and not api_key and not insecure:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import math
 import os
 import random
 import re
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ftui.api_facts import TERMINAL_STATUSES
+from ftui.config import SPEED_RULE, speed_ok
 from ftui.sandbox.simulate import JobPlan
 
 log = logging.getLogger("ftui.sandbox")
@@ -165,10 +165,6 @@ def _pid_alive(pid: int) -> bool:
     except OSError:  # e.g. someone else's process: it exists
         return True
     return True
-
-
-def _finite_positive(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0
 
 
 class Store:
@@ -414,8 +410,8 @@ class Store:
 
     # -- jobs --------------------------------------------------------------------------
     def add_job(self, plan: JobPlan, static: dict[str, Any], speed: float) -> None:
-        if not _finite_positive(speed):
-            raise ValueError(f"speed must be a finite number above 0, not {speed!r}")
+        if not speed_ok(speed):
+            raise ValueError(f"speed must be {SPEED_RULE}, not {speed!r}")
         meta = static.get("metadata")
         self.db.execute(
             "INSERT INTO jobs (id, created_real, speed, plan, static, metadata) VALUES (?,?,?,?,?,?)",
@@ -436,7 +432,7 @@ class Store:
     def _speed(row: sqlite3.Row) -> float:
         """The row's speed; a value no sandbox should have written (inf, 0, text) counts as 1."""
         speed = row["speed"]
-        return float(speed) if _finite_positive(speed) else 1.0
+        return float(speed) if speed_ok(speed) else 1.0
 
     def _sim_t(self, row: sqlite3.Row, now: float) -> float:
         paused_extra = (now - row["paused_at"]) if row["paused_at"] is not None else 0.0
