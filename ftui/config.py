@@ -35,6 +35,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from ftui.credentials import remember, remember_url
+
 ProviderKind = Literal["openai", "azure", "compatible", "sandbox"]
 
 
@@ -74,6 +76,7 @@ class Profile(BaseModel):
             return None
         var = self.api_key_env or ("AZURE_OPENAI_API_KEY" if self.provider == "azure" else "OPENAI_API_KEY")
         key = os.environ.get(var)
+        remember(key)
         if not key and self.provider != "compatible":
             raise ConfigError(f"Profile {self.name!r} reads its API key from ${var}, which is not set.")
         return key
@@ -227,6 +230,8 @@ def resolve_profile(settings: Settings, name: str | None = None, base_url: str |
         if profile.provider == "openai" and not os.environ.get(profile.api_key_env or "OPENAI_API_KEY"):
             kind = "compatible"
         profile = profile.model_copy(update={"base_url": base_url, "provider": kind})
+    remember_url(profile.base_url)
+    remember_url(profile.management_url)
     if profile.provider == "azure" and not profile.base_url:
         raise ConfigError(f"Profile {profile.name!r} is an Azure profile without base_url (the resource endpoint).")
     if profile.provider == "compatible" and not profile.base_url:

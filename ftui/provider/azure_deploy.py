@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from ftui.config import ConfigError, Profile
+from ftui.credentials import remember
 from ftui.provider.errors import redact
 from ftui.textsafe import safe
 
@@ -197,8 +198,9 @@ def resource_for(profile: Profile, local_base_url: str | None = None) -> Resourc
 Token = tuple[str, float | None]  # (bearer token, expires at: epoch seconds or None)
 
 
-def get_token(profile: Profile, resource: Resource) -> Token:
-    """A bearer token for the control plane (blocking: may run ``az`` or azure-identity)."""
+def get_token(profile: Profile, resource: Resource, local_key: str | None = None) -> Token:
+    """A bearer token for the control plane (blocking: may run ``az`` or azure-identity); a
+    control plane on this machine (the sandbox) takes its key, ``local_key``, as the token."""
     if profile.management_token_env:
         value = os.environ.get(profile.management_token_env, "").strip()
         if not value:
@@ -208,7 +210,7 @@ def get_token(profile: Profile, resource: Resource) -> Token:
             )
         return value, None
     if profile.provider == "sandbox" or resource.local:
-        return SANDBOX_TOKEN, None
+        return local_key or SANDBOX_TOKEN, None
     try:
         from azure.identity import DefaultAzureCredential
     except ImportError:
@@ -284,7 +286,8 @@ class ControlPlane:
         """The control plane of the provider's profile (ConfigError when it names no Azure resource)."""
         local = str(provider.client.base_url) if provider.local_server is not None else None
         resource = resource_for(provider.profile, local)
-        return cls(resource, lambda: get_token(provider.profile, resource), **kwargs)
+        key = provider.client.api_key if provider.profile.provider == "sandbox" or resource.local else None
+        return cls(resource, lambda: get_token(provider.profile, resource, key or None), **kwargs)
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -299,6 +302,8 @@ class ControlPlane:
         token = self._token
         if refresh or token is None or (token[1] is not None and token[1] - TOKEN_MARGIN < time.time()):
             token = self._token = await asyncio.to_thread(self._token_source)
+            if token[0] != SANDBOX_TOKEN:
+                remember(token[0])  # never shown: every error sentence and log redacts it
         return token[0]
 
     def _url(self, name: str | None = None) -> str:

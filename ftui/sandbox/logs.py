@@ -15,6 +15,8 @@ from collections.abc import Callable
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
+from ftui.credentials import redact
+
 LOG_NAME = "sandbox.log"
 MAX_BYTES = 1 << 20
 BACKUPS = 1
@@ -38,15 +40,22 @@ class PrivateRotatingFileHandler(RotatingFileHandler):
         )
 
 
+class RedactingFormatter(logging.Formatter):
+    """The log file's lines, with every credential ftui knows of (the sandbox's key) redacted."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
 class OneLineFormatter(logging.Formatter):
-    """``ftui sandbox: message: ValueError: detail``, never a traceback."""
+    """``ftui sandbox: message: ValueError: detail``, never a traceback (credentials redacted)."""
 
     def format(self, record: logging.LogRecord) -> str:
         text = record.getMessage()
         exc = record.exc_info[1] if record.exc_info else None
         if exc is not None:
             text += f": {type(exc).__name__}: {exc}"
-        return "ftui sandbox: " + " ".join(text.split())
+        return "ftui sandbox: " + " ".join(redact(text).split())
 
 
 def log_path(data_dir: Path) -> Path:
@@ -65,7 +74,7 @@ def attach(data_dir: Path, *, stderr: bool = False) -> Callable[[], None]:
         file_handler: logging.Handler = PrivateRotatingFileHandler(
             path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
         )
-        file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"))
+        file_handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"))
     except OSError:
         file_handler = logging.NullHandler()  # still silent on the terminal
     handlers.append(file_handler)

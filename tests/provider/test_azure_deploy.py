@@ -11,7 +11,6 @@ from pathlib import Path
 
 import httpx2
 import pytest
-from openai import AsyncOpenAI
 
 from ftui.config import ConfigError, Profile
 from ftui.provider.azure_deploy import (
@@ -25,7 +24,7 @@ from ftui.provider.azure_deploy import (
 from ftui.provider.files import upload_file
 from ftui.provider.jobs import JobRequest, create_job
 from ftui.sandbox.server import SandboxServer
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, sandbox_client
 
 AZURE = Profile(
     name="az", provider="azure", base_url="https://res.openai.azure.com", subscription_id="s", resource_group="g"
@@ -50,7 +49,7 @@ def mock_plane(handler: Callable[[httpx2.Request], httpx2.Response]) -> ControlP
 async def sandbox_plane(tmp_path: Path) -> AsyncIterator[tuple[ControlPlane, str, SandboxServer]]:
     server = SandboxServer(tmp_path / "sb", speed=200)
     await server.start()
-    client = AsyncOpenAI(base_url=server.base_url, api_key="x")
+    client = sandbox_client(server)
     file = await upload_file(client, SAMPLES / "weather_jokes.jsonl")
     job = await create_job(client, JobRequest(model="gpt-4o-mini", training_file=file.id))
     while (done := await client.fine_tuning.jobs.retrieve(job.id)).status != "succeeded":
@@ -67,7 +66,7 @@ async def sandbox_plane(tmp_path: Path) -> AsyncIterator[tuple[ControlPlane, str
         management_url=server.base_url.removesuffix("/v1") + "/management",
     )
     resource = resource_for(profile)
-    plane = ControlPlane(resource, lambda: get_token(profile, resource))
+    plane = ControlPlane(resource, lambda: get_token(profile, resource, server.api_key))  # its key is the token
     try:
         assert done.fine_tuned_model
         yield plane, done.fine_tuned_model, server
