@@ -16,6 +16,7 @@ No import of anything else in ftui: every layer may use it.
 
 from __future__ import annotations
 
+import base64
 import re
 import threading
 from urllib.parse import unquote, urlsplit
@@ -32,7 +33,7 @@ _QUERY = re.compile(
     r"(?i)([?&;](?:api[-_]?key|key|access[-_]?token|token|code|sig|signature|client[-_]secret|password)=)[^&#\s\"']+"
 )
 # A token is long: "the bearer token" in a sentence is not one.
-_BEARER = re.compile(r"(?i)\b(bearer\s+)(?=[A-Za-z0-9._~+/=\-]*[0-9._~+/=\-])[A-Za-z0-9._~+/=\-]{12,}")
+_BEARER = re.compile(r"(?i)\b((?:bearer|basic)\s+)(?=[A-Za-z0-9._~+/=\-]*[0-9._~+/=\-])[A-Za-z0-9._~+/=\-]{12,}")
 _HEADER = re.compile(
     r"(?i)\b((?:api-key|x-api-key|authorization)[\"']?\s*[:=]\s*[\"']?)(?!bearer\b)(?=[^\s\"',;]{12,})[^\s\"',;]+"
 )
@@ -55,7 +56,8 @@ def remember(*values: str | None) -> None:
 
 
 def remember_url(url: str | None) -> None:
-    """Remember the password (and a long user name) in a URL's user-info, as written and decoded."""
+    """Remember the password (or a lone user name: a token) in a URL's user-info, as written and
+    decoded, and the Basic credentials an HTTP client makes of it."""
     if not url:
         return
     try:
@@ -66,6 +68,9 @@ def remember_url(url: str | None) -> None:
     for value in (password, user if password is None else None):
         if value:
             remember(value, unquote(value))
+    if user is not None:
+        pair = f"{unquote(user)}:{unquote(password or '')}"
+        remember(base64.b64encode(pair.encode()).decode())
 
 
 def known() -> tuple[str, ...]:
