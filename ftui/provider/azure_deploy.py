@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 ARM_URL = "https://management.azure.com"
 ARM_SCOPE = "https://management.azure.com/.default"
 API_VERSION = "2024-10-01"
-SANDBOX_TOKEN = "sandbox"  # the built-in sandbox takes any bearer token
+SANDBOX_TOKEN = "sandbox"  # sent only when the sandbox's key is unknown (it then answers 401)
 SKUS = {"developer": "Developer", "standard": "Standard", "globalstandard": "GlobalStandard"}
 NAME_RULE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$")
 NAME_HINT = "2 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit"

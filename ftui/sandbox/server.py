@@ -1,9 +1,11 @@
 """The sandbox: an OpenAI-compatible HTTP server on loopback (aiohttp), state in SQLite.
 
 Runs standalone (``ftui sandbox serve``) or embedded on a thread of its own
-(``ftui.sandbox.embedded``), on a free port. It trusts nothing it is sent: bodies of the
-wrong shape get a 400 with OpenAI's error body, requests addressed to another host
-(DNS rebinding) or sent by a web page (an ``Origin`` header) get a 403.
+(``ftui.sandbox.embedded``), on a free port. It trusts nothing it is sent: every request
+must carry its key (``ftui.sandbox.key``; 401 otherwise), so another user of the host gets
+nothing; bodies of the wrong shape get a 400 with OpenAI's error body, a body of another
+content type than the route takes a 415, and requests addressed to another host (DNS
+rebinding) or sent by a web page (any ``Origin`` header, ``null`` too) a 403.
 """
 
 from __future__ import annotations
