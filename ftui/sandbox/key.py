@@ -79,7 +79,7 @@ def _open_private(path: Path) -> int:
     if not stat.S_ISREG(info.st_mode) or (hasattr(os, "geteuid") and info.st_uid != os.geteuid()):
         os.close(fd)
         raise SandboxStateError(f"The sandbox key file {path} is not a file of yours: remove it and start again.")
-    if stat.S_IMODE(info.st_mode) & 0o077:
+    if stat.S_IMODE(info.st_mode) & 0o077 and hasattr(os, "fchmod"):
         os.fchmod(fd, 0o600)
     return fd
 

@@ -343,9 +343,9 @@ class SandboxServer:
     async def start(self) -> str:
         """Bind (port 0 picks a free one) and serve in the running event loop; ``api_key`` is
         the key every request must carry from then on."""
-        if self.api_key is None:
+        if not self.api_key:
             self.api_key = env_key()
-        if self.api_key is None:
+        if not self.api_key:
             self._held_key = claim_key(self.data_dir)
             self.api_key = self._held_key.value
         remember(self.api_key)  # this process never shows it (logs, errors) from now on

@@ -487,7 +487,7 @@ async def test_data_is_private_to_the_user(tmp_path: Path) -> None:
             await asyncio.sleep(0.05)
         assert job.result_files
         assert mode(data) == 0o700 and mode(data / "files") == 0o700
-        for name in ("sandbox.sqlite3", "sandbox.sqlite3-wal", "sandbox.sqlite3-shm", "sandbox.log"):
+        for name in ("sandbox.sqlite3", "sandbox.sqlite3-wal", "sandbox.sqlite3-shm", "sandbox.log", "sandbox.key"):
             assert mode(data / name) == 0o600, name
         stored = list((data / "files").iterdir())
         assert len(stored) >= 3  # two uploads and a results file
