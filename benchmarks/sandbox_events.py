@@ -56,8 +56,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+HEADERS: dict[str, str] = {}  # the sandbox's key, once it has started
+
+
 def get(conn: http.client.HTTPConnection, target: str) -> bytes:
-    conn.request("GET", target, headers={"Authorization": "Bearer sandbox"})
+    conn.request("GET", target, headers=HEADERS)
     answer = conn.getresponse()
     body = answer.read()
     if answer.status != 200:
@@ -89,10 +92,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="ftui-bench-events-"))
     sandbox = ChildSandbox(work / "sandbox", speed=2000)
     base = sandbox.start()
+    HEADERS["Authorization"] = f"Bearer {sandbox.api_key}"
     try:
         from openai import OpenAI
 
-        client = OpenAI(base_url=base, api_key="sandbox")
+        client = OpenAI(base_url=base, api_key=sandbox.api_key)
         with SAMPLE.open("rb") as fh:
             file = client.files.create(file=fh, purpose="fine-tune")
         job = client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=file.id)

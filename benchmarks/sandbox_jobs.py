@@ -120,7 +120,7 @@ async def measure(n_jobs: int, rounds: int, data: Path) -> dict[str, float]:
     clock = Clock()
     sandbox = EmbeddedSandbox(data, speed=1000, clock=clock)
     await sandbox.astart()
-    client = AsyncOpenAI(base_url=sandbox.base_url, api_key="bench")
+    client = AsyncOpenAI(base_url=sandbox.base_url, api_key=sandbox.api_key)
     try:
         file = await upload_file(client, SAMPLE)
         t = time.perf_counter()

@@ -65,7 +65,11 @@ def build_parser(only_validate: bool = False) -> argparse.ArgumentParser:
     serve.add_argument("--data-dir", help="where state lives (default: the XDG data dir)")
     serve.add_argument("--speed", type=float, default=1.0, help="simulated time per real second")
     serve.add_argument("--faults", help="e.g. 429=0.2,500=0.1,drop=0.05,slow=0.1:2.0,streak=3,seed=7")
-    serve.add_argument("--api-key-env", help="require the key held in this environment variable")
+    serve.add_argument(
+        "--api-key-env",
+        help="the key every request must carry is in this environment variable (default: $FTUI_SANDBOX_KEY, "
+        "else a random one, printed as 'key: KEY')",
+    )
     serve.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)  # stop when this process is gone
     serve.add_argument(
         "--azure",
@@ -75,7 +79,7 @@ def build_parser(only_validate: bool = False) -> argparse.ArgumentParser:
     serve.add_argument(
         "--insecure",
         action="store_true",
-        help="allow a non-loopback --host without --api-key-env (anyone who can reach it can use it)",
+        help="allow a non-loopback --host with a random key (it travels over plain HTTP)",
     )
     config = sub.add_parser("config", help="the settings in effect").add_subparsers(
         dest="config_command", required=True

@@ -29,11 +29,14 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import stat
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError
+
+from ftui.credentials import remember, remember_url
 
 ProviderKind = Literal["openai", "azure", "compatible", "sandbox"]
 
@@ -74,13 +77,29 @@ class Profile(BaseModel):
             return None
         var = self.api_key_env or ("AZURE_OPENAI_API_KEY" if self.provider == "azure" else "OPENAI_API_KEY")
         key = os.environ.get(var)
+        remember(key)
         if not key and self.provider != "compatible":
             raise ConfigError(f"Profile {self.name!r} reads its API key from ${var}, which is not set.")
         return key
 
 
-Speed = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-"""Simulated seconds per real second: a finite number above 0."""
+SPEED_MIN = 0.001
+SPEED_MAX = 1_000_000.0
+SPEED_RULE = f"a number from {SPEED_MIN:g} to {SPEED_MAX:.0f}"
+MAX_CONFIG_BYTES = 1024 * 1024  # a settings file, not a data set: bigger is a mistake (or /dev/zero)
+
+Speed = Annotated[float, Field(ge=SPEED_MIN, le=SPEED_MAX, allow_inf_nan=False)]
+"""Simulated seconds per real second: from SPEED_MIN (a job's timeline still fits a date) to SPEED_MAX."""
+
+
+def speed_ok(value: object) -> bool:
+    """Whether ``value`` is a sandbox speed that works (a real number in [SPEED_MIN, SPEED_MAX])."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and SPEED_MIN <= value <= SPEED_MAX
+    )
 
 
 class SandboxSettings(BaseModel):
@@ -147,18 +166,16 @@ def load_settings(path: Path | None = None) -> Settings:
     """Read config.toml (missing file = defaults); env FTUI_SANDBOX_SPEED overrides the speed."""
     path = path or config_path()
     data: dict = {}
-    if path.exists():
+    raw = _read_config(path)
+    if raw is not None:
         try:
-            with open(path, "rb") as fh:
-                data = tomllib.load(fh)
+            data = tomllib.loads(raw.decode("utf-8"))
         except UnicodeDecodeError as exc:
             raise ConfigError(
                 f"{path} cannot be read: it is not UTF-8 text (byte {exc.start}); save it as UTF-8."
             ) from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path} cannot be read: it is not valid TOML ({exc}).") from exc
-        except OSError as exc:
-            raise ConfigError(f"{path} cannot be read: {exc.strerror or exc}.") from exc
     profiles = data.get("profiles")
     if isinstance(profiles, dict):
         for name, prof in profiles.items():
@@ -176,10 +193,46 @@ def load_settings(path: Path | None = None) -> Settings:
             value = float(speed)
         except ValueError:
             value = math.nan
-        if not (math.isfinite(value) and value > 0):
-            raise ConfigError(f"FTUI_SANDBOX_SPEED must be a finite number above 0, not {speed!r}.")
+        if not speed_ok(value):
+            raise ConfigError(f"FTUI_SANDBOX_SPEED must be {SPEED_RULE}, not {speed[:40]!r}.")
         settings.sandbox.speed = value
     return settings
+
+
+def _read_config(path: Path) -> bytes | None:
+    """The file's bytes (None when there is none); only a regular file of at most
+    MAX_CONFIG_BYTES is read, so a FIFO cannot hang ftui and /dev/zero cannot fill its memory."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)  # non-blocking: opening a FIFO with no writer returns at once
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(f"{path} cannot be read: {exc.strerror or exc}.") from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"{path} cannot be read: it is not a regular file (a pipe, device or folder).")
+        if info.st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                f"{path} cannot be read: it is {info.st_size:,} bytes; a config file is at most "
+                f"{MAX_CONFIG_BYTES:,} bytes."
+            )
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_CONFIG_BYTES:  # a file that grows while we read stops at the cap too
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path} cannot be read: it is over {MAX_CONFIG_BYTES:,} bytes.")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise ConfigError(f"{path} cannot be read: {exc.strerror or exc}.") from exc
+    finally:
+        os.close(fd)
 
 
 def resolve_profile(settings: Settings, name: str | None = None, base_url: str | None = None) -> Profile:
@@ -210,6 +263,8 @@ def resolve_profile(settings: Settings, name: str | None = None, base_url: str |
         if profile.provider == "openai" and not os.environ.get(profile.api_key_env or "OPENAI_API_KEY"):
             kind = "compatible"
         profile = profile.model_copy(update={"base_url": base_url, "provider": kind})
+    remember_url(profile.base_url)
+    remember_url(profile.management_url)
     if profile.provider == "azure" and not profile.base_url:
         raise ConfigError(f"Profile {profile.name!r} is an Azure profile without base_url (the resource endpoint).")
     if profile.provider == "compatible" and not profile.base_url:

@@ -19,13 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ftui.config import ConfigError, Settings, config_path, load_settings, resolve_profile
+from ftui.credentials import remember
 from ftui.provider.client import Provider, connect_profile
 
 if TYPE_CHECKING:
     from ftui.sandbox.child import ChildSandbox
     from ftui.sandbox.embedded import EmbeddedSandbox
-
-SANDBOX_API_KEY = "sandbox"
 
 
 async def open_provider(
@@ -52,8 +51,10 @@ async def open_provider(
         starting.add_done_callback(_stop_when_started)
         raise
     # Building the client loads the CA bundle (tens of ms): off the caller's loop.
-    client = await asyncio.to_thread(AsyncOpenAI, base_url=sandbox.base_url, api_key=SANDBOX_API_KEY, max_retries=2)
-    return Provider(profile, client, local_server=sandbox)
+    key = sandbox.api_key  # the sandbox refuses any request without it (another user of this host)
+    remember(key)
+    client = await asyncio.to_thread(AsyncOpenAI, base_url=sandbox.base_url, api_key=key, max_retries=2)
+    return Provider(profile, client, local_server=sandbox, secrets=(key,))
 
 
 def start_sandbox(settings: Settings, sandbox_dir: Path | None = None) -> EmbeddedSandbox:

@@ -24,8 +24,10 @@ class Style:
 
 def fail(message: str, code: int = 2) -> int:
     """Print one clear sentence to stderr and return the exit code (control characters in it,
-    say from a server's error body or a file name, are shown escaped, never obeyed)."""
+    say from a server's error body or a file name, are shown escaped, never obeyed; every
+    credential ftui knows of, and anything shaped like one, is redacted)."""
+    from ftui.credentials import redact
     from ftui.textsafe import safe
 
-    print(f"ftui: {safe(message)}", file=sys.stderr)
+    print(f"ftui: {safe(redact(message))}", file=sys.stderr)
     return code

@@ -6,8 +6,12 @@ import inspect
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_data"
@@ -22,7 +26,25 @@ _CREDENTIAL_VARS = (
     "OPENAI_API_VERSION",
     "FTUI_PROFILE",
     "FTUI_SANDBOX_FAULTS",
+    "FTUI_SANDBOX_KEY",
 )
+
+
+def sandbox_client(sandbox: Any, **kwargs: Any) -> AsyncOpenAI:
+    """An SDK client for a running sandbox (a SandboxServer, EmbeddedSandbox or ChildSandbox)
+    that sends its key: the sandbox refuses every request without it."""
+    from openai import AsyncOpenAI
+
+    return AsyncOpenAI(base_url=sandbox.base_url, api_key=sandbox.api_key, **kwargs)
+
+
+def serve_output(lines: Iterable[str]) -> tuple[str, str]:
+    """The base URL and the key from ``ftui sandbox serve``'s first two lines of output."""
+    it = iter(lines)
+    first, second = next(it).strip(), next(it).strip()
+    assert first.startswith("ftui sandbox listening on "), first
+    assert second.startswith("key: "), second
+    return first.rsplit(" ", 1)[1], second.removeprefix("key: ")
 
 
 @pytest.fixture(autouse=True)

@@ -11,13 +11,13 @@ from collections.abc import Iterator
 import pytest
 
 from ftui.sandbox.child import ChildSandbox
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, serve_output
 
 ENV: dict[str, str] = {}  # the module's config file and private XDG dirs (set by the azure_model fixture)
 
 
 def ftui(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **ENV, "AZ_TEST_KEY": "azure-data-plane-key"}
+    env = {**os.environ, **ENV}  # AZ_TEST_KEY: the sandbox's key (set by the azure_model fixture)
     return subprocess.run(
         [sys.executable, "-m", "ftui", *args],
         capture_output=True,
@@ -55,7 +55,11 @@ api_key_env = "AZ_TEST_KEY"
 resource_group = "rg-1"
 """
     )
-    ENV.update(FTUI_CONFIG=str(config), **{f"XDG_{d}_HOME": str(home / d.lower()) for d in ("CONFIG", "DATA", "STATE")})
+    ENV.update(
+        FTUI_CONFIG=str(config),
+        AZ_TEST_KEY=sandbox.api_key,
+        **{f"XDG_{d}_HOME": str(home / d.lower()) for d in ("CONFIG", "DATA", "STATE")},
+    )
     try:
         created = ftui(
             "jobs", "create", "--profile", "az", "--model", "gpt-4o-mini", "--training-file",
@@ -148,8 +152,9 @@ def test_serve_azure_prints_a_profile_that_works(tmp_path) -> None:
         text=True,
     )
     try:
-        lines: list[str] = []
         assert serve.stdout is not None
+        lines = [serve.stdout.readline().rstrip("\n"), serve.stdout.readline().rstrip("\n")]
+        _, key = serve_output(lines)
         while not lines or not lines[-1].startswith("management_url"):
             line = serve.stdout.readline()
             assert line, "serve ended before printing the profile"
@@ -160,7 +165,7 @@ def test_serve_azure_prints_a_profile_that_works(tmp_path) -> None:
         env = {
             **os.environ,
             "FTUI_CONFIG": str(config),
-            "SANDBOX_AZURE_KEY": "x",
+            "SANDBOX_AZURE_KEY": key,  # the key: line, as the printed profile says
             **{f"XDG_{d}_HOME": str(tmp_path / d.lower()) for d in ("CONFIG", "DATA", "STATE")},
         }
         for args in (["deployments", "list"], ["jobs", "list"]):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from openai import AsyncOpenAI
 
 from ftui.api_facts import epochs_word
 from ftui.cli import main
@@ -14,7 +13,7 @@ from ftui.data.catalog import load_catalog
 from ftui.data.validate import validate_file
 from ftui.provider.jobs import JobMayExist
 from ftui.sandbox.server import SandboxServer, default_data_dir
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, sandbox_client
 
 JOKES = str(SAMPLES / "weather_jokes.jsonl")
 DPO = str(SAMPLES / "dpo.jsonl")
@@ -29,8 +28,8 @@ def fast_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
 def uploaded_files() -> list[str]:
     async def go() -> list[str]:
         server = SandboxServer(default_data_dir())
-        url = await server.start()
-        client = AsyncOpenAI(base_url=url, api_key="x")
+        await server.start()
+        client = sandbox_client(server)
         try:
             return [f.id for f in (await client.files.list()).data]
         finally:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 
-from openai import OpenAI
+import pytest
+from openai import AuthenticationError, OpenAI
 
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, serve_output
 
 
 def ftui(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -91,11 +93,16 @@ def test_sandbox_serve_prints_its_address_and_stops_on_sigterm(tmp_path) -> None
         text=True,
     )
     try:
-        first = proc.stdout.readline().strip()
-        assert first.startswith("ftui sandbox listening on http://127.0.0.1:") and first.endswith("/v1")
-        client = OpenAI(base_url=first.rsplit(" ", 1)[1], api_key="x")
+        first, second = proc.stdout.readline(), proc.stdout.readline()
+        url, key = serve_output([first, second])
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/v1")
+        assert stat.S_IMODE((tmp_path / "sandbox.key").stat().st_mode) == 0o600
+        assert (tmp_path / "sandbox.key").read_text().strip() == key  # for ftui's own processes
+        client = OpenAI(base_url=url, api_key=key)
         assert any(m.id == "gpt-4o-mini-2024-07-18" for m in client.models.list().data)
         client.close()
+        with OpenAI(base_url=url, api_key="sandbox", max_retries=0) as stranger, pytest.raises(AuthenticationError):
+            stranger.models.list()
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0

@@ -51,6 +51,8 @@ def jobs_list(capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
         (b"[sandbox]\nspeed = inf\n", "sandbox.speed"),
         (b"[sandbox]\nspeed = nan\n", "sandbox.speed"),
         (b"[sandbox]\nspeed = 0\n", "sandbox.speed"),
+        (b"[sandbox]\nspeed = 1e-300\n", "sandbox.speed"),
+        (b"[sandbox]\nspeed = 1e300\n", "sandbox.speed"),
         (b"sandbox = 5\n", "sandbox"),
         (b"default_profile = 5\n", "default_profile"),
     ],
@@ -61,10 +63,51 @@ def test_a_broken_config_file_is_one_sentence(capsys, content: bytes, needle: st
     one_sentence(*jobs_list(capsys), str(path), needle)
 
 
-@pytest.mark.parametrize("value", ["inf", "nan", "0", "-2", "fast", "Infinity"])
+@pytest.mark.parametrize("value", ["inf", "nan", "0", "-2", "fast", "Infinity", "1e-300", "5e-324", "1e300"])
 def test_a_bad_speed_from_the_environment_is_one_sentence(capsys, monkeypatch, value: str) -> None:
     monkeypatch.setenv("FTUI_SANDBOX_SPEED", value)
     one_sentence(*jobs_list(capsys), "FTUI_SANDBOX_SPEED")
+
+
+def jobs_list_in_a_child(limit_memory: bool = False) -> subprocess.CompletedProcess[str]:
+    """``ftui jobs list`` in a child process, bounded in time (and memory): a hang or a runaway
+    read fails the test instead of stalling the suite or the machine."""
+
+    def cap() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
+
+    return subprocess.run(
+        [sys.executable, "-m", "ftui", "jobs", "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=cap if limit_memory else None,
+    )
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_a_config_file_that_is_a_fifo_is_one_sentence_not_a_hang() -> None:
+    path = config_file()
+    os.mkfifo(path)  # nobody ever writes: reading it would block forever
+    proc = jobs_list_in_a_child()
+    one_sentence(proc.returncode, proc.stderr, str(path), "not a regular file")
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero on this system")
+def test_a_config_file_linked_to_dev_zero_is_one_sentence_not_all_memory() -> None:
+    path = config_file()
+    path.symlink_to("/dev/zero")
+    proc = jobs_list_in_a_child(limit_memory=True)
+    one_sentence(proc.returncode, proc.stderr, str(path), "not a regular file")
+
+
+def test_a_huge_config_file_is_one_sentence(capsys) -> None:
+    path = config_file()
+    with open(path, "wb") as fh:
+        fh.truncate(64 * 1024 * 1024)  # sparse: big on paper, nothing on disk
+    one_sentence(*jobs_list(capsys), str(path), "bytes")
 
 
 @pytest.mark.parametrize("spec", ["teapot=1", "429=lots", "429=2", "500=nan", "slow=0.5:-1"])
@@ -152,6 +195,8 @@ def serve(*args: str, env: dict[str, str] | None = None) -> subprocess.Completed
         (["--speed", "inf"], "--speed"),
         (["--speed", "nan"], "--speed"),
         (["--speed", "0"], "--speed"),
+        (["--speed", "1e-300"], "--speed"),
+        (["--speed", "5e-324"], "--speed"),
         (["--host", "0.0.0.0"], "--insecure"),
         (["--faults", "429=2"], "--faults"),
     ],

@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ftui.config import ConfigError, load_settings
+from ftui.credentials import redact_known
 from ftui.term import Style, fail
 from ftui.textsafe import safe
 
@@ -41,8 +42,9 @@ _when = when  # the name other command modules used first
 
 
 def print_safe(text: str) -> None:
-    """Print one line of text that may hold server or dataset text, control characters escaped."""
-    print(safe(text, one_line=True))
+    """Print one line of text that may hold server or dataset text, control characters escaped
+    (and any credential ftui knows of redacted: a server may echo a key back)."""
+    print(safe(redact_known(text), one_line=True))
 
 
 def as_json(obj: Any) -> Any:
@@ -63,7 +65,8 @@ def json_text(obj: Any, indent: int | None = None) -> str:
     """``obj`` as JSON, readable (non-ASCII kept) yet safe for a terminal: every control character
     a terminal could act on is a ``\\uXXXX`` escape (the same value to any JSON reader)."""
     separators = (",", ":") if indent is None else None
-    return json.dumps(as_json(obj), indent=indent, ensure_ascii=False, separators=separators).translate(_JSON_UNSAFE)
+    text = json.dumps(as_json(obj), indent=indent, ensure_ascii=False, separators=separators).translate(_JSON_UNSAFE)
+    return redact_known(text)  # a credential ftui knows of, echoed by a server, is never printed
 
 
 def dump(obj: Any, out: TextIO | None = None) -> None:

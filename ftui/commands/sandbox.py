@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import math
 import os
 import signal
 from pathlib import Path
 
+from ftui.config import SPEED_RULE, speed_ok
 from ftui.sandbox import logs
 from ftui.sandbox.faults import Faults, FaultSpecError
+from ftui.sandbox.key import ENV, env_key
 from ftui.sandbox.server import SandboxServer, default_data_dir, is_loopback
 from ftui.sandbox.store import SandboxStateError, private_dir
 from ftui.term import fail
@@ -24,7 +25,7 @@ Azure mode: add this profile to config.toml (`ftui --profile sandbox-azure`, or 
 provider = "azure"
 base_url = "{root}"
 api_version = "2024-10-21"
-api_key_env = "SANDBOX_AZURE_KEY"   # set it to anything: export SANDBOX_AZURE_KEY=x
+api_key_env = "SANDBOX_AZURE_KEY"   # export SANDBOX_AZURE_KEY=<the key: printed above>
 subscription_id = "sandbox-subscription"
 resource_group = "sandbox-group"
 account = "sandbox-resource"
@@ -49,17 +50,17 @@ def serve(
         fault_spec = Faults(faults) if faults is not None else Faults.from_env()
     except FaultSpecError as exc:
         return fail(f"{'--faults: ' if faults is not None else ''}{exc}.")
-    if not (math.isfinite(speed) and speed > 0):
-        return fail(f"--speed must be a finite number above 0, not {speed:g}.")
+    if not speed_ok(speed):
+        return fail(f"--speed must be {SPEED_RULE}, not {speed:g}.")
     if not 0 <= port <= 65535:
         return fail(f"--port must be from 0 to 65535 (0 picks a free port), not {port}.")
-    key = os.environ.get(api_key_env) if api_key_env else None
+    key = (os.environ.get(api_key_env, "").strip() or None) if api_key_env else env_key()
     if api_key_env and not key:
         return fail(f"--api-key-env names ${api_key_env}, which is not set.")
     if not is_loopback(host) and not key and not insecure:
         return fail(
-            f"--host {host} would let other machines use the sandbox: add --api-key-env VAR to require a key, "
-            "or --insecure to serve without one."
+            f"--host {host} would let other machines reach the sandbox over plain HTTP: choose its key with "
+            f"--api-key-env VAR (or ${ENV}), or add --insecure to serve with a random key anyway."
         )
     data = Path(data_dir).expanduser() if data_dir else default_data_dir()
     try:
@@ -82,6 +83,7 @@ def serve(
         for sig in (signal.SIGINT, signal.SIGTERM):  # before the address is out: a script may stop us at once
             loop.add_signal_handler(sig, stop.set)
         print(f"ftui sandbox listening on {url}", flush=True)
+        print(f"key: {server.api_key}", flush=True)  # the one place the key is shown: scripts read it
         print(f"state in {data}; log in {logs.log_path(data)}; speed x{speed:g}; Ctrl+C stops it", flush=True)
         if azure:
             print(azure_profile(url.removesuffix("/v1")), flush=True)

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from ftui.config import ConfigError, Profile
+from ftui.credentials import remember
 from ftui.provider.errors import redact
 from ftui.provider.pages import LinkGuard, PagingStuck
 from ftui.textsafe import safe
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 ARM_URL = "https://management.azure.com"
 ARM_SCOPE = "https://management.azure.com/.default"
 API_VERSION = "2024-10-01"
-SANDBOX_TOKEN = "sandbox"  # the built-in sandbox takes any bearer token
+SANDBOX_TOKEN = "sandbox"  # sent only when the sandbox's key is unknown (it then answers 401)
 SKUS = {"developer": "Developer", "standard": "Standard", "globalstandard": "GlobalStandard"}
 NAME_RULE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$")
 NAME_HINT = "2 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit"
@@ -198,8 +199,9 @@ def resource_for(profile: Profile, local_base_url: str | None = None) -> Resourc
 Token = tuple[str, float | None]  # (bearer token, expires at: epoch seconds or None)
 
 
-def get_token(profile: Profile, resource: Resource) -> Token:
-    """A bearer token for the control plane (blocking: may run ``az`` or azure-identity)."""
+def get_token(profile: Profile, resource: Resource, local_key: str | None = None) -> Token:
+    """A bearer token for the control plane (blocking: may run ``az`` or azure-identity); a
+    control plane on this machine (the sandbox) takes its key, ``local_key``, as the token."""
     if profile.management_token_env:
         value = os.environ.get(profile.management_token_env, "").strip()
         if not value:
@@ -209,7 +211,7 @@ def get_token(profile: Profile, resource: Resource) -> Token:
             )
         return value, None
     if profile.provider == "sandbox" or resource.local:
-        return SANDBOX_TOKEN, None
+        return local_key or SANDBOX_TOKEN, None
     try:
         from azure.identity import DefaultAzureCredential
     except ImportError:
@@ -285,7 +287,8 @@ class ControlPlane:
         """The control plane of the provider's profile (ConfigError when it names no Azure resource)."""
         local = str(provider.client.base_url) if provider.local_server is not None else None
         resource = resource_for(provider.profile, local)
-        return cls(resource, lambda: get_token(provider.profile, resource), **kwargs)
+        key = provider.client.api_key if provider.profile.provider == "sandbox" or resource.local else None
+        return cls(resource, lambda: get_token(provider.profile, resource, key or None), **kwargs)
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -300,6 +303,8 @@ class ControlPlane:
         token = self._token
         if refresh or token is None or (token[1] is not None and token[1] - TOKEN_MARGIN < time.time()):
             token = self._token = await asyncio.to_thread(self._token_source)
+            if token[0] != SANDBOX_TOKEN:
+                remember(token[0])  # never shown: every error sentence and log redacts it
         return token[0]
 
     def _url(self, name: str | None = None) -> str:

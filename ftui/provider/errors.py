@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from ftui import credentials
 from ftui.textsafe import safe
 
 if TYPE_CHECKING:
     import openai
-
-_KEYLIKE = re.compile(r"\b(sk-[A-Za-z0-9_\-*]{4,}|[A-Fa-f0-9]{32})\b")
 
 
 # Error codes of a server whose storage failed (the sandbox: a full disk, a damaged database):
@@ -29,11 +27,9 @@ class ProviderError(Exception):
 
 
 def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """Remove anything that looks like a key, and the given secrets, from text."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return _KEYLIKE.sub("***", text)
+    """Remove every credential ftui knows of, the given secrets, and anything that looks like a
+    key or a URL's password from text (see ``ftui.credentials``)."""
+    return credentials.redact(text, secrets)
 
 
 def _server_message(exc: openai.APIStatusError) -> str:

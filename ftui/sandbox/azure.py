@@ -6,7 +6,8 @@ Control plane (Azure Resource Manager), under ``/management``::
                    Microsoft.CognitiveServices/accounts/{account}/deployments/{name}?api-version=...
     GET            .../accounts/{account}/deployments?api-version=...
 
-Any bearer token is accepted, but one is required (401 otherwise), and so is ``api-version``.
+The bearer token is the sandbox's key (checked with every request's key, in the server's
+front middleware; 401 otherwise), and ``api-version`` is required.
 A deployment is ``Creating`` for ``PROVISION_SECONDS`` of simulated time (the sandbox's
 injectable clock, scaled by its speed), then ``Succeeded``; ``Failed`` when its model was
 deleted meanwhile. Only the fine-tuned models and checkpoints the sandbox made can be

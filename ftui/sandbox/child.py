@@ -6,12 +6,15 @@ jobs); in a process of its own it runs on the other core and a key never waits f
 
     sandbox = ChildSandbox(data_dir, speed=50)
     url = sandbox.start()          # blocks until it listens; SandboxStartError says why not
+    key = sandbox.api_key          # every request carries it
     ...
     await sandbox.aclose()         # SIGTERM, then SIGKILL after a grace period
 
 The child is ``python -m ftui sandbox serve --port 0 --parent-pid PID``: it stops by itself
 when this process goes away (even by SIGKILL). Its stdout and stderr go to a temporary
-file, never to the terminal; a start-up failure's one sentence is raised here.
+file (0600, already unlinked), never to the terminal; a start-up failure's one sentence is
+raised here. The child's key ($FTUI_SANDBOX_KEY, else the data dir's random one) is read from
+its ``key:`` line in that file: it never travels on a command line, where others could read it.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from pathlib import Path
 START_SECONDS = 60.0
 STOP_SECONDS = 3.0
 READY = "ftui sandbox listening on "
+KEY = "key: "
 
 
 class SandboxStartError(RuntimeError):
@@ -40,6 +44,7 @@ class ChildSandbox:
         self.data_dir = Path(data_dir)
         self.speed = speed
         self.base_url = ""
+        self.api_key = ""
         self._proc: subprocess.Popen[bytes] | None = None
         self._out: tempfile._TemporaryFileWrapper[bytes] | None = None
 
@@ -64,9 +69,11 @@ class ChildSandbox:
         delay = 0.01
         while time.monotonic() < deadline:
             text = self._output()
-            for line in text.splitlines():
-                if line.startswith(READY):
+            lines = text.splitlines()
+            for i, line in enumerate(lines[:-1]):  # the key's line is complete once a line follows it
+                if line.startswith(READY) and lines[i + 1].startswith(KEY):
                     self.base_url = line[len(READY) :].strip()
+                    self.api_key = lines[i + 1][len(KEY) :].strip()
                     return self.base_url
             if self._proc.poll() is not None:
                 sentence = text.strip().splitlines()[-1] if text.strip() else "it exited at once"

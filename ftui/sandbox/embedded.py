@@ -5,6 +5,7 @@ own that work can never delay the caller's loop (the TUI's keys, a CLI command's
 
     sandbox = EmbeddedSandbox(data_dir, speed=50)
     url = sandbox.start()          # blocks until it listens; raises what stopped it
+    key = sandbox.api_key          # every request carries it (see ftui.sandbox.key)
     ...
     sandbox.stop()                 # quick (about half a second at most), joins the thread
 
@@ -142,6 +143,7 @@ class EmbeddedSandbox:
                 self.data_dir, speed=self.speed, faults=self.faults, api_key=self.api_key, clock=self.clock
             )
             self.base_url = loop.run_until_complete(self.server.start())
+            self.api_key = self.server.api_key  # the key its clients send ($FTUI_SANDBOX_KEY or a random one)
         except BaseException as exc:
             self._error = exc
             if self.server is not None:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
+from ftui.credentials import redact
 from ftui.data.atomic import full_disk_text, is_disk_full
 
 LOG_NAME = "sandbox.log"
@@ -48,15 +49,22 @@ class PrivateRotatingFileHandler(RotatingFileHandler):
         )
 
 
+class RedactingFormatter(logging.Formatter):
+    """The log file's lines, with every credential ftui knows of (the sandbox's key) redacted."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
 class OneLineFormatter(logging.Formatter):
-    """``ftui sandbox: message: ValueError: detail``, never a traceback."""
+    """``ftui sandbox: message: ValueError: detail``, never a traceback (credentials redacted)."""
 
     def format(self, record: logging.LogRecord) -> str:
         text = record.getMessage()
         exc = record.exc_info[1] if record.exc_info else None
         if exc is not None:
             text += f": {type(exc).__name__}: {exc}"
-        return "ftui sandbox: " + " ".join(text.split())
+        return "ftui sandbox: " + " ".join(redact(text).split())
 
 
 def log_path(data_dir: Path) -> Path:
@@ -93,7 +101,7 @@ def attach(
         file_handler = PrivateRotatingFileHandler(
             path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
         )
-        file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"))
+        file_handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"))
     else:
         file_handler = logging.NullHandler()  # still silent on the terminal
         if on_problem is not None:

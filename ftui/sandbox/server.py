@@ -1,14 +1,17 @@
 """The sandbox: an OpenAI-compatible HTTP server on loopback (aiohttp), state in SQLite.
 
 Runs standalone (``ftui sandbox serve``) or embedded on a thread of its own
-(``ftui.sandbox.embedded``), on a free port. It trusts nothing it is sent: bodies of the
-wrong shape get a 400 with OpenAI's error body, requests addressed to another host
-(DNS rebinding) or sent by a web page (an ``Origin`` header) get a 403.
+(``ftui.sandbox.embedded``), on a free port. It trusts nothing it is sent: every request
+must carry its key (``ftui.sandbox.key``; 401 otherwise), so another user of the host gets
+nothing; bodies of the wrong shape get a 400 with OpenAI's error body, a body of another
+content type than the route takes a 415, and requests addressed to another host (DNS
+rebinding) or sent by a web page (any ``Origin`` header, ``null`` too) a 403.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import ipaddress
 import json
 import logging
@@ -25,15 +28,19 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from ftui.api_facts import HYPERPARAMETERS, SEED_MAX, HyperparameterError, check_suffix
+from ftui.config import SPEED_RULE, speed_ok
+from ftui.credentials import remember
 from ftui.data.catalog import load_catalog
 from ftui.data.tokens import TokenCounter
 from ftui.data.validate import validate_file
 from ftui.job_options import JobOptionError, check_integrations
 from ftui.sandbox.faults import Faults
+from ftui.sandbox.key import HeldKey, claim_key, env_key
 from ftui.sandbox.problems import db_problem, full_sentence, is_full
 from ftui.sandbox.replies import Pair, best_reply, generic_reply, load_pairs
 from ftui.sandbox.simulate import JobPlan
 from ftui.sandbox.store import FACE, Store, face_id, new_id, private_open
+from ftui.textsafe import safe
 
 log = logging.getLogger("ftui.sandbox")
 
@@ -77,6 +84,12 @@ def _auto_batch_size(n: int) -> int:
     return max(1, min(256, math.ceil(n * 0.002)))
 
 
+def _body_type(request: web.Request) -> str:
+    """The one content type a route's body may have: multipart for file uploads, JSON elsewhere."""
+    multipart = request.method == "POST" and request.path.rstrip("/").endswith(("/files", "/parts"))
+    return "multipart/form-data" if multipart else "application/json"
+
+
 def is_loopback(host: str) -> bool:
     """127.0.0.0/8, ::1 and ``localhost``: addresses only this machine can reach."""
     h = host.strip().strip("[]").lower()
@@ -86,10 +99,6 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(h).is_loopback
     except ValueError:
         return False
-
-
-def _finite_positive(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0
 
 
 # -- checking what a request sends (wrong types are a 400, never a 500) ---------------------
@@ -280,8 +289,8 @@ class SandboxServer:
         clock: Callable[[], float] = time.time,
         insecure: bool = False,
     ) -> None:
-        if not _finite_positive(speed):
-            raise ValueError(f"The sandbox speed must be a finite number above 0, not {speed!r}.")
+        if not speed_ok(speed):
+            raise ValueError(f"The sandbox speed must be {SPEED_RULE}, not {speed!r}.")
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"The sandbox port must be from 0 to 65535, not {port!r}.")
         if not is_loopback(host) and not api_key and not insecure:
@@ -293,7 +302,8 @@ class SandboxServer:
         if not isinstance(faults, Faults):
             faults = Faults(faults) if faults is not None else Faults.from_env()
         self.faults = faults
-        self.api_key = api_key
+        self.api_key = api_key  # None: $FTUI_SANDBOX_KEY, else a random one shared through the data dir
+        self._held_key: HeldKey | None = None
         self.store = Store(self.data_dir, clock=clock)
         self.catalog = load_catalog()
         self._pairs: dict[str, list[Pair]] = {}
@@ -333,7 +343,26 @@ class SandboxServer:
         return app
 
     async def start(self) -> str:
-        """Bind (port 0 picks a free one) and serve in the running event loop."""
+        """Bind (port 0 picks a free one) and serve in the running event loop; ``api_key`` is
+        the key every request must carry from then on."""
+        if not self.api_key:
+            self.api_key = env_key()
+        if not self.api_key:
+            self._held_key = claim_key(self.data_dir)
+            self.api_key = self._held_key.value
+        remember(self.api_key)  # this process never shows it (logs, errors) from now on
+        try:
+            return await self._listen()
+        except BaseException:
+            self._release_key()
+            raise
+
+    def _release_key(self) -> None:
+        if self._held_key is not None:
+            self._held_key.release()
+            self._held_key = None
+
+    async def _listen(self) -> str:
         sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_STREAM)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -356,10 +385,13 @@ class SandboxServer:
         return self.base_url
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-        self.store.close()
+        try:
+            if self._runner is not None:
+                await self._runner.cleanup()
+                self._runner = None
+        finally:
+            self._release_key()
+            self.store.close()
 
     # -- middlewares -------------------------------------------------------------------------
     @web.middleware
@@ -433,8 +465,7 @@ class SandboxServer:
                 None,
                 "forbidden_host",
             )
-        origin = request.headers.get("Origin")
-        if origin is not None and origin.strip().lower() not in ("", "null"):
+        if "Origin" in request.headers:  # any, even "null" (sandboxed frames, file:// pages) or empty
             return error_response(
                 403,
                 "The sandbox does not answer requests from web pages (the request has an Origin header).",
@@ -442,19 +473,51 @@ class SandboxServer:
                 None,
                 "forbidden_origin",
             )
+        if request.body_exists:
+            wanted = _body_type(request)
+            if request.content_type != wanted:
+                return error_response(
+                    415,
+                    f"This route takes a {wanted} body, not {safe(request.content_type, one_line=True)[:80]}.",
+                    "invalid_request_error",
+                    None,
+                    "unsupported_media_type",
+                )
         return None
 
     def _auth(self, request: web.Request) -> web.Response | None:
+        """Every request carries the key: ``Authorization: Bearer KEY`` or ``api-key: KEY`` (Azure)."""
         self.requests += 1
-        if self.api_key:
-            given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip() or request.headers.get(
-                "api-key", ""
+        key = self.api_key
+        if not key:  # start() has not run: nothing is served yet
+            return None
+        scheme, _, bearer = request.headers.get("Authorization", "").strip().partition(" ")
+        given = [bearer.strip() if scheme.lower() == "bearer" else ""]
+        control_plane = request.path.startswith("/management/")
+        if not control_plane:  # Azure's data plane sends the key as api-key; its control plane as a bearer token
+            given.append(request.headers.get("api-key", "").strip())
+        if any(g and hmac.compare_digest(g.encode(), key.encode()) for g in given):
+            return None
+        if control_plane:  # Azure Resource Manager's answer
+            return web.json_response(
+                {
+                    "error": {
+                        "code": "AuthenticationFailed",
+                        "message": "Authentication failed: the bearer token "
+                        "is not this sandbox's key (ftui sandbox serve prints it as key: ...).",
+                    }
+                },
+                status=401,
+                headers={"WWW-Authenticate": 'Bearer authorization_uri="sandbox"'},
             )
-            if given != self.api_key:
-                return error_response(
-                    401, "Incorrect API key provided.", "invalid_request_error", None, "invalid_api_key"
-                )
-        return None
+        return error_response(
+            401,
+            "Incorrect API key provided: this sandbox takes the key that `ftui sandbox serve` prints "
+            "(or $FTUI_SANDBOX_KEY).",
+            "invalid_request_error",
+            None,
+            "invalid_api_key",
+        )
 
     async def _fault(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         resource = request.match_info.route.resource

@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import math
 import os
 import random
 import re
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ftui.api_facts import TERMINAL_STATUSES
+from ftui.config import SPEED_RULE, speed_ok
 from ftui.sandbox.problems import db_problem, full_sentence, is_full
 from ftui.sandbox.simulate import JobPlan
 
@@ -207,10 +207,6 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:
         return 0.0
-
-
-def _finite_positive(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0
 
 
 class Store:
@@ -460,8 +456,8 @@ class Store:
 
     # -- jobs --------------------------------------------------------------------------
     def add_job(self, plan: JobPlan, static: dict[str, Any], speed: float) -> None:
-        if not _finite_positive(speed):
-            raise ValueError(f"speed must be a finite number above 0, not {speed!r}")
+        if not speed_ok(speed):
+            raise ValueError(f"speed must be {SPEED_RULE}, not {speed!r}")
         meta = static.get("metadata")
         self.db.execute(
             "INSERT INTO jobs (id, created_real, speed, plan, static, metadata, face) VALUES (?,?,?,?,?,?,?)",
@@ -484,7 +480,7 @@ class Store:
     def _speed(row: sqlite3.Row) -> float:
         """The row's speed; a value no sandbox should have written (inf, 0, text) counts as 1."""
         speed = row["speed"]
-        return float(speed) if _finite_positive(speed) else 1.0
+        return float(speed) if speed_ok(speed) else 1.0
 
     def _sim_t(self, row: sqlite3.Row, now: float) -> float:
         paused_extra = (now - row["paused_at"]) if row["paused_at"] is not None else 0.0

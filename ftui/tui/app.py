@@ -26,6 +26,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from ftui.config import ConfigError, Settings, load_settings
+from ftui.credentials import redact
 from ftui.data.catalog import load_catalog
 from ftui.session import Session
 from ftui.state import recent_files, remember_file
@@ -443,6 +444,7 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
     def _provider_failed(self, reason: str) -> None:
         """Say everywhere that there is no provider, and why (instead of "connecting…" forever):
         ``provider_error`` for anyone who asks, and a ProviderFailed message to the app and each tab."""
+        reason = redact(reason)
         self.session.provider_error = reason
         self.provider_label = f"not connected: {reason}"
         self.notify(reason, title="Not connected", severity="error", timeout=10, markup=False)
@@ -500,9 +502,13 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
         timeout: float | None = None,
         markup: bool = True,
     ) -> None:
-        """Every notice is shown with control characters escaped, whoever raises it."""
+        """Every notice is shown with control characters escaped and credentials redacted, whoever raises it."""
         super().notify(
-            safe(message), title=safe(title, one_line=True), severity=severity, timeout=timeout, markup=markup
+            safe(redact(message)),
+            title=safe(redact(title), one_line=True),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
         )
 
     @on(Notice)
@@ -585,7 +591,7 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
             return  # a late message while closing
         bar = bars[0].first(Static)
         width = bar.size.width or self.size.width - 2  # the content width (padding 0 1)
-        text = topbar_text(self.provider_label, self._file_label, self._counts, width, self._sunset())
+        text = topbar_text(redact(self.provider_label), self._file_label, self._counts, width, self._sunset())
         bar.update(text, layout=False)  # fixed 1-line bar
 
     def action_show_tab(self, tab: str) -> None:

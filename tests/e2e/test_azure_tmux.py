@@ -52,7 +52,7 @@ management_url = "{root}/management"
         )
         command = (
             f"cd {shlex.quote(str(work))} && env {env} FTUI_CONFIG={shlex.quote(str(config))} "
-            f"FTUI_AZ_TEST_KEY=azure-key-not-shown PYTHONPATH={shlex.quote(str(ROOT))} TERM=xterm-256color "
+            f"FTUI_AZ_TEST_KEY={shlex.quote(sandbox.api_key)} PYTHONPATH={shlex.quote(str(ROOT))} TERM=xterm-256color "
             f"{shlex.quote(sys.executable)} -m ftui weather_jokes.jsonl; {save_exit_code(exit_file)}"
         )
         tmux.start(command)
@@ -86,7 +86,7 @@ management_url = "{root}/management"
             tmux.keys("Space" if ch == " " else ch)
         tmux.keys("Enter")
         screen = tmux.wait_for("snowflake", timeout=30)
-        assert "azure-key-not-shown" not in screen
+        assert sandbox.api_key not in screen
 
         tmux.keys("Escape")
         tmux.keys("M-4")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, serve_output
 from tests.e2e.test_tmux import Tmux, tmux  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.e2e
@@ -39,10 +39,8 @@ def _fill_sandbox(data_dir: Path) -> None:
     )
     try:
         assert server.stdout is not None
-        line = server.stdout.readline()
-        url = line.rsplit(" ", 1)[-1].strip()
-        assert url.startswith("http://"), line
-        client = openai.OpenAI(base_url=url, api_key="sandbox", max_retries=5)
+        url, key = serve_output([server.stdout.readline(), server.stdout.readline()])
+        client = openai.OpenAI(base_url=url, api_key=key, max_retries=5)
         with open(SAMPLES / "weather_jokes.jsonl", "rb") as fh:
             file = client.files.create(file=fh, purpose="fine-tune")
         created = [

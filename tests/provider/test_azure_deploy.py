@@ -51,7 +51,7 @@ async def sandbox_plane(tmp_path: Path) -> AsyncIterator[tuple[ControlPlane, str
     server = SandboxServer(tmp_path / "sb", speed=200)
     await server.start()
     root = server.base_url.removesuffix("/v1")  # the Azure face trains the resource's models
-    client = AsyncAzureOpenAI(azure_endpoint=root, api_version="2024-10-21", api_key="x")
+    client = AsyncAzureOpenAI(azure_endpoint=root, api_version="2024-10-21", api_key=server.api_key)
     file = await upload_file(client, SAMPLES / "weather_jokes.jsonl")
     job = await create_job(client, JobRequest(model="gpt-4o-mini", training_file=file.id), azure=True)
     while (done := await client.fine_tuning.jobs.retrieve(job.id)).status != "succeeded":
@@ -68,7 +68,7 @@ async def sandbox_plane(tmp_path: Path) -> AsyncIterator[tuple[ControlPlane, str
         management_url=server.base_url.removesuffix("/v1") + "/management",
     )
     resource = resource_for(profile)
-    plane = ControlPlane(resource, lambda: get_token(profile, resource))
+    plane = ControlPlane(resource, lambda: get_token(profile, resource, server.api_key))  # its key is the token
     try:
         assert done.fine_tuned_model
         yield plane, done.fine_tuned_model, server

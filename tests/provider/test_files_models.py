@@ -27,7 +27,7 @@ from ftui.provider.files import (
 from ftui.provider.jobs import JobRequest, create_job
 from ftui.provider.models import build_models, delete_model, list_fine_tuned_models
 from ftui.sandbox.embedded import EmbeddedSandbox, start_in_thread
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, sandbox_client
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def sandbox(tmp_path: Path) -> Iterator[EmbeddedSandbox]:
 
 @pytest.fixture
 async def client(sandbox: EmbeddedSandbox) -> AsyncIterator[AsyncOpenAI]:
-    c = AsyncOpenAI(base_url=sandbox.base_url, api_key="test", max_retries=0)
+    c = sandbox_client(sandbox, max_retries=0)
     yield c
     await c.close()
 

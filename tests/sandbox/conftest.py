@@ -9,6 +9,7 @@ import pytest
 from openai import AsyncOpenAI
 
 from ftui.sandbox.embedded import EmbeddedSandbox, start_in_thread
+from tests.conftest import sandbox_client
 
 
 class Clock:
@@ -36,6 +37,6 @@ def sandbox(tmp_path: Path) -> Iterator[EmbeddedSandbox]:
 
 @pytest.fixture
 async def client(sandbox: EmbeddedSandbox) -> AsyncIterator[AsyncOpenAI]:
-    c = AsyncOpenAI(base_url=sandbox.base_url, api_key="test", max_retries=2)
+    c = sandbox_client(sandbox, max_retries=2)
     yield c
     await c.close()

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import openai
 import pytest
-from openai import AsyncOpenAI
 
 from ftui.config import SandboxSettings, Settings
 from ftui.connect import open_provider
@@ -19,6 +18,7 @@ from ftui.sandbox.embedded import EmbeddedSandbox, start_in_thread
 from ftui.sandbox.server import SandboxServer
 from ftui.sandbox.simulate import JobPlan
 from ftui.sandbox.store import Store, new_id
+from tests.conftest import sandbox_client
 from tests.sandbox.conftest import Clock
 
 
@@ -60,7 +60,7 @@ async def test_embedded_sandbox_has_its_own_thread_and_stops_quickly(tmp_path: P
     sandbox = start_in_thread(tmp_path / "s", speed=100)
     try:
         assert sandbox.running and sandbox._thread is not threading.current_thread()
-        async with AsyncOpenAI(base_url=sandbox.base_url, api_key="x") as client:
+        async with sandbox_client(sandbox) as client:
             assert any(m.id == "gpt-4o-mini-2024-07-18" for m in (await client.models.list()).data)
     finally:
         t = time.perf_counter()
@@ -154,7 +154,7 @@ async def test_catching_up_costs_the_new_events_not_all_jobs(tmp_path: Path, mon
         await client.models.list()
         return (*list_cost, len(decoded), len(statements))
 
-    client = AsyncOpenAI(base_url=server.base_url, api_key="x")
+    client = sandbox_client(server)
     try:
         add_jobs(data, 50, clock=clock)
         clock.advance(10_000)  # all 50 have finished, none has been read
@@ -190,7 +190,7 @@ async def test_a_job_caught_up_at_once_has_every_event_once(tmp_path: Path) -> N
     sandbox = start_in_thread(data, speed=1)
     try:
         (job_id,) = add_jobs(data, 1, age=10_000)
-        async with AsyncOpenAI(base_url=sandbox.base_url, api_key="x") as client:
+        async with sandbox_client(sandbox) as client:
             job = await client.fine_tuning.jobs.retrieve(job_id)
             assert job.status == "succeeded" and job.result_files
             events = [e async for e in client.fine_tuning.jobs.list_events(job_id, limit=50)][::-1]
@@ -215,7 +215,7 @@ async def test_models_of_a_running_job_not_read_yet(tmp_path: Path) -> None:
     clock = Clock()
     server = SandboxServer(data, speed=1, clock=clock)
     await server.start()
-    client = AsyncOpenAI(base_url=server.base_url, api_key="x")
+    client = sandbox_client(server)
     try:
         (job_id,) = add_jobs(data, 1, clock=clock)  # 7 epochs of 14 steps: checkpoints at 70, 84, 98
         clock.advance(6 + 90)  # step 90: two checkpoints reached, the job still running
@@ -237,7 +237,7 @@ async def test_models_of_a_running_job_not_read_yet(tmp_path: Path) -> None:
 
 async def test_stopping_never_waits_for_a_slow_request(tmp_path: Path) -> None:
     sandbox = start_in_thread(tmp_path / "s", faults="slow=1:60")  # every answer takes a minute
-    client = AsyncOpenAI(base_url=sandbox.base_url, api_key="x", max_retries=0)
+    client = sandbox_client(sandbox, max_retries=0)
     try:
         pending = asyncio.ensure_future(client.models.list())
         for _ in range(500):

@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from openai import AsyncOpenAI
 
 from ftui.provider.events import EventStream, StreamState
 from ftui.provider.files import upload_file
 from ftui.provider.jobs import JobRequest, create_job
 from ftui.sandbox.faults import Faults, FaultSpecError
 from ftui.sandbox.server import SandboxServer
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, sandbox_client
 
 
 def test_fault_spec_parsing() -> None:
@@ -50,7 +49,7 @@ def test_a_streak_repeats_a_fault_on_its_route_and_routes_draw_independently() -
 async def test_event_stream_yields_every_event_exactly_once(tmp_path: Path, spec: str) -> None:
     server = SandboxServer(tmp_path / "s", speed=100)
     await server.start()
-    client = AsyncOpenAI(base_url=server.base_url, api_key="x", max_retries=0)
+    client = sandbox_client(server, max_retries=0)
     try:
         file = await upload_file(client, SAMPLES / "weather_jokes.jsonl")
         job = await create_job(client, JobRequest(model="gpt-4o-mini", training_file=file.id))
@@ -81,7 +80,7 @@ async def test_event_stream_yields_every_event_exactly_once(tmp_path: Path, spec
 async def test_job_is_created_once_when_answers_are_lost(tmp_path: Path) -> None:
     server = SandboxServer(tmp_path / "s", speed=100)
     await server.start()
-    client = AsyncOpenAI(base_url=server.base_url, api_key="x", max_retries=3)
+    client = sandbox_client(server, max_retries=3)
     try:
         file = await upload_file(client, SAMPLES / "weather_jokes.jsonl")
         server.faults = Faults("drop=0.6,seed=11")

@@ -12,7 +12,7 @@ from ftui.provider.events import EventStream, metric_point
 from ftui.provider.files import upload_file
 from ftui.provider.jobs import JobRequest, create_job, fetch_results_csv
 from ftui.sandbox.server import SandboxServer
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, sandbox_client
 
 
 class FakeClock:
@@ -141,7 +141,7 @@ async def test_cancel_pause_resume(tmp_path: Path) -> None:
     clock = FakeClock()
     server = SandboxServer(tmp_path / "slow", speed=20, clock=clock)  # 1 step every 50 ms of its time
     await server.start()
-    client = AsyncOpenAI(base_url=server.base_url, api_key="x")
+    client = sandbox_client(server)
     try:
         file = await upload_file(client, SAMPLES / "weather_jokes.jsonl")
         job = await create_job(client, JobRequest(model="gpt-4o-mini", training_file=file.id))
@@ -174,7 +174,7 @@ async def test_state_survives_a_restart(tmp_path: Path) -> None:
     clock = FakeClock()
     server = SandboxServer(data, speed=20, clock=clock)
     await server.start()
-    client = AsyncOpenAI(base_url=server.base_url, api_key="x")
+    client = sandbox_client(server)
     file = await upload_file(client, SAMPLES / "weather_jokes.jsonl")
     job = await create_job(client, JobRequest(model="gpt-4o-mini", training_file=file.id))
     clock.advance(2.0)  # validation and queueing, then some steps
@@ -187,7 +187,7 @@ async def test_state_survives_a_restart(tmp_path: Path) -> None:
 
     server = SandboxServer(data, speed=1, clock=clock)  # a different speed must not move the old job
     await server.start()
-    client = AsyncOpenAI(base_url=server.base_url, api_key="x")
+    client = sandbox_client(server)
     try:
         assert (await client.files.retrieve(file.id)).filename == "weather_jokes.jsonl"
         after = [e.id async for e in client.fine_tuning.jobs.list_events(job.id)]

@@ -14,7 +14,7 @@ from ftui.job_options import RESERVED_KEYS
 from ftui.provider.files import upload_file
 from ftui.provider.jobs import TAG_KEY
 from ftui.sandbox.server import SandboxServer
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, sandbox_client
 from tests.sandbox.test_flow import FakeClock
 
 ASK = [{"role": "user", "content": "Will it rain in Paris? Answer in JSON."}]
@@ -99,7 +99,8 @@ async def test_every_answer_has_a_request_id(client: AsyncOpenAI) -> None:
 async def test_job_model_is_resolved_and_hyperparameters_resolve_once_started(tmp_path: Path) -> None:
     clock = FakeClock()
     server = SandboxServer(tmp_path / "sb", speed=20, clock=clock)
-    client = AsyncOpenAI(base_url=await server.start(), api_key="x", max_retries=0)
+    await server.start()
+    client = sandbox_client(server, max_retries=0)
     try:
         file = await upload_file(client, SAMPLES / "weather_jokes.jsonl")
         job = await client.fine_tuning.jobs.create(

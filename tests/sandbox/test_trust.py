@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -20,28 +21,37 @@ from ftui.provider.files import upload_file
 from ftui.provider.jobs import JobRequest, create_job
 from ftui.sandbox.server import SandboxServer
 from ftui.sandbox.store import Store
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES, sandbox_client
 from tests.sandbox.conftest import Clock
 
 FILE = "@FILE@"  # replaced by an uploaded training file's id
 
 
-async def post_raw(base_url: str, path: str, body: str | bytes, **headers: str) -> tuple[int, dict]:
+async def post_raw(
+    sb: Any, path: str, body: str | bytes | aiohttp.FormData, *, via: str | None = None, **headers: str
+) -> tuple[int, dict]:
+    """POST ``body`` (text and bytes as JSON, a form as multipart) with the sandbox's key
+    (``headers`` replace or add; ``via``: another base URL)."""
+    kind = {} if isinstance(body, aiohttp.FormData) else {"Content-Type": "application/json"}
     async with (
         aiohttp.ClientSession() as http,
         http.post(
-            base_url.removesuffix("/v1") + path,
+            (via or sb.base_url).removesuffix("/v1") + path,
             data=body.encode() if isinstance(body, str) else body,
-            headers={"Content-Type": "application/json", "Authorization": "Bearer x", **headers},
+            headers={**kind, "Authorization": f"Bearer {sb.api_key}", **headers},
         ) as resp,
     ):
         return resp.status, await resp.json(content_type=None)
 
 
-async def get_raw(base_url: str, path: str, **headers: str) -> tuple[int, dict]:
+async def get_raw(sb: Any, path: str, *, via: str | None = None, **headers: str) -> tuple[int, dict]:
+    """GET with the sandbox's key (``headers`` replace or add; ``via``: another base URL)."""
     async with (
         aiohttp.ClientSession() as http,
-        http.get(base_url.removesuffix("/v1") + path, headers={"Authorization": "Bearer x", **headers}) as resp,
+        http.get(
+            (via or sb.base_url).removesuffix("/v1") + path,
+            headers={"Authorization": f"Bearer {sb.api_key}", **headers},
+        ) as resp,
     ):
         return resp.status, await resp.json(content_type=None)
 
@@ -111,7 +121,7 @@ async def training_file(client: AsyncOpenAI) -> str:
 
 @pytest.mark.parametrize(("path", "body"), BAD_BODIES, ids=lambda v: v[:60] if isinstance(v, str) else v)
 async def test_wrong_types_get_400_never_500(sandbox, training_file: str, path: str, body: str) -> None:
-    status, answer = await post_raw(sandbox.base_url, path, body.replace(FILE, training_file))
+    status, answer = await post_raw(sandbox, path, body.replace(FILE, training_file))
     assert_openai_error(status, answer)
 
 
@@ -120,12 +130,12 @@ async def test_wrong_types_get_400_never_500(sandbox, training_file: str, path: 
     ["/v1/fine_tuning/jobs?limit=abc", "/v1/fine_tuning/jobs?limit=0", "/v1/files?limit=1e3", "/v1/files?limit=abc"],
 )
 async def test_bad_query_values_get_400(sandbox, query: str) -> None:
-    assert_openai_error(*await get_raw(sandbox.base_url, query))
+    assert_openai_error(*await get_raw(sandbox, query))
 
 
 async def test_bad_part_ids_get_400(sandbox, client: AsyncOpenAI) -> None:
     upload = await client.uploads.create(bytes=10, filename="a.jsonl", mime_type="text/jsonl", purpose="fine-tune")
-    status, body = await post_raw(sandbox.base_url, f"/v1/uploads/{upload.id}/complete", '{"part_ids": [[1]]}')
+    status, body = await post_raw(sandbox, f"/v1/uploads/{upload.id}/complete", '{"part_ids": [[1]]}')
     assert_openai_error(status, body)
 
 
@@ -144,13 +154,13 @@ async def test_bad_part_ids_get_400(sandbox, client: AsyncOpenAI) -> None:
 async def test_nan_and_infinite_hyperparameters_are_refused(sandbox, training_file: str, hp: str, name: str) -> None:
     method = f'"method": {{"type": "supervised", "supervised": {{"hyperparameters": {hp}}}}}'
     body = JOB.replace("@FILE@", training_file) % method
-    err = assert_openai_error(*await post_raw(sandbox.base_url, "/v1/fine_tuning/jobs", body))
+    err = assert_openai_error(*await post_raw(sandbox, "/v1/fine_tuning/jobs", body))
     assert (err["param"], err["code"]) == (name, "invalid_hyperparameters")
 
 
 async def test_dpo_beta_nan_is_refused(sandbox, training_file: str) -> None:
     body = JOB.replace("@FILE@", training_file) % '"method": {"type": "dpo", "dpo": {"hyperparameters": {"beta": NaN}}}'
-    err = assert_openai_error(*await post_raw(sandbox.base_url, "/v1/fine_tuning/jobs", body))
+    err = assert_openai_error(*await post_raw(sandbox, "/v1/fine_tuning/jobs", body))
     assert (err["param"], err["code"]) == ("beta", "invalid_hyperparameters")
 
 
@@ -158,21 +168,105 @@ async def test_dpo_beta_nan_is_refused(sandbox, training_file: str) -> None:
 async def test_foreign_host_and_web_page_origin_are_refused(sandbox, client: AsyncOpenAI) -> None:
     port = sandbox.base_url.split(":")[2].split("/")[0]
     for host in ("evil.example", f"evil.example:{port}", f"127.0.0.1.evil.example:{port}", "127.0.0.1"):
-        err = assert_openai_error(*await get_raw(sandbox.base_url, "/v1/models", Host=host), expected=403)
+        err = assert_openai_error(*await get_raw(sandbox, "/v1/models", Host=host), expected=403)
         assert err["code"] == "forbidden_host"
-    for origin in ("http://evil.example", f"http://127.0.0.1:{port}", "https://example.com"):
-        err = assert_openai_error(*await get_raw(sandbox.base_url, "/v1/models", Origin=origin), expected=403)
+    for origin in ("http://evil.example", f"http://127.0.0.1:{port}", "https://example.com", "null", ""):
+        err = assert_openai_error(*await get_raw(sandbox, "/v1/models", Origin=origin), expected=403)
         assert err["code"] == "forbidden_origin"
-    status, body = await post_raw(
-        sandbox.base_url, "/v1/chat/completions", CHAT % CHAT_MSG, Origin="http://evil.example"
-    )
+    status, body = await post_raw(sandbox, "/v1/chat/completions", CHAT % CHAT_MSG, Origin="http://evil.example")
     assert_openai_error(status, body, expected=403)
     for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}"):
-        status, _ = await get_raw(sandbox.base_url, "/v1/models", Host=host)
+        status, _ = await get_raw(sandbox, "/v1/models", Host=host)
         assert status == 200
-    status, _ = await get_raw(sandbox.base_url, "/v1/models", Origin="null")
-    assert status == 200
     assert (await client.models.list()).data  # the SDK (Host 127.0.0.1:PORT) still works
+
+
+def _form(filename: str, content: bytes, **fields: str) -> aiohttp.FormData:
+    form = aiohttp.FormData()
+    for name, value in fields.items():
+        form.add_field(name, value)
+    form.add_field("file", content, filename=filename, content_type="application/octet-stream")
+    return form
+
+
+async def test_a_page_with_origin_null_or_a_simple_body_type_cannot_upload_or_create(sandbox, client) -> None:
+    """What a web page can send without a CORS preflight (a sandboxed frame says ``Origin: null``;
+    text/plain and form bodies need no preflight) is refused, and nothing is stored."""
+    training = (SAMPLES / "weather_jokes.jsonl").read_bytes()
+    job = '{"model": "gpt-4o-mini", "training_file": "%s"}'
+    upload = _form("x.jsonl", training, purpose="fine-tune")
+    status, body = await post_raw(sandbox, "/v1/files", upload, Origin="null")
+    assert assert_openai_error(status, body, 403)["code"] == "forbidden_origin"
+    file_id = (await upload_file(client, SAMPLES / "weather_jokes.jsonl")).id  # the real client still can
+    status, body = await post_raw(sandbox, "/v1/fine_tuning/jobs", job % file_id, Origin="null")
+    assert assert_openai_error(status, body, 403)["code"] == "forbidden_origin"
+    for ctype in ("text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded"):
+        status, body = await post_raw(sandbox, "/v1/fine_tuning/jobs", job % file_id, **{"Content-Type": ctype})
+        assert assert_openai_error(status, body, 415)["code"] == "unsupported_media_type"
+        status, body = await post_raw(sandbox, "/v1/chat/completions", CHAT % CHAT_MSG, **{"Content-Type": ctype})
+        assert status == 415, body
+    status, body = await post_raw(sandbox, "/v1/files", training, **{"Content-Type": "text/plain"})
+    assert assert_openai_error(status, body, 415)["code"] == "unsupported_media_type"
+    status, body = await post_raw(sandbox, "/v1/fine_tuning/jobs", _form("x", b"{}"))  # a form to a JSON route
+    assert status == 415, body
+    status, body = await post_raw(sandbox, "/v1/files", _form("ok.jsonl", training, purpose="fine-tune"))
+    assert status == 200, body  # the same form, from no page, to the upload route: stored
+    assert (await client.fine_tuning.jobs.list()).data == []
+    assert len((await client.files.list()).data) == 2  # the client's upload and the last form
+
+
+async def test_every_request_needs_the_sandbox_key(sandbox, client: AsyncOpenAI) -> None:
+    assert sandbox.api_key.startswith("sk-sandbox-") and len(sandbox.api_key) > 40
+    for headers in ({"Authorization": ""}, {"Authorization": "Bearer sandbox"}, {"Authorization": "Bearer x"}):
+        status, body = await get_raw(sandbox, "/v1/files", **headers)
+        assert assert_openai_error(status, body, 401)["code"] == "invalid_api_key"
+        assert sandbox.api_key not in json.dumps(body)
+        status, body = await get_raw(sandbox, "/v1/fine_tuning/jobs", **headers)
+        assert status == 401
+    status, _ = await get_raw(sandbox, "/v1/files", Authorization="", **{"api-key": sandbox.api_key})
+    assert status == 200  # Azure's header carries it too
+    status, _ = await get_raw(sandbox, "/v1/files", Authorization=f"bearer {sandbox.api_key}")
+    assert status == 200
+
+
+async def test_the_key_is_random_per_start_and_shared_through_a_private_file(tmp_path: Path) -> None:
+    """A second sandbox on the same data dir (the TUI's beside a command's) finds the first one's
+    key in the 0600 file; once none runs, the next start makes a fresh key."""
+    from ftui.sandbox.key import key_path, read_key
+
+    data = tmp_path / "s"
+    first = SandboxServer(data)
+    await first.start()
+    second = SandboxServer(data)
+    try:
+        path = key_path(data)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(data.stat().st_mode) == 0o700
+        assert read_key(data) == first.api_key
+        await second.start()
+        assert second.api_key == first.api_key
+        assert (await get_raw(second, "/v1/models"))[0] == 200
+    finally:
+        await first.stop()
+        await second.stop()
+    third = SandboxServer(data)
+    await third.start()
+    try:
+        assert third.api_key != first.api_key  # none was running: a fresh key
+        assert read_key(data) == third.api_key
+        assert (await get_raw(first, "/v1/models", via=third.base_url))[0] == 401  # the old key is dead
+    finally:
+        await third.stop()
+
+
+async def test_the_key_from_the_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FTUI_SANDBOX_KEY", "my-own-sandbox-key")
+    server = SandboxServer(tmp_path / "s")
+    await server.start()
+    try:
+        assert server.api_key == "my-own-sandbox-key"
+        assert (await get_raw(server, "/v1/models"))[0] == 200
+    finally:
+        await server.stop()
 
 
 async def test_a_non_loopback_bind_needs_a_key_or_insecure(tmp_path: Path) -> None:
@@ -181,16 +275,18 @@ async def test_a_non_loopback_bind_needs_a_key_or_insecure(tmp_path: Path) -> No
     server = SandboxServer(tmp_path / "b", host="0.0.0.0", insecure=True)
     await server.start()
     try:
-        status, _ = await get_raw(f"http://127.0.0.1:{server.port}/v1", "/v1/models", Host=f"my-box.lan:{server.port}")
+        status, _ = await get_raw(
+            server, "/v1/models", via=f"http://127.0.0.1:{server.port}/v1", Host=f"my-box.lan:{server.port}"
+        )
         assert status == 200  # every interface: any name for it (--insecure or a key was asked for)
     finally:
         await server.stop()
     server = SandboxServer(tmp_path / "c", host="127.0.0.2")
     await server.start()
     try:
-        status, _ = await get_raw(server.base_url, "/v1/models", Host=f"127.0.0.2:{server.port}")
+        status, _ = await get_raw(server, "/v1/models", Host=f"127.0.0.2:{server.port}")
         assert status == 200  # the bound address is accepted too
-        status, _ = await get_raw(server.base_url, "/v1/models", Host=f"example.com:{server.port}")
+        status, _ = await get_raw(server, "/v1/models", Host=f"example.com:{server.port}")
         assert status == 403
     finally:
         await server.stop()
@@ -202,7 +298,7 @@ async def test_a_row_with_a_bad_speed_never_breaks_the_api(tmp_path: Path, speed
     data = tmp_path / "s"
     server = SandboxServer(data, speed=1)
     await server.start()
-    client = AsyncOpenAI(base_url=server.base_url, api_key="x", max_retries=0)
+    client = sandbox_client(server, max_retries=0)
     try:
         file = await upload_file(client, SAMPLES / "weather_jokes.jsonl")
         good = await create_job(client, JobRequest(model="gpt-4o-mini", training_file=file.id))
@@ -231,7 +327,7 @@ async def test_a_row_the_sandbox_cannot_read_shows_as_a_failed_job(tmp_path: Pat
     data = tmp_path / "s"
     server = SandboxServer(data, speed=1)
     await server.start()
-    client = AsyncOpenAI(base_url=server.base_url, api_key="x", max_retries=0)
+    client = sandbox_client(server, max_retries=0)
     try:
         file = await upload_file(client, SAMPLES / "weather_jokes.jsonl")
         job = await create_job(client, JobRequest(model="gpt-4o-mini", training_file=file.id))
@@ -246,9 +342,9 @@ async def test_a_row_the_sandbox_cannot_read_shows_as_a_failed_job(tmp_path: Pat
         await server.stop()
 
 
-def test_speed_must_be_finite_and_positive(tmp_path: Path) -> None:
-    for speed in (float("inf"), float("nan"), 0, -1):
-        with pytest.raises(ValueError, match="finite number above 0"):
+def test_speed_must_be_in_the_range_that_works(tmp_path: Path) -> None:
+    for speed in (float("inf"), float("nan"), 0, -1, 1e-300, 5e-324, 1e300):
+        with pytest.raises(ValueError, match=r"a number from 0\.001 to 1000000"):
             SandboxServer(tmp_path / "s", speed=speed)
 
 
@@ -269,7 +365,7 @@ async def test_nothing_happens_after_cancel(tmp_path: Path) -> None:
     clock = TickingClock()
     server = SandboxServer(tmp_path / "s", speed=1, clock=clock)
     await server.start()
-    client = AsyncOpenAI(base_url=server.base_url, api_key="x", max_retries=0)
+    client = sandbox_client(server, max_retries=0)
     try:
         file = await upload_file(client, SAMPLES / "weather_jokes.jsonl")
         job = await create_job(client, JobRequest(model="gpt-4o-mini", training_file=file.id))
@@ -364,7 +460,7 @@ asyncio.run(main())
 
     server = SandboxServer(data, speed=100)
     await server.start()
-    client = AsyncOpenAI(base_url=server.base_url, api_key="x")
+    client = sandbox_client(server)
     try:
         assert sorted(p.name for p in files.iterdir()) == [alive.name]
         assert server.store.get_upload(upload_id)["status"] == "cancelled"
@@ -382,7 +478,7 @@ async def test_data_is_private_to_the_user(tmp_path: Path) -> None:
     data = tmp_path / "s"
     old = os.umask(0o022)
     sandbox = start_in_thread(data, speed=500)
-    client = AsyncOpenAI(base_url=sandbox.base_url, api_key="x")
+    client = sandbox_client(sandbox)
     try:
         file = await upload_file(client, SAMPLES / "weather_jokes.jsonl")
         await upload_file(client, SAMPLES / "tool_calls.jsonl", threshold=1000, part_size=2048)  # in parts
@@ -391,7 +487,7 @@ async def test_data_is_private_to_the_user(tmp_path: Path) -> None:
             await asyncio.sleep(0.05)
         assert job.result_files
         assert mode(data) == 0o700 and mode(data / "files") == 0o700
-        for name in ("sandbox.sqlite3", "sandbox.sqlite3-wal", "sandbox.sqlite3-shm", "sandbox.log"):
+        for name in ("sandbox.sqlite3", "sandbox.sqlite3-wal", "sandbox.sqlite3-shm", "sandbox.log", "sandbox.key"):
             assert mode(data / name) == 0o600, name
         stored = list((data / "files").iterdir())
         assert len(stored) >= 3  # two uploads and a results file
@@ -434,7 +530,7 @@ async def test_an_older_database_is_brought_up_to_date(tmp_path: Path) -> None:
         )
     server = SandboxServer(data)
     await server.start()
-    client = AsyncOpenAI(base_url=server.base_url, api_key="x")
+    client = sandbox_client(server)
     try:
         jobs = (await client.fine_tuning.jobs.list(metadata={"team": "a"})).data
         assert [j.id for j in jobs] == ["ftjob-old"] and jobs[0].status == "succeeded"

@@ -17,13 +17,15 @@ from ftui.tui.jobs.new_job import NewJobScreen
 from ftui.tui.widgets.dialogs import ConfirmScreen
 from tests.tui.conftest import screen_text, settle, wait_connected, wait_for, wait_validated
 
-KEY = "azure-data-plane-key-123"
+KEY = "azure-data-plane-key-123"  # the sandbox's key, chosen with $FTUI_SANDBOX_KEY
 
 
 @pytest.fixture
-def azure_root(tmp_path: Path) -> Iterator[str]:
+def azure_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("FTUI_SANDBOX_KEY", KEY)
     sandbox = ChildSandbox(tmp_path / "sandbox", speed=200)
     root = sandbox.start().removesuffix("/v1")
+    assert sandbox.api_key == KEY
     try:
         yield root
     finally:
