@@ -34,7 +34,8 @@ from tests.test_cli_headless import run
 SPEED = 50.0
 VERSION = {"api-version": "2024-10-21"}
 ARM = {"api-version": "2024-10-01"}
-AUTH = {"Authorization": "Bearer any-token", "api-key": "k"}
+KEY = "k"  # every sandbox here is started with this key (api-key on the data plane, bearer on ARM)
+AUTH = {"Authorization": f"Bearer {KEY}", "api-key": KEY}
 ACCOUNT = "/management/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.CognitiveServices/accounts/res"
 
 
@@ -58,6 +59,7 @@ class Sandbox:
             resource_group="rg-1",
             account="res",
             management_url=self.root + "/management",
+            management_token_env="FTUI_AZ_SPEC_KEY",  # the sandbox takes its key as the ARM bearer token
         )
 
 
@@ -65,7 +67,7 @@ class Sandbox:
 async def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Sandbox]:
     monkeypatch.setenv("FTUI_AZ_SPEC_KEY", "k")
     clock = FakeClock()
-    server = SandboxServer(tmp_path / "sb", speed=SPEED, clock=clock)
+    server = SandboxServer(tmp_path / "sb", speed=SPEED, clock=clock, api_key=KEY)
     await server.start()
     try:
         yield Sandbox(server, clock)
@@ -223,7 +225,7 @@ def test_the_cli_honours_limits_on_azure(
     once, and the command ends (the Azure mode used to drop the query: 20 jobs five times, and
     the same page of events for ever)."""
     clock = FakeClock()
-    sandbox = start_in_thread(tmp_path / "sb", speed=SPEED, clock=clock)
+    sandbox = start_in_thread(tmp_path / "sb", speed=SPEED, clock=clock, api_key=KEY)
     root = sandbox.base_url.removesuffix("/v1")
     try:
         with httpx2.Client(base_url=root, headers=AUTH, params=VERSION) as http:

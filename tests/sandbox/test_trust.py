@@ -536,7 +536,7 @@ async def test_an_older_database_is_brought_up_to_date(tmp_path: Path) -> None:
         assert [j.id for j in jobs] == ["ftjob-old"] and jobs[0].status == "succeeded"
         assert "ft:gpt-4o-mini-2024-07-18:sandbox::old" in [m.id for m in (await client.models.list()).data]
         azure = AsyncAzureOpenAI(
-            azure_endpoint=server.base_url.removesuffix("/v1"), api_version="2024-10-21", api_key="x"
+            azure_endpoint=server.base_url.removesuffix("/v1"), api_version="2024-10-21", api_key=server.api_key
         )
         assert (await azure.fine_tuning.jobs.list()).data == []  # an older sandbox's jobs were the OpenAI face's
         await azure.close()

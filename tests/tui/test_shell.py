@@ -11,6 +11,7 @@ from pathlib import Path
 from rich.cells import cell_len
 from textual.widgets import Footer, Static
 
+from ftui.config import Profile
 from ftui.tui.app import FtuiApp
 from ftui.tui.data.lists import ExampleList
 from tests.conftest import SAMPLES
@@ -136,6 +137,7 @@ class StuckProvider:
     """A provider whose close never returns (a stream that will not end, a dead server)."""
 
     label = "stuck"
+    profile = Profile(name="stuck", provider="compatible", base_url="http://127.0.0.1:9/v1")  # as a real one has
 
     async def close(self) -> None:
         await asyncio.Event().wait()
