@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ftui.api_facts import HYPERPARAMETERS, HyperparameterError, check_seed, check_suffix, epochs_word
-from ftui.commands.api import EXIT_FAILED, EXIT_OK, EXIT_PROVIDER, dump, dump_line, print_safe, when
+from ftui.commands.api import EXIT_FAILED, EXIT_OK, EXIT_PROVIDER, dump, dump_line, print_safe, print_table, when
 from ftui.commands.files import reused_note, upload_once
 from ftui.data.validate import DatasetReadError, validate_file
 from ftui.job_options import JobOptionError, describe_integrations, describe_metadata, parse_metadata, wandb_integration
@@ -29,8 +29,9 @@ async def jobs_list(p: Provider, args: argparse.Namespace) -> int:
         return EXIT_OK
     if not jobs:
         print("no jobs")
-    for j in jobs:
-        print_safe(f"{j.id}  {when(j.created_at)}  {j.status:<16} {j.model:<28} {j.fine_tuned_model or ''}")
+        return EXIT_OK
+    rows = [(j.id, when(j.created_at), j.status, j.model, j.fine_tuned_model or "—") for j in jobs]
+    print_table(("ID", "CREATED", "STATUS", "MODEL", "FINE-TUNED MODEL"), rows)
     return EXIT_OK
 
 

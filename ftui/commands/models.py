@@ -8,7 +8,7 @@ import dataclasses
 import sys
 from typing import TYPE_CHECKING
 
-from ftui.commands.api import EXIT_MISUSE, EXIT_OK, dump, print_safe, when
+from ftui.commands.api import EXIT_MISUSE, EXIT_OK, dump, print_safe, print_table, when
 from ftui.commands.files import confirm
 from ftui.provider.models import delete_model, is_trained_model, list_fine_tuned_models
 from ftui.term import fail
@@ -20,15 +20,9 @@ if TYPE_CHECKING:
 
 
 def _print_all(models: list) -> None:
-    width = max((len(m.id) for m in models), default=0)
-    for m in models:
-        shutdown = getattr(m, "shutdown_date", None)
-        extra = f"{m.owned_by}" + (f", shuts down {shutdown}" if shutdown else "")
-        if width + len(extra) + 2 <= 80:
-            print_safe(f"{m.id:<{width}}  {extra}")
-        else:  # long fine-tune names: attributes on their own line, so nothing wraps mid-word
-            print_safe(f"{m.id}")
-            print_safe(f"    {extra}")
+    """One line per model under a header (grep and awk see whole records)."""
+    rows = [(m.id, m.owned_by, getattr(m, "shutdown_date", None) or "—") for m in models]
+    print_table(("ID", "OWNED BY", "SHUTS DOWN"), rows)
 
 
 def _trained_json(m: FineTunedModel) -> dict:
@@ -36,14 +30,17 @@ def _trained_json(m: FineTunedModel) -> dict:
 
 
 def _print_trained(models: list[FineTunedModel]) -> None:
+    """One line per model under a header (grep and awk see whole records)."""
     if not models:
         print("no fine-tuned models")
+        return
+    rows = []
     for m in models:
-        print_safe(m.id)
-        parts = [m.kind, f"base {m.base_model}", f"job {m.job_id or '—'}", f"created {when(m.created)}"]
-        if m.shutdown_date:
-            parts.append(f"shuts down {m.shutdown_date}" + (" (the base model's)" if m.shutdown_from_catalog else ""))
-        print_safe("    " + ", ".join(parts))
+        shutdown = m.shutdown_date or "—"
+        if m.shutdown_date and m.shutdown_from_catalog:
+            shutdown += " (base)"
+        rows.append((m.id, m.kind, m.base_model, m.job_id or "—", when(m.created), shutdown))
+    print_table(("ID", "KIND", "BASE MODEL", "JOB", "CREATED", "SHUTS DOWN"), rows)
 
 
 async def models_list(p: Provider, args: argparse.Namespace) -> int:

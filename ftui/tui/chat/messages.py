@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.message import Message
 
 from ftui.provider.chat import ChatResult
@@ -33,3 +35,11 @@ class ModelsKnown(Message):
     def __init__(self, models: list[str], error: str | None = None) -> None:
         super().__init__()
         self.models, self.error = models, error
+
+
+class JobSystem(Message):
+    """The most common system message of a job's training file (None: the file has none)."""
+
+    def __init__(self, path: Path, system: str | None) -> None:
+        super().__init__()
+        self.path, self.system = path, system
