@@ -54,14 +54,22 @@ def choices(root: Path, recent: list[Path], nearby: list[str]) -> list[str]:
     return names
 
 
+class OpenPathInput(PathInput):
+    """The dialog's path box: its keys are the footer's (Enter opens, Tab completes, ↓ the list)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "submit", "Open", id="open.enter"),
+        Binding("tab", "complete", "Complete", id="open.complete"),
+        Binding("down", "screen.to_list", "Choices", key_display="↓", id="open.choices"),
+    ]
+
+
 class OpenFileScreen(ModalScreen[Path | None]):
     """Type a path (Tab completes) or pick a recent / nearby file (the list follows the typing)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="open.cancel"),
-        Binding("enter", "open_typed", "Open", show=True, id="open.enter"),
-        Binding("tab", "complete", "Complete", id="open.complete"),
-        Binding("down", "to_list", "Choices", id="open.choices"),
+        Binding("shift+tab", "back_to_path", "Path", show=False, id="open.path"),
         # Enter typed before ftui put the terminal in raw mode arrives as a newline (ctrl+j).
         Binding("ctrl+j", "open_typed", "Open", show=False, id="open.typed"),
     ]
@@ -74,8 +82,8 @@ class OpenFileScreen(ModalScreen[Path | None]):
         root = Path.cwd()
         self.names = choices(root, recent_files(), candidate_files(root))
         with Vertical(id="open-dialog"):
-            yield Label("Open a JSONL training file  ·  Tab completes  ·  Enter opens  ·  Esc cancels")
-            yield PathInput(placeholder="path/to/train.jsonl", suggester=PathSuggester(), id="open-path")
+            yield Label("Open a JSONL training file")
+            yield OpenPathInput(placeholder="path/to/train.jsonl", suggester=PathSuggester(), id="open-path")
             yield OptionList(*self._options(""), id="open-choices")
         yield FitFooter()
 
@@ -106,12 +114,11 @@ class OpenFileScreen(ModalScreen[Path | None]):
         else:
             self._try(box.value.strip())
 
-    def action_complete(self) -> None:
+    def action_back_to_path(self) -> None:
+        """Back to the path box with the cursor after what was typed (nothing selected)."""
         box = self.query_one("#open-path", PathInput)
-        if box.has_focus:
-            box.action_complete()
-        else:
-            self.focus_next()
+        box.focus()
+        box.cursor_position = len(box.value)
 
     def action_to_list(self) -> None:
         options = self.query_one("#open-choices", OptionList)
