@@ -158,7 +158,9 @@ conversation.
             path = uploaded_path(training_file)
             if path is not None:
                 self._job_system(path)
-            else:
+            else:  # the open dataset's prompt again (not the last job's), and the bar says why
+                self.system_from_dataset = True
+                self.settings.system = self.session.dataset_system_message or ""
                 self.system_source = f"{DATASET_SOURCE}; the job's training file is not on this machine"
         self._draw_bar()
         self.prompt.focus()
