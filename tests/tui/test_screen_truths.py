@@ -260,7 +260,8 @@ async def test_chat_with_a_jobs_model_takes_the_jobs_training_files_system_promp
         await settle(pilot)  # not the last job's prompt: the open dataset's, and it says why
         assert "Sunny" in app.chat_tab.settings.system
         shown = app.chat_tab.query_one("#chat-system").content.plain
-        assert shown.startswith("system (the open dataset's most common; the job's training file is not on this machine)")
+        why = "the job's training file is not on this machine"
+        assert shown.startswith(f"system (the open dataset's most common; {why})")
 
 
 async def test_compare_off_can_be_found_by_typing(sample_copy) -> None:
