@@ -38,7 +38,8 @@ from ftui.tui.app_messages import (
     ProviderFailed,
     RefreshDeployments,
 )
-from ftui.tui.chat.tab import ChatTab
+from ftui.tui.chat.messages import ModelsKnown
+from ftui.tui.chat.tab import LIST_MODELS, ChatTab
 from ftui.tui.commands import FtuiCommands
 from ftui.tui.data.messages import DatasetStatus
 from ftui.tui.data.open_file import OpenFileScreen
@@ -66,7 +67,6 @@ EXIT_GRACE = 5.0  # seconds after a signal before ftui leaves no matter what
 THREAD_GRACE = 1.0  # seconds worker threads get to finish after the UI has gone
 NARROW_NOTICE = 4.0  # seconds a notice stays on a screen under 100 columns wide
 NARROW_ERROR = 8.0  # ... an error notice
-REACH_TIMEOUT = 20.0  # seconds a remote provider has to answer the first question
 REACH_RETRY = 15.0  # seconds between tries while it cannot be reached
 DIALOG_SETTLE = 1.0  # at most this long, keys wait for a dialog that is still opening
 NO_PROVIDER_HINT = (
@@ -408,10 +408,8 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
             self._provider_failed(describe(exc, "Connecting to the provider"))
         else:
             self.session.provider, self.session.provider_error = provider, None
-            remote = provider.local_server is None
+            remote = provider.local_server is None  # known to work once it answers (_provider_answered)
             self.provider_label = f"checking {provider.label}…" if remote else provider.label
-            if provider.local_server is None:
-                self._check_reachable()
             self.jobs_tab.provider_ready()
             self.chat_tab.provider_ready()
             self.files_tab.provider_ready()
@@ -419,27 +417,25 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
                 self._list_deployments()
         self._refresh_topbar()
 
-    @work(exclusive=True, group="reachable", exit_on_error=False)
-    async def _check_reachable(self) -> None:
-        """A remote provider is only known to work once it answers: ask it for its models; while
-        it cannot be reached the top bar says ``not connected: <why>``, and asks again now and then."""
-        from ftui.provider.errors import describe
-        from ftui.provider.jobs import list_model_ids
-
+    @on(ModelsKnown)
+    def _provider_answered(self, message: ModelsKnown) -> None:
+        """A remote provider is only known to work once it answers: the Chat tab's list of its
+        models (asked for when connected) is that first question. While it cannot be reached the
+        top bar says ``not connected: <why>``, and the list is asked for again now and then."""
         provider = self.session.provider
-        while provider is not None and provider is self.session.provider:
-            try:
-                await asyncio.wait_for(list_model_ids(provider.client), REACH_TIMEOUT)
-            except Exception as exc:
-                why = f"no answer in {REACH_TIMEOUT:g} s" if isinstance(exc, TimeoutError) else None
-                why = why or describe(exc, "Reaching it", provider.secrets).removeprefix("Reaching it failed: ")
-                self.provider_label = f"not connected: {why}"
-                self._refresh_topbar()
-                await asyncio.sleep(REACH_RETRY)
-                continue
-            self.provider_label = provider.label
-            self._refresh_topbar()
+        if provider is None or provider.local_server is not None:
             return
+        if message.error is None:
+            self.provider_label = provider.label
+        else:
+            why = message.error.removeprefix(f"{LIST_MODELS} failed: ")
+            self.provider_label = f"not connected: {why}"
+            self.set_timer(REACH_RETRY, self._ask_again, name="reach-retry")
+        self._refresh_topbar()
+
+    def _ask_again(self) -> None:
+        if not self._exiting and self.provider is not None and self.provider_label.startswith("not connected"):
+            self.chat_tab.provider_ready()
 
     @on(RefreshDeployments)
     def _refresh_deployments(self) -> None:

@@ -38,6 +38,7 @@ LEAVE = "Esc leaves the box (then 1–4 switch tabs; alt+1–4 also work while t
 HINT = f"Type a message below and press Enter. ctrl+l picks the model, ctrl+b compares two. {LEAVE}"
 HINT_MULTILINE = f"Type a message below and press ctrl+j. ctrl+l picks the model, ctrl+b compares two. {LEAVE}"
 DATASET_SOURCE = "the open dataset's most common"
+LIST_MODELS = "Listing the provider's models"  # the app reads this list's failure as "not connected"
 
 
 class ChatTab(Widget, can_focus=False):
@@ -191,7 +192,7 @@ conversation.
         try:
             ids = await list_model_ids(provider.client)
         except Exception as exc:  # the picker still offers base models and typed names; say why
-            self.post_message(ModelsKnown([], describe(exc, "Listing the provider's models", provider.secrets)))
+            self.post_message(ModelsKnown([], describe(exc, LIST_MODELS, provider.secrets)))
             return
         self.post_message(ModelsKnown(ids))
 
@@ -200,7 +201,7 @@ conversation.
         self.session.provider_models = message.models
         self.session.models_error = message.error
         if message.error:
-            self.post_message(Notice(message.error, title="Chat", severity="warning"))
+            self.post_message(Notice(message.error, title="Chat", severity="warning", quiet=300))  # once per outage
         tuned = [m for m in message.models if m.startswith("ft:") and ":ckpt-step-" not in m]
         if tuned:
             self.default_model(tuned[-1])
