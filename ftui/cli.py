@@ -102,6 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 GLOBAL_OPTIONS = ("--profile", "--base-url")  # each takes a value; accepted before the command too
+GLOBAL_FLAGS = ("--debug",)  # ... and this one takes none
 NESTED = ("sandbox", "files", "jobs", "models", "deployments", "config")  # `ftui jobs list`: two words
 
 
@@ -112,7 +113,10 @@ def hoist_global_options(args: list[str]) -> list[str]:
     i = 0
     while i < len(args):
         arg = args[i]
-        if arg in GLOBAL_OPTIONS and i + 1 < len(args):
+        if arg in GLOBAL_FLAGS:
+            front.append(arg)
+            i += 1
+        elif arg in GLOBAL_OPTIONS and i + 1 < len(args):
             front += args[i : i + 2]
             i += 2
         elif arg.split("=", 1)[0] in GLOBAL_OPTIONS and "=" in arg:

@@ -30,6 +30,9 @@ def test_global_options_before_the_command(capsys) -> None:
     assert hoist_global_options(["--profile", "p", "chat", "--model", "m", "--", "-x"]) == [
         "chat", "--profile", "p", "--model", "m", "--", "-x",
     ]  # fmt: skip
+    assert hoist_global_options(["--debug", "--base-url", "u", "jobs", "list"]) == [
+        "jobs", "list", "--debug", "--base-url", "u",
+    ]  # fmt: skip
     assert hoist_global_options(["--profile", "p", "data.jsonl"]) == ["--profile", "p", "data.jsonl"]  # the TUI's
 
 
