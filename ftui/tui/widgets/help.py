@@ -15,7 +15,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Markdown
 
 from ftui.tui.widgets.fit_footer import FitFooter
 
@@ -89,6 +88,8 @@ class HelpScreen(ModalScreen[None]):
         self.text = text
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import Markdown  # (markdown-it: loaded with the first help, not at start)
+
         with HelpPanel(id="help-panel"):
             yield Markdown(self.text, id="help-text")
         yield FitFooter()
