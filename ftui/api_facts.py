@@ -116,7 +116,9 @@ def check_seed(raw: object) -> int | None:
 
 def epochs_word(n: int) -> str:
     """'1 epoch', '3 epochs'."""
-    return f"{n} epoch" if n == 1 else f"{n} epochs"
+    from ftui.words import plural
+
+    return plural(n, "epoch")
 
 
 __all__ = [

@@ -17,6 +17,7 @@ from ftui.tui.data.open_file import OpenFileScreen
 from ftui.tui.data.stats_view import StatsView, render_stats
 from ftui.tui.widgets.dialogs import ConfirmScreen
 from ftui.tui.widgets.help import HelpPanel, HelpScreen
+from ftui.tui.widgets.virtual_list import VirtualList
 from tests.tui.conftest import screen_text, settle, wait_for, wait_validated
 
 
@@ -25,7 +26,7 @@ def footer_keys(app: FtuiApp) -> dict[str, str]:
     return {k.key: k.description for k in app.screen.query(FooterKey)}
 
 
-def first_row(view: FindingsList) -> str:
+def first_row(view: VirtualList) -> str:
     return view.render_line(0).text
 
 
@@ -40,6 +41,24 @@ async def test_a_clean_files_findings_say_nothing_was_found(sample_copy) -> None
         assert findings.count == 0
         assert "No problems found: every line passed every check." in first_row(findings)
         assert "No problems found" in screen_text(app)
+
+
+async def test_an_empty_list_says_why(sample_copy, tmp_path: Path) -> None:
+    from ftui.tui.data.lists import ExampleList
+
+    app = FtuiApp(sample_copy("mistakes.jsonl"), connect=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_validated(app)
+        await pilot.press("slash", *"zzzq", "enter")
+        examples = app.query_one(ExampleList)
+        await wait_for(lambda: examples.count == 0)
+        assert "No line matches the filter; Esc clears it." in first_row(examples)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    app = FtuiApp(empty, connect=False)
+    async with app.run_test(size=(80, 24)):
+        await wait_for(lambda: app.data_tab.dataset is not None and app.data_tab.dataset.report is not None)
+        assert "This file is empty." in first_row(app.query_one(ExampleList))
 
 
 async def test_findings_grouped_by_code_show_each_group_with_its_count(sample_copy) -> None:

@@ -42,6 +42,7 @@ from ftui.tui.data.messages import (
 )
 from ftui.tui.data.stats_view import StatsView
 from ftui.tui.layout import set_width_classes
+from ftui.words import plural
 
 EMPTY_HINT = "No file open. Press ctrl+o to open a JSONL file."
 SHOW_DELAY = 0.06  # seconds the example view waits for the cursor to settle
@@ -234,6 +235,7 @@ Browse the open file, see every problem and what training would cost.
         examples.dataset = self.dataset
         self.dataset.rows = None
         keep = self.dataset.row_of(message.keep_line) if message.keep_line else 0
+        examples.set_empty("This file is empty." if not self.dataset.line_count else "")
         examples.set_count(self.dataset.row_count, keep=keep)
         focused = self.screen.focused
         elsewhere = focused is not None and self not in focused.ancestors_with_self
@@ -415,7 +417,7 @@ Browse the open file, see every problem and what training would cost.
             return
         if explain and line > ds.line_count:
             self.notify(
-                f"Line {line:,} is past the end ({ds.line_count:,} lines); showing the last line.",
+                f"Line {line:,} is past the end ({plural(ds.line_count, 'line')}); showing the last line.",
                 severity="warning",
                 timeout=4,
             )
@@ -585,7 +587,7 @@ Browse the open file, see every problem and what training would cost.
             if ds.text_filter or ds.errors_only:
                 bits = [f'"{safe(ds.text_filter, one_line=True)}"'] if ds.text_filter else []
                 bits += ["problems"] if ds.errors_only else []
-                title.append(f"  filter: {' + '.join(bits)} ({ds.row_count:,} lines)")
+                title.append(f"  filter: {' + '.join(bits)} ({plural(ds.row_count, 'line')})")
             if ds.report is None:
                 title.append(f"  checking {ds.progress:.0%}")
         self.query_one("#detail-title", Static).update(title, layout=False)  # fixed 1-line bar
@@ -755,6 +757,7 @@ Browse the open file, see every problem and what training would cost.
         examples = self.query_one(ExampleList)
         keep = ds.line_at(examples.cursor) if ds.row_count else 1
         ds.rows = message.rows
+        examples.set_empty("No line matches the filter; Esc clears it." if ds.line_count else "This file is empty.")
         examples.set_count(ds.row_count, keep=ds.row_of(keep))
         self._show_selected()
         self._update_title()
