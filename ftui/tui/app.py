@@ -425,7 +425,7 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
         provider = self.session.provider
         if provider is None or provider.local_server is not None:
             return
-        if message.error is None:
+        if not message.unreachable:  # it answered (a server without a models list answers too)
             self.provider_label = provider.label
         else:
             why = message.error.removeprefix(f"{LIST_MODELS} failed: ")

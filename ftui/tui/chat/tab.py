@@ -186,13 +186,15 @@ conversation.
         provider = self.session.provider
         if provider is None:
             return
-        from ftui.provider.errors import describe
+        from ftui.provider.errors import describe, is_transient
         from ftui.provider.jobs import list_model_ids
 
         try:
             ids = await list_model_ids(provider.client)
         except Exception as exc:  # the picker still offers base models and typed names; say why
-            self.post_message(ModelsKnown([], describe(exc, LIST_MODELS, provider.secrets)))
+            # not reached: no answer (network, timeout, 429, 5xx after the retries) or the key refused
+            down = is_transient(exc) or getattr(exc, "status_code", None) in (401, 403)
+            self.post_message(ModelsKnown([], describe(exc, LIST_MODELS, provider.secrets), unreachable=down))
             return
         self.post_message(ModelsKnown(ids))
 
