@@ -299,3 +299,25 @@ async def test_compare_off_can_be_found_by_typing(sample_copy) -> None:
         await pilot.press("enter")
         await wait_for(lambda: not isinstance(app.screen, ModelPickerScreen))
         assert app.chat_tab.models == ["gpt-4o-mini"]
+
+
+async def test_a_server_without_a_models_list_is_still_connected(sample_copy, monkeypatch) -> None:
+    from ftui.config import Profile, Settings
+    from tests.recorded_api import RecordedApi, _not_found
+
+    class NoModels(RecordedApi):
+        async def _models(self, request):  # a compatible server that lists no models
+            raise _not_found("Not found.")
+
+    api = NoModels(jobs=[])
+    url = api.start()
+    try:
+        monkeypatch.setenv("FTUI_RECORDED_KEY", "sk-recorded-0000")
+        profile = Profile(name="recorded", provider="openai", base_url=url, api_key_env="FTUI_RECORDED_KEY")
+        settings = Settings(default_profile="recorded", profiles={"recorded": profile})
+        app = FtuiApp(sample_copy("mistakes.jsonl"), settings=settings)
+        async with app.run_test(size=(120, 24)):
+            await wait_for(lambda: "/v1/models" in api.requests and app.provider_label == "openai · profile recorded")
+            assert "not connected" not in app.query_one("#topbar").content.plain
+    finally:
+        api.stop()
