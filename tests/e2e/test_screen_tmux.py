@@ -7,6 +7,7 @@ import os
 import shlex
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,10 @@ def test_findings_help_and_open_dialog_at_80x24(tmux: Tmux, tmp_path: Path) -> N
     tmux.wait_for("Open a JSONL training file", "tab Complete")
     for key in "jokes":
         tmux.keys(key)
-    screen = tmux.wait_for("sample_data/weather_jokes.jsonl")
-    assert "sample_data/dpo.jsonl" not in screen  # the list keeps only the matches
+    tmux.wait_for("sample_data/weather_jokes.jsonl")
+    deadline = time.monotonic() + 20
+    while "sample_data/dpo.jsonl" in tmux.screen() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "sample_data/dpo.jsonl" not in tmux.screen()  # the list keeps only the matches
     tmux.keys("Escape")
     tmux.wait_for("o Group")
