@@ -57,9 +57,14 @@ def build_parser(only_validate: bool = False) -> argparse.ArgumentParser:
     if only_validate:  # `ftui validate` starts like a small tool: no provider modules imported
         return parser
     sandbox = sub.add_parser("sandbox", help="the built-in OpenAI-compatible sandbox").add_subparsers(
-        dest="sandbox_command", required=True
+        dest="sandbox_command", metavar="COMMAND", required=True
     )
-    serve = sandbox.add_parser("serve", help="serve the sandbox until Ctrl+C")
+    serve = sandbox.add_parser(
+        "serve",
+        help="serve the sandbox until Ctrl+C",
+        epilog="exit codes: 0 stopped by Ctrl+C, SIGINT or SIGTERM; 2 bad options, the address cannot be"
+        " listened on, or the data dir cannot be used",
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=0, help="0 picks a free port")
     serve.add_argument("--data-dir", help="where state lives (default: the XDG data dir)")
@@ -82,7 +87,7 @@ def build_parser(only_validate: bool = False) -> argparse.ArgumentParser:
         help="allow a non-loopback --host with a random key (it travels over plain HTTP)",
     )
     config = sub.add_parser("config", help="the settings in effect").add_subparsers(
-        dest="config_command", required=True
+        dest="config_command", metavar="COMMAND", required=True
     )
     check = config.add_parser(
         "check",
@@ -111,8 +116,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+GLOBAL_OPTIONS = ("--profile", "--base-url")  # each takes a value; accepted before the command too
+GLOBAL_FLAGS = ("--debug",)  # ... and this one takes none
+NESTED = ("sandbox", "files", "jobs", "models", "deployments", "config")  # `ftui jobs list`: two words
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """``ftui --base-url URL jobs list`` means ``ftui jobs list --base-url URL``: options that every
+    provider command takes, given before the command, move to just after the command's words."""
+    front: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in GLOBAL_FLAGS:
+            front.append(arg)
+            i += 1
+        elif arg in GLOBAL_OPTIONS and i + 1 < len(args):
+            front += args[i : i + 2]
+            i += 2
+        elif arg.split("=", 1)[0] in GLOBAL_OPTIONS and "=" in arg:
+            front.append(arg)
+            i += 1
+        else:
+            break
+    rest = args[i:]
+    if not front or not rest or rest[0] not in SUBCOMMANDS:
+        return args  # the TUI's own options (ftui --profile P FILE), or nothing to move
+    words = 2 if rest[0] in NESTED and len(rest) > 1 and not rest[1].startswith("-") else 1
+    return [*rest[:words], *front, *rest[words:]]
+
+
 def _main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    args_list = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
     if not args_list or args_list[0] not in (*SUBCOMMANDS, "-h", "--help", "--version"):
         return _open_tui(args_list)
     parser = build_parser(only_validate=args_list[0] == "validate")

@@ -124,7 +124,7 @@ def test_chat_reads_the_prompt_from_stdin(monkeypatch: pytest.MonkeyPatch, capsy
     code, out, err = run(capsys, "chat", "--model", "gpt-4o-mini", "--json")
     assert code == 0, err
     data = json.loads(out)
-    assert data["prompt"] == "Will it rain in Paris?\n"
+    assert data["prompt"] == "Will it rain in Paris?"  # the line ending is not part of the prompt
     (reply,) = data["replies"]
     assert reply["model"] == "gpt-4o-mini" and reply["text"] and reply["finish_reason"] == "stop"
     assert reply["completion_tokens"] > 0 and reply["total_ms"] >= reply["first_token_ms"] >= 0

@@ -67,9 +67,9 @@ def test_models_list_says_when_each_fine_tuned_model_stops_serving(capsys: pytes
     lines = out.splitlines()
     tuned = next(i for i, line in enumerate(lines) if "ft:gpt-4o-mini" in line)
     said = lines[tuned] + (lines[tuned + 1] if tuned + 1 < len(lines) else "")
-    assert "stops serving 2027-01-14 (its base model's)" in said
+    assert "STOPS SERVING" in lines[0] and "2027-01-14 (its base model's)" in said
     nano = next(i for i, line in enumerate(lines) if "gpt-4.1-nano" in line)
-    assert "stops serving" not in lines[nano] + (lines[nano + 1] if nano + 1 < len(lines) else "")
+    assert "(its base model's)" not in lines[nano] + (lines[nano + 1] if nano + 1 < len(lines) else "")
 
 
 def test_a_local_server_on_an_openai_profile_is_not_openai() -> None:

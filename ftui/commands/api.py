@@ -18,9 +18,11 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
+
+from rich.cells import cell_len
 
 from ftui.config import ConfigError, load_settings
 from ftui.credentials import redact_known
@@ -45,6 +47,16 @@ def print_safe(text: str) -> None:
     """Print one line of text that may hold server or dataset text, control characters escaped
     (and any credential ftui knows of redacted: a server may echo a key back)."""
     print(safe(redact_known(text), one_line=True))
+
+
+def print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """A header row, then one line per record, columns aligned and two spaces apart (so grep and
+    ``awk -F'  +'`` see whole records); every cell with control characters escaped."""
+    cells = [[safe(str(c), one_line=True) for c in row] for row in [header, *rows]]
+    widths = [max(cell_len(row[i]) for row in cells) for i in range(len(header))]
+    for row in cells:
+        padded = [c + " " * (w - cell_len(c)) for c, w in zip(row[:-1], widths, strict=False)]
+        print("  ".join([*padded, row[-1]]).rstrip())
 
 
 def as_json(obj: Any) -> Any:

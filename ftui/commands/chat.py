@@ -39,6 +39,8 @@ def read_prompt(arg: str | None) -> str:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise PromptError(f"stdin is not UTF-8 text (byte {exc.start}).") from None
+        # `echo hi | ftui chat` and a file ending in a newline: the line ending is not part of the prompt
+        text = text.removesuffix("\n").removesuffix("\r")
     if not text.strip():
         raise PromptError("the prompt is empty: give it as an argument or on stdin.")
     return text

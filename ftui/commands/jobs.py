@@ -10,7 +10,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ftui.api_facts import HYPERPARAMETERS, HyperparameterError, check_seed, check_suffix
-from ftui.commands.api import EXIT_FAILED, EXIT_MISUSE, EXIT_OK, EXIT_PROVIDER, dump, dump_line, print_safe, when
+from ftui.commands.api import (
+    EXIT_FAILED,
+    EXIT_MISUSE,
+    EXIT_OK,
+    EXIT_PROVIDER,
+    dump,
+    dump_line,
+    print_safe,
+    print_table,
+    when,
+)
 from ftui.commands.files import confirm, reused_note, upload_once
 from ftui.data.stats import job_cost
 from ftui.data.validate import DatasetReadError, validate_file
@@ -33,8 +43,9 @@ async def jobs_list(p: Provider, args: argparse.Namespace) -> int:
         return EXIT_OK
     if not jobs:
         print("no jobs")
-    for j in jobs:
-        print_safe(f"{j.id}  {when(j.created_at)}  {j.status:<16} {j.model:<28} {j.fine_tuned_model or ''}")
+        return EXIT_OK
+    rows = [(j.id, when(j.created_at), j.status, j.model, j.fine_tuned_model or "—") for j in jobs]
+    print_table(("ID", "CREATED", "STATUS", "MODEL", "FINE-TUNED MODEL"), rows)
     return EXIT_OK
 
 

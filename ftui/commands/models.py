@@ -8,7 +8,7 @@ import dataclasses
 import sys
 from typing import TYPE_CHECKING, Any
 
-from ftui.commands.api import EXIT_MISUSE, EXIT_OK, dump, print_safe, when
+from ftui.commands.api import EXIT_MISUSE, EXIT_OK, dump, print_safe, print_table, when
 from ftui.commands.files import confirm
 from ftui.data.catalog import Catalog, load_catalog
 from ftui.provider.models import delete_model, is_trained_model, list_fine_tuned_models
@@ -21,26 +21,22 @@ if TYPE_CHECKING:
 
 
 def _when_it_stops(m: Any, catalog: Catalog) -> str:
-    """', shuts down DATE' from the server; for a fine-tuned model the server leaves it out of,
-    ', stops serving DATE (its base model's)' from models.toml; '' when neither knows."""
+    """'DATE' from the server; for a fine-tuned model the server leaves it out of, 'DATE (its base
+    model's)' from models.toml; '' when neither knows."""
     sent = getattr(m, "shutdown_date", None)
     if sent:
-        return f", shuts down {sent}"
+        return str(sent)
     if is_trained_model(m.id) and (base := catalog.shutdown_of(m.id)):
-        return f", stops serving {base} (its base model's)"
+        return f"{base} (its base model's)"
     return ""
 
 
 def _print_all(models: list) -> None:
+    """One line per model under a header (grep and awk see whole records); a fine-tuned model the
+    server gives no date stops serving with its base model (models.toml)."""
     catalog = load_catalog()
-    width = max((len(m.id) for m in models), default=0)
-    for m in models:
-        extra = f"{m.owned_by}" + _when_it_stops(m, catalog)
-        if width + len(extra) + 2 <= 80:
-            print_safe(f"{m.id:<{width}}  {extra}")
-        else:  # long fine-tune names: attributes on their own line, so nothing wraps mid-word
-            print_safe(f"{m.id}")
-            print_safe(f"    {extra}")
+    rows = [(m.id, m.owned_by, _when_it_stops(m, catalog) or "—") for m in models]
+    print_table(("ID", "OWNED BY", "STOPS SERVING"), rows)
 
 
 def _trained_json(m: FineTunedModel) -> dict:
@@ -48,15 +44,17 @@ def _trained_json(m: FineTunedModel) -> dict:
 
 
 def _print_trained(models: list[FineTunedModel]) -> None:
+    """One line per model under a header (grep and awk see whole records)."""
     if not models:
         print("no fine-tuned models")
+        return
+    rows = []
     for m in models:
-        print_safe(m.id)
-        parts = [m.kind, f"base {m.base_model}", f"job {m.job_id or '—'}", f"created {when(m.created)}"]
-        if m.shutdown_date:
-            stops = "stops serving" if m.shutdown_from_catalog else "shuts down"
-            parts.append(f"{stops} {m.shutdown_date}" + (" (its base model's)" if m.shutdown_from_catalog else ""))
-        print_safe("    " + ", ".join(parts))
+        shutdown = m.shutdown_date or "—"
+        if m.shutdown_date and m.shutdown_from_catalog:
+            shutdown += " (its base model's)"
+        rows.append((m.id, m.kind, m.base_model, m.job_id or "—", when(m.created), shutdown))
+    print_table(("ID", "KIND", "BASE MODEL", "JOB", "CREATED", "STOPS SERVING"), rows)
 
 
 async def models_list(p: Provider, args: argparse.Namespace) -> int:

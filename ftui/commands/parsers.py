@@ -86,7 +86,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         p.set_defaults(handler=f"ftui.commands.{module}:{function}", action=action)
 
     files = sub.add_parser("files", help="upload, list, download and delete files").add_subparsers(
-        dest="files_command", required=True
+        dest="files_command", metavar="COMMAND", required=True
     )
     p = add(files, "upload", "upload a training file")
     files_arg(p.add_argument("file"))
@@ -113,7 +113,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     handler(p, "files:files_delete", "Deleting the file")
 
     jobs = sub.add_parser("jobs", help="create, watch and control fine-tuning jobs").add_subparsers(
-        dest="jobs_command", required=True
+        dest="jobs_command", metavar="COMMAND", required=True
     )
     p = add(jobs, "list", "list jobs, newest first")
     p.add_argument("--limit", type=limit, default=20, metavar="N", help="the newest N jobs (default 20; 0: all)")
@@ -249,7 +249,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     handler(p, "chat:chat", "The chat request")
 
     models = sub.add_parser("models", help="list and delete models").add_subparsers(
-        dest="models_command", required=True
+        dest="models_command", metavar="COMMAND", required=True
     )
     p = add(models, "list", "list models with their shutdown dates")
     p.add_argument(
@@ -294,7 +294,7 @@ def _add_deployments(sub: argparse._SubParsersAction, common: Callable[..., None
     """``ftui deployments create | list | delete`` (Azure's control plane; handlers in deployments.py)."""
     dep = sub.add_parser(
         "deployments", help="deploy fine-tuned models on Azure, list and delete deployments"
-    ).add_subparsers(dest="deployments_command", required=True)
+    ).add_subparsers(dest="deployments_command", metavar="COMMAND", required=True)
     p = dep.add_parser(
         "create",
         help="deploy a fine-tuned model (or checkpoint) and wait until it serves",

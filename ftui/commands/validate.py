@@ -14,6 +14,7 @@ from ftui.data.stats import Dist
 from ftui.data.validate import DatasetReadError, Report, validate_file
 from ftui.term import Style, fail
 from ftui.textsafe import safe
+from ftui.words import plural
 
 SHOWN_PER_CODE = 5
 _STAT_LABELS = {
@@ -86,7 +87,7 @@ def render_text(report: Report, out: TextIO) -> None:
             w("\n" + s(title, "bold") + "\n")
             _render_group(findings, names, colour, s, out, report.omitted)
 
-    w("\n" + s(f"Stats ({report.parsed:,} parsed examples)", "bold") + "\n")
+    w("\n" + s(f"Stats ({plural(report.parsed, 'parsed example')})", "bold") + "\n")
     cols = ("min", "p5", "median", "mean", "p95", "max")
     w(f"  {'':22}" + "".join(f"{c:>9}" for c in cols) + "\n")
     for key, label in _STAT_LABELS.items():
@@ -100,7 +101,8 @@ def render_text(report: Report, out: TextIO) -> None:
     est = report.estimate
     w("\n" + s("Estimate", "bold") + "\n")
     w(
-        f"  {est.epochs} epochs (default for {report.parsed:,} examples) × {est.billing_tokens:,} billing tokens\n"
+        f"  {plural(est.epochs, 'epoch')} (default for {plural(report.parsed, 'example')})"
+        f" × {est.billing_tokens:,} billing tokens\n"
         f"  = {est.charged_tokens:,} charged tokens\n"
     )
     if est.cost_usd is not None and est.price_per_1m is not None:

@@ -22,7 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
 from ftui.config import ConfigError, Settings, load_settings
@@ -39,7 +39,8 @@ from ftui.tui.app_messages import (
     ProviderFailed,
     RefreshDeployments,
 )
-from ftui.tui.chat.tab import ChatTab
+from ftui.tui.chat.messages import ModelsKnown
+from ftui.tui.chat.tab import LIST_MODELS, ChatTab
 from ftui.tui.commands import FtuiCommands
 from ftui.tui.data.messages import DatasetStatus
 from ftui.tui.data.open_file import OpenFileScreen
@@ -50,6 +51,7 @@ from ftui.tui.jobs.tab import JobsTab
 from ftui.tui.keys import enable_alt_digits
 from ftui.tui.layout import fit
 from ftui.tui.widgets.fit_footer import FitFooter
+from ftui.tui.widgets.help import HelpScreen, help_text
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -64,6 +66,9 @@ DEPLOYMENTS_POLL = 10.0  # seconds between lists while a deployment is being pro
 CLOSE_TIMEOUT = 2.0  # seconds closing the provider may take when the app exits
 EXIT_GRACE = 5.0  # seconds after a signal before ftui leaves no matter what
 THREAD_GRACE = 1.0  # seconds worker threads get to finish after the UI has gone
+NARROW_NOTICE = 4.0  # seconds a notice stays on a screen under 100 columns wide
+NARROW_ERROR = 8.0  # ... an error notice
+REACH_RETRY = 15.0  # seconds between tries while it cannot be reached
 DIALOG_SETTLE = 1.0  # at most this long, keys wait for a dialog that is still opening
 NO_PROVIDER_HINT = (
     "Jobs and Chat need a provider: fix the profile (or start without --profile to use the"
@@ -113,6 +118,12 @@ class FtuiTabbedContent(TabbedContent):
     A tab is activated that way only while the focus is still inside it and was put there
     after the last tab key.
     """
+
+    def on_mount(self) -> None:
+        # The tab strip takes no focus: Tab / shift+Tab never leave the keys on a strip where
+        # the tab's own keys do nothing (1-4 and alt+1-4 switch tabs; a click still works).
+        for tabs in self.query(Tabs):
+            tabs.can_focus = False
 
     def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
         focused = self.screen.focused
@@ -255,11 +266,12 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
         if self.handle_signals:
             self._install_signal_handlers()
         self.watch(self.screen, "focused", self._focus_moved, init=False)
-        self._refresh_topbar()
         if self.connect:
+            self.provider_label = self._connecting_label()
             self._connect()
         else:
             self.provider_label = "offline"
+        self._refresh_topbar()
         path = self.initial_path
         if path is None:
             recent = recent_files()
@@ -378,6 +390,16 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
             remember_file(path)
         self._refresh_topbar()
 
+    def _connecting_label(self) -> str:
+        """What ftui is doing while it connects: starting its own sandbox, or reaching a provider."""
+        from ftui.config import resolve_profile
+
+        try:
+            profile = resolve_profile(self.settings, self.profile_name, self.base_url)
+        except ConfigError:
+            return "connecting…"  # connecting says why it cannot
+        return "starting the sandbox…" if profile.provider == "sandbox" else f"connecting to {profile.label}…"
+
     @work(exclusive=True, group="provider", exit_on_error=False)
     async def _connect(self) -> None:
         # The SDK is heavy (about half a second of imports): import it on a thread, not on this
@@ -395,13 +417,34 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
             self._provider_failed(describe(exc, "Connecting to the provider"))
         else:
             self.session.provider, self.session.provider_error = provider, None
-            self.provider_label = provider.label
+            remote = provider.local_server is None  # known to work once it answers (_provider_answered)
+            self.provider_label = f"checking {provider.label}…" if remote else provider.label
             self.jobs_tab.provider_ready()
             self.chat_tab.provider_ready()
             self.files_tab.provider_ready()
             if provider.manages_deployments:
                 self._list_deployments()
         self._refresh_topbar()
+
+    @on(ModelsKnown)
+    def _provider_answered(self, message: ModelsKnown) -> None:
+        """A remote provider is only known to work once it answers: the Chat tab's list of its
+        models (asked for when connected) is that first question. While it cannot be reached the
+        top bar says ``not connected: <why>``, and the list is asked for again now and then."""
+        provider = self.session.provider
+        if provider is None or provider.local_server is not None:
+            return
+        if not message.unreachable:  # it answered (a server without a models list answers too)
+            self.provider_label = provider.label
+        else:
+            why = message.error.removeprefix(f"{LIST_MODELS} failed: ")
+            self.provider_label = f"not connected: {why}"
+            self.set_timer(REACH_RETRY, self._ask_again, name="reach-retry")
+        self._refresh_topbar()
+
+    def _ask_again(self) -> None:
+        if not self._exiting and self.provider is not None and self.provider_label.startswith("not connected"):
+            self.chat_tab.provider_ready()
 
     @on(RefreshDeployments)
     def _refresh_deployments(self) -> None:
@@ -502,7 +545,12 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
         timeout: float | None = None,
         markup: bool = True,
     ) -> None:
-        """Every notice is shown with control characters escaped and credentials redacted, whoever raises it."""
+        """Every notice is shown with control characters escaped and credentials redacted, whoever
+        raises it. On a narrow screen (under 100 columns) a notice covers what it sits on: it stays
+        NARROW_NOTICE seconds at most (an error NARROW_ERROR), and the toasts are narrower (ftui.tcss)."""
+        if self.size.width < 100:
+            limit = NARROW_ERROR if severity == "error" else NARROW_NOTICE
+            timeout = min(timeout if timeout is not None else self.NOTIFICATION_TIMEOUT, limit)
         super().notify(
             safe(redact(message)),
             title=safe(redact(title), one_line=True),
@@ -542,6 +590,10 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
         if not self.is_running or not self.screen_stack:
             return  # a late message while closing
         session = self.session
+        if message.failed and message.path is not None:  # could not be opened: no counts to show
+            self._file_label, self._counts = message.path.name, "not opened"
+            self._refresh_topbar()
+            return
         if message.path is not None:
             self._file_label = message.path.name
             session.open_dataset(message.path)
@@ -559,7 +611,7 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
     @on(OpenInChat)
     def _open_in_chat(self, message: OpenInChat) -> None:
         self.action_show_tab("chat")
-        self.chat_tab.open_model(message.model, message.base)
+        self.chat_tab.open_model(message.model, message.base, message.training_file)
 
     @on(OpenDataset)
     def _open_dataset(self, message: OpenDataset) -> None:
@@ -605,17 +657,26 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "close_help":
-            return bool(self.screen.query("HelpPanel"))
+            return isinstance(self.screen, HelpScreen)
         return True
 
     def action_close_help(self) -> None:
-        self.action_hide_help_panel()
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
 
     def action_toggle_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
+        """Help for what has the focus (the open dialog's, or the focused pane's), over the app."""
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
         else:
-            self.action_show_help_panel()
+            self.push_screen(HelpScreen(help_text(self.screen)))
+
+    def action_show_help_panel(self) -> None:  # Textual's palette entry "Keys": the same help
+        if not isinstance(self.screen, HelpScreen):
+            self.action_toggle_help()
+
+    def action_hide_help_panel(self) -> None:
+        self.action_close_help()
 
     def action_open_file(self) -> None:
         def chosen(path: Path | None) -> None:

@@ -381,7 +381,7 @@ async def test_palette_offers_file_commands_only_when_they_apply(tmp_path: Path)
 
 
 def test_path_completion_from_the_disk(tmp_path: Path, monkeypatch) -> None:
-    from ftui.tui.files.dialogs import complete_path
+    from ftui.tui.widgets.path_input import complete_path
 
     (tmp_path / "data").mkdir()
     (tmp_path / "train.jsonl").write_text("{}\n")

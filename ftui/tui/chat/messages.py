@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.message import Message
 
 from ftui.provider.chat import ChatResult
@@ -28,8 +30,17 @@ class ReplyFailed(Message):
 
 
 class ModelsKnown(Message):
-    """Models the provider lists (for the picker); ``error`` says why the list failed."""
+    """Models the provider lists (for the picker); ``error`` says why the list failed, and
+    ``unreachable`` that the provider did not answer (or refused the key), not just this list."""
 
-    def __init__(self, models: list[str], error: str | None = None) -> None:
+    def __init__(self, models: list[str], error: str | None = None, *, unreachable: bool = False) -> None:
         super().__init__()
-        self.models, self.error = models, error
+        self.models, self.error, self.unreachable = models, error, unreachable
+
+
+class JobSystem(Message):
+    """The most common system message of a job's training file (None: the file has none)."""
+
+    def __init__(self, path: Path, system: str | None) -> None:
+        super().__init__()
+        self.path, self.system = path, system

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from ftui.textsafe import safe
 
 OFF = "__off__"
+OFF_LABEL = "compare off (one model)"
 TYPED = "__typed__"
 GROUP_ORDER = ("fine-tuned", "checkpoint", "deployment", "provider", "base")
 GROUP_TITLES = {
@@ -64,6 +65,8 @@ class ModelPickerScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-dialog", classes="dialog"):
             yield Label(Text(self.title_text, style="bold"))
+            if self.allow_off:
+                yield Label(Text("Type off (or pick the first line) for one model again.", style="dim"))
             yield Input(placeholder="type to filter, or a model or deployment name", id="picker-input")
             yield OptionList(id="picker-options")
 
@@ -81,9 +84,12 @@ class ModelPickerScreen(ModalScreen[str | None]):
         options.clear_options()
         self.typed = text.strip()
         needle = self.typed.lower()
-        if self.allow_off and not needle:
-            options.add_option(Option("compare off (one model)", id=OFF))
-        if self.typed and self.typed not in self.choices:
+        # "compare off" is found by typing any part of it ("off", "comp", "one"), and while it
+        # matches, what is typed is not offered as a model name ("use compare as typed")
+        off = self.allow_off and needle in OFF_LABEL.lower()
+        if off:
+            options.add_option(Option(OFF_LABEL, id=OFF))
+        if self.typed and self.typed not in self.choices and not off:
             shown = safe(self.typed, one_line=True)
             options.add_option(Option(Text.assemble("use ", (shown, "bold"), " as typed"), id=TYPED))
         listed: list[str] = []
@@ -110,6 +116,8 @@ class ModelPickerScreen(ModalScreen[str | None]):
             best: str | None = self.typed
         elif not needle and self.current in listed:
             best = self.current
+        elif off:
+            best = OFF
         else:
             best = (prefixed or listed or [None])[0]
         if best is not None:

@@ -7,6 +7,7 @@ conversation (one message track per compared model) and redraw a few times a sec
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -23,7 +24,7 @@ from ftui.provider.chat import ChatResult
 from ftui.textsafe import safe
 from ftui.tui.app_messages import DatasetAppended, Notice
 from ftui.tui.chat.dialogs import ChatSettings, ChatSettingsScreen, SaveExampleScreen
-from ftui.tui.chat.messages import ModelsKnown, ReplyChunk, ReplyDone, ReplyFailed
+from ftui.tui.chat.messages import JobSystem, ModelsKnown, ReplyChunk, ReplyDone, ReplyFailed
 from ftui.tui.chat.model_picker import OFF, ModelPickerScreen
 from ftui.tui.chat.views import ExchangeView, PromptBox, ReplyPane
 from ftui.tui.layout import set_width_classes
@@ -31,10 +32,13 @@ from ftui.tui.layout import set_width_classes
 if TYPE_CHECKING:
     from ftui.session import Session
 
-PLACEHOLDER = "Message · Enter sends · ↑ history · ctrl+t multi-line"
-PLACEHOLDER_MULTILINE = "Message · ctrl+j sends · Enter: new line · ctrl+t single-line"
-HINT = "Type a message below and press Enter. ctrl+l picks the model, ctrl+b compares two."
-HINT_MULTILINE = "Type a message below and press ctrl+j. ctrl+l picks the model, ctrl+b compares two."
+PLACEHOLDER = "Message · Enter sends · Esc leaves the box · alt+1–4 tabs · ↑ history"
+PLACEHOLDER_MULTILINE = "Message · ctrl+j sends · Enter: new line · Esc leaves · alt+1–4 tabs"
+LEAVE = "Esc leaves the box (then 1–4 switch tabs; alt+1–4 also work while typing)."
+HINT = f"Type a message below and press Enter. ctrl+l picks the model, ctrl+b compares two. {LEAVE}"
+HINT_MULTILINE = f"Type a message below and press ctrl+j. ctrl+l picks the model, ctrl+b compares two. {LEAVE}"
+DATASET_SOURCE = "the open dataset's most common"
+LIST_MODELS = "Listing the provider's models"  # the app reads this list's failure as "not connected"
 
 
 class ChatTab(Widget, can_focus=False):
@@ -71,7 +75,8 @@ conversation.
         self.catalog = load_catalog()
         self.models: list[str] = [self.catalog.default_model]
         self.settings = ChatSettings()
-        self.system_from_dataset = True  # until the user edits it
+        self.system_from_dataset = True  # until the user edits it (or a job's own file gives it)
+        self.system_source = DATASET_SOURCE  # where the system prompt came from, as the bar says it
         self.tracks: list[list[dict[str, Any]]] = [[], []]
         self.exchanges: list[ExchangeView] = []
         self.chose_model = False
@@ -118,7 +123,7 @@ conversation.
         self.query_one("#chat-bar", Static).update(bar)
         system = s.system.strip()
         first = safe(" ".join(system.split())[:200], one_line=True) if system else "(none)"
-        source = " (the open dataset's most common)" if system and self.system_from_dataset else ""
+        source = f" ({self.system_source})" if self.system_source and (system or not self.system_from_dataset) else ""
         self.query_one("#chat-system", Static).update(Text(f"system{source}: {first}  · ctrl+g edits", style="dim"))
 
     # -- inputs from the rest of the app ---------------------------------------------------------------
@@ -142,25 +147,54 @@ conversation.
             self.models[0] = model
             self._draw_bar()
 
-    def open_model(self, model: str, base: str | None = None) -> None:
-        """Open ``model`` in the chat (from the Jobs tab); compare with ``base`` when given."""
+    def open_model(self, model: str, base: str | None = None, training_file: str | None = None) -> None:
+        """Open ``model`` in the chat (from the Jobs tab); compare with ``base`` when given. With the
+        job's ``training_file`` (its id), the system prompt is that file's most common one when ftui
+        uploaded it from this machine, not the open dataset's."""
         self.chose_model = True
         self.models = [model] + ([base] if base and base != model else [])
+        if training_file and self.system_source is not None:  # the user's own prompt is kept
+            from ftui.state import uploaded_path
+
+            path = uploaded_path(training_file)
+            if path is not None:
+                self._job_system(path)
+            else:  # the open dataset's prompt again (not the last job's), and the bar says why
+                self.system_from_dataset = True
+                self.settings.system = self.session.dataset_system_message or ""
+                self.system_source = f"{DATASET_SOURCE}; the job's training file is not on this machine"
         self._draw_bar()
         self.prompt.focus()
+
+    @work(thread=True, group="chat-system", exclusive=True, exit_on_error=False)
+    def _job_system(self, path: Path) -> None:
+        from ftui.tui.chat.system_prompt import most_common_system
+
+        self.post_message(JobSystem(path, most_common_system(path)))
+
+    @on(JobSystem)
+    def _job_system_known(self, message: JobSystem) -> None:
+        if self.system_source is None:
+            return  # edited meanwhile: the user's prompt stands
+        self.system_from_dataset = False
+        self.settings.system = message.system or ""
+        self.system_source = f"the job's training file {message.path.name}"
+        self._draw_bar()
 
     @work(group="chat-models", exclusive=True, exit_on_error=False)
     async def _list_models(self) -> None:
         provider = self.session.provider
         if provider is None:
             return
-        from ftui.provider.errors import describe
+        from ftui.provider.errors import describe, is_transient
         from ftui.provider.jobs import list_model_ids
 
         try:
             ids = await list_model_ids(provider.client)
         except Exception as exc:  # the picker still offers base models and typed names; say why
-            self.post_message(ModelsKnown([], describe(exc, "Listing the provider's models", provider.secrets)))
+            # not reached: no answer (network, timeout, 429, 5xx after the retries) or the key refused
+            down = is_transient(exc) or getattr(exc, "status_code", None) in (401, 403)
+            self.post_message(ModelsKnown([], describe(exc, LIST_MODELS, provider.secrets), unreachable=down))
             return
         self.post_message(ModelsKnown(ids))
 
@@ -169,7 +203,7 @@ conversation.
         self.session.provider_models = message.models
         self.session.models_error = message.error
         if message.error:
-            self.post_message(Notice(message.error, title="Chat", severity="warning"))
+            self.post_message(Notice(message.error, title="Chat", severity="warning", quiet=300))  # once per outage
         tuned = [m for m in message.models if m.startswith("ft:") and ":ckpt-step-" not in m]
         if tuned:
             self.default_model(tuned[-1])
@@ -334,6 +368,7 @@ conversation.
             if settings is not None:
                 if settings.system != self.settings.system:
                     self.system_from_dataset = False
+                    self.system_source = None
                 self.settings = settings
                 self._draw_bar()
             self.prompt.focus()

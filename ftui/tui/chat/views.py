@@ -68,11 +68,8 @@ class ReplyPane(Vertical):
         self._numbers = "waiting for the reply…"
 
     def compose(self) -> ComposeResult:
-        from textual.widgets import Markdown
-
         label = "A" if self.slot == 0 else "B"
         yield Static(f"{label} · {safe(self.model, one_line=True)}", classes="reply-model", markup=False)
-        yield Markdown("", classes="reply-body")
         yield Static(self._numbers, classes="reply-numbers", markup=False)
 
     def _set_numbers(self, text: str) -> None:
@@ -81,16 +78,27 @@ class ReplyPane(Vertical):
         for numbers in self.query(".reply-numbers").results(Static):
             numbers.update(text)
 
-    async def on_mount(self) -> None:
+    def on_mount(self) -> None:
+        # The name and "waiting for the reply…" show in this frame; the Markdown body (its
+        # module is heavy the first time) is built after it, so the user's own message is never late.
+        self.call_after_refresh(self._build_body)
+
+    async def _build_body(self) -> None:
+        import importlib
+
+        await asyncio.to_thread(importlib.import_module, "textual.widgets._markdown")
         from textual.widgets import Markdown
 
-        # The Markdown child is mounted (its own on_mount done) before this runs.
-        self._body = self.query_one(Markdown)
+        if not self.is_attached:
+            return  # a new chat removed the pane meanwhile
+        body = Markdown("", classes="reply-body")
+        await self.mount(body, before=self.query_one(".reply-numbers"))
+        self._body = body
         if self.state in ("waiting", "streaming"):
-            self._stream = Markdown.get_stream(self._body)
-        await self._give()  # what arrived before the pane was built
+            self._stream = Markdown.get_stream(body)
+        await self._give()  # what arrived before the body was built
         if self.state in ("done", "stopped") and not self.text:
-            await self._body.update("*(no text)*")
+            await body.update("*(no text)*")
 
     async def _give(self) -> None:
         """Hand the Markdown widget what it has not had yet (through the stream while there is one)."""
@@ -185,7 +193,7 @@ class PromptBox(TextArea):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+j", "send", "Send", id="chat.send"),
-        Binding("escape", "escape", "Stop / leave", show=False, id="chat.prompt.escape"),
+        Binding("escape", "escape", "Leave box", id="chat.prompt.escape"),
     ]
 
     class Escape(Message):

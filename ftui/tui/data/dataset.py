@@ -25,6 +25,34 @@ READ_CAP = 64 * 1024  # bytes of a line read for its row: a multi-MB line costs 
 CACHE_ROWS = 4000
 
 
+SNIFF_BYTES = 8192  # how much of a file is read to tell JSON Lines from a table
+
+
+def not_jsonl(path: Path) -> str | None:
+    """One sentence when ``path`` is plainly not JSON Lines (a CSV or TSV table, e.g. a job's
+    results file): no line in its first few KB starts like JSON. None when it may be JSONL."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except OSError:
+        return None  # the load itself says why it cannot be read
+    lines = [line.strip() for line in head.removeprefix(b"\xef\xbb\xbf").splitlines() if line.strip()]
+    if len(lines) > 1 and len(head) == SNIFF_BYTES:
+        lines.pop()  # the last line may be cut off
+    if not lines or any(line[:1] in (b"{", b"[", b'"') for line in lines):
+        return None
+    first = lines[0].decode("utf-8", "replace")
+    kind = "TSV" if "\t" in first else "CSV" if "," in first or path.suffix.lower() == ".csv" else None
+    if kind is None:
+        return None
+    shown = " ".join(first.split())
+    shown = shown if len(shown) <= 60 else shown[:59] + "…"
+    return (
+        f"{path.name} is a {kind} table (first line: {shown}), not a JSONL training file:"
+        " the Data tab opens files with one JSON example per line."
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class RowSummary:
     """What a list row shows for one line: message count (when known) and a preview."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
@@ -68,40 +70,80 @@ Every line of the file, drawn only as it scrolls into view.
 
 
 class FindingsList(VirtualList):
-    """Every finding: line, code, sentence. Sorted by line, or grouped by code with `o`."""
+    """Every finding: line, code, sentence. Sorted by line, or grouped by code with `o` (a
+    heading with its count above each code's findings)."""
 
     HELP = """
 ## Findings
 Every problem validation found, filling in live while it runs.
 
-- `Enter` jumps to the example on that line
-- `o` switches between sorting by line and grouping by code
+- `j`/`k` move, `Enter` jumps to the example on that line
+- `o` switches between sorting by line and grouping by code (each code with its count)
 """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("o", "toggle_order", "Sort", id="findings.order"),
+        Binding("o", "toggle_order", "Group", id="findings.order"),
     ]
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.items: list[Finding] = []
+        self.findings: list[Finding] = []
+        self.items: list[Finding | Group] = []
         self.by_code = False
+        self.done = False
 
-    def show(self, findings: list[Finding]) -> None:
-        items = list(findings)
+    def show(self, findings: list[Finding], done: bool | None = None) -> None:
+        """List ``findings``; ``done``: validation has finished (an empty list then says so)."""
+        if done is not None:
+            self.done = done
+        self.findings = list(findings)
+        items: list[Finding | Group] = []
         if self.by_code:
-            items.sort(key=lambda f: (f.severity is not Severity.ERROR, f.code, f.line or 0))
+            counts = Counter(f.code for f in self.findings)
+            ordered = sorted(self.findings, key=lambda f: (f.severity is not Severity.ERROR, f.code, f.line or 0))
+            for f in ordered:
+                if not items or isinstance(items[-1], Group) or items[-1].code != f.code:
+                    items.append(Group(f.code, counts[f.code], f.severity))
+                items.append(f)
         else:
-            items.sort(key=lambda f: f.line or 0)
+            items = sorted(self.findings, key=lambda f: f.line or 0)
         self.items = items
+        self.set_empty(
+            "No problems found: every line passed every check." if self.done else "No problems found so far; checking…"
+        )
         self.set_count(len(items))
+
+    def finding_at(self, index: int) -> Finding | None:
+        """The finding on row ``index``; on a group's heading, its first finding."""
+        for item in self.items[index : index + 2]:
+            if isinstance(item, Finding):
+                return item
+        return None
 
     def action_toggle_order(self) -> None:
         self.by_code = not self.by_code
-        self.show(self.items)
+        self.show(self.findings)
         self.notify("Grouped by code" if self.by_code else "Sorted by line", timeout=2)
 
     def row_text(self, index: int, width: int) -> Text:
-        f = self.items[index]
-        mark, style = MARKS[f.severity]
-        where = f"line {f.line}" if f.line is not None else "file"
-        return self.styled((f"{mark} ", style), (f"{where:>10} ", "dim"), (f"{f.code}  ", style), (f.message, ""))
+        item = self.items[index]
+        if isinstance(item, Group):
+            mark, style = MARKS[item.severity]
+            plural = "finding" if item.count == 1 else "findings"
+            return self.styled(
+                (f"{mark} ", style), (item.code, f"bold {style}"), (f"  {item.count:,} {plural}", "bold")
+            )
+        mark, style = MARKS[item.severity]
+        where = f"line {item.line}" if item.line is not None else "file"
+        indent = "  " if self.by_code else ""
+        return self.styled(
+            (f"{indent}{mark} ", style), (f"{where:>10} ", "dim"), (f"{item.code}  ", style), (item.message, "")
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A heading row in the grouped findings: one code and how many findings have it."""
+
+    code: str
+    count: int
+    severity: Severity

@@ -86,9 +86,12 @@ class ExamplesPrefetched(Message):
 
 
 class LoadFailed(Message):
-    def __init__(self, message: str) -> None:
+    """Reading failed; ``path``: the file being opened could not be shown at all."""
+
+    def __init__(self, message: str, path: Path | None = None) -> None:
         super().__init__()
         self.message = message
+        self.path = path
 
 
 class FilterReady(Message):
@@ -110,10 +113,11 @@ class DatasetStatus(Message):
         *,
         model: str | None = None,
         report: Report | None = None,
+        failed: bool = False,
     ) -> None:
         super().__init__()
         self.path, self.errors, self.warnings, self.progress = path, errors, warnings, progress
-        self.model, self.report = model, report
+        self.model, self.report, self.failed = model, report, failed
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, DatasetStatus)  # only the newest status matters

@@ -13,6 +13,7 @@ from textual.widgets import Select, Static
 
 from ftui.data.catalog import load_catalog
 from ftui.data.validate import Report
+from ftui.words import plural
 
 _LABELS = {
     "messages_per_example": "messages",
@@ -48,9 +49,11 @@ def render_stats(report: Report | None, progress: float) -> RenderableType:
     over = sum(1 for f in report.findings if f.code == "too_many_tokens")
     est = report.estimate
     lines = Text()
-    lines.append(f"{report.examples:,} examples ({report.parsed:,} parsed), format {report.format or '–'}\n")
+    lines.append(f"{plural(report.examples, 'example')} ({report.parsed:,} parsed), format {report.format or '–'}\n")
     lines.append(f"{info.encoding}, {info.token_limit:,}-token limit; {over:,} over it\n")
-    lines.append(f"{est.epochs} epochs × {est.billing_tokens:,} billing tokens = {est.charged_tokens:,} charged\n")
+    lines.append(
+        f"{plural(est.epochs, 'epoch')} × {est.billing_tokens:,} billing tokens = {est.charged_tokens:,} charged\n"
+    )
     if est.cost_usd is not None and est.price_per_1m is not None:
         lines.append("Cost ", style="bold")
         lines.append(f"${est.cost_usd:,.2f}", style="bold green")
@@ -86,7 +89,9 @@ tokenizer, limit and price; the file is checked again for that model.
         self._model = model
 
     def compose(self):
-        yield Select(model_options(), value=self._model, allow_blank=False, id="model-select", prompt="Model")
+        yield Select(
+            model_options(), value=self._model, allow_blank=False, id="model-select", prompt="Model", compact=True
+        )
         yield Static(id="stats-body")
 
     def action_pick_model(self) -> None:

@@ -25,7 +25,7 @@ from ftui.data.index import LineIndex
 from ftui.data.scan import ChunkResult
 from ftui.data.validate import DatasetReadError, Stopped, Validation, check_readable, stop_workers
 from ftui.textsafe import safe
-from ftui.tui.data.dataset import Dataset, summarize_lines
+from ftui.tui.data.dataset import Dataset, not_jsonl, summarize_lines
 from ftui.tui.data.drawn import PREFETCH_MAX_BYTES, DrawnExamples
 from ftui.tui.data.example_view import ExampleView, render_example, render_lines, render_raw
 from ftui.tui.data.lists import ExampleList, FindingsList
@@ -42,7 +42,9 @@ from ftui.tui.data.messages import (
 )
 from ftui.tui.data.stats_view import StatsView
 from ftui.tui.layout import set_width_classes
+from ftui.words import plural
 
+EMPTY_HINT = "No file open. Press ctrl+o to open a JSONL file."
 SHOW_DELAY = 0.06  # seconds the example view waits for the cursor to settle
 FIRST_ROWS = 60  # rows either side of the first shown line whose summaries are read with the index
 
@@ -86,7 +88,7 @@ Browse the open file, see every problem and what training would cost.
         Binding("slash", "filter", "Filter", priority=True, id="data.filter"),
         Binding("colon", "jump", "Line", priority=True, id="data.jump"),
         Binding("e", "errors_only", "Problems", id="data.errors_only"),
-        Binding("r", "raw", "Raw", show=False, id="data.raw"),
+        Binding("r", "raw", "Raw", id="data.raw"),
         Binding("x", "show('example-view')", "Example", show=False, priority=True, id="data.example"),
         Binding("f", "show('findings')", "Findings", show=False, priority=True, id="data.findings"),
         Binding("s", "show('stats')", "Stats", show=False, priority=True, id="data.stats"),
@@ -120,7 +122,7 @@ Browse the open file, see every problem and what training would cost.
                     yield StatsView(self.model, id="stats")
         yield ProgressBar(total=1.0, show_eta=False, id="progress")
         yield PromptBar(id="prompt-bar")
-        yield Hint("No file open. Press ctrl+o to open a JSONL file.", id="empty-hint", markup=False)
+        yield Hint(EMPTY_HINT, id="empty-hint", markup=False)
 
     def on_mount(self) -> None:
         self.watch(self.query_one(ExampleList), "cursor", self._cursor_moved, init=False)
@@ -171,11 +173,14 @@ Browse the open file, see every problem and what training would cost.
         worker = get_current_worker()
         try:
             check_readable(path)
+            if not recheck and (why := not_jsonl(path)):
+                self.post_message(LoadFailed(why, path))
+                return
             index = LineIndex(path).build()
             if recheck and validation.changed_from() == 0:
                 recheck = False  # replaced, not appended to: check it all, as a new file
         except (DatasetReadError, OSError) as exc:
-            self.post_message(LoadFailed(str(exc)))
+            self.post_message(LoadFailed(str(exc), None if recheck else path))
             return
         drawn = threading.Event()
         summaries = None
@@ -224,11 +229,13 @@ Browse the open file, see every problem and what training would cost.
         self.query_one(ExampleList).asked = False
         self._remember_stat(message.path)
         self.query_one("#empty-hint").display = False
+        self.query_one("#empty-hint", Hint).update(EMPTY_HINT)
         self.query_one("#split").display = True
         examples = self.query_one(ExampleList)
         examples.dataset = self.dataset
         self.dataset.rows = None
         keep = self.dataset.row_of(message.keep_line) if message.keep_line else 0
+        examples.set_empty("This file is empty." if not self.dataset.line_count else "")
         examples.set_count(self.dataset.row_count, keep=keep)
         focused = self.screen.focused
         elsewhere = focused is not None and self not in focused.ancestors_with_self
@@ -238,7 +245,7 @@ Browse the open file, see every problem and what training would cost.
             examples.focus()
         if message.drawn is not None:
             self.call_after_refresh(message.drawn.set)
-        self.query_one(FindingsList).show([])
+        self.query_one(FindingsList).show([], done=False)
         if self.dataset.text_filter:
             self._apply_filter()
         self._show_selected()
@@ -297,7 +304,7 @@ Browse the open file, see every problem and what training would cost.
         ds.progress = 1.0
         self._findings_dirty = self._progress_dirty = False
         self.query_one("#progress").display = False
-        self.query_one(FindingsList).show(ds.findings)
+        self.query_one(FindingsList).show(ds.findings, done=True)
         self.query_one(StatsView).show(ds.report, 1.0)
         if ds.errors_only:
             self._apply_filter()
@@ -310,6 +317,16 @@ Browse the open file, see every problem and what training would cost.
     def _failed(self, message: LoadFailed) -> None:
         self.query_one("#progress").display = False
         self.notify(message.message, title="Cannot open the file", severity="error", timeout=8, markup=False)
+        if message.path is not None:  # nothing of that file can be shown: the pane says why, not the last file
+            self.dataset, self._validation, self._stat = None, None, None
+            self.query_one(ExampleList).dataset = None
+            self.query_one("#split").display = False
+            hint = self.query_one("#empty-hint", Hint)
+            hint.update(f"{message.message}\n\nPress ctrl+o to open another file.")
+            hint.display = True
+            if self._shown(self):
+                hint.focus()
+            self.post_message(DatasetStatus(message.path, 0, 0, 1.0, failed=True))
 
     def _status(self) -> None:
         ds = self.dataset
@@ -382,7 +399,9 @@ Browse the open file, see every problem and what training would cost.
 
     @on(FindingsList.Selected, "#findings")
     def _jump_from_finding(self, message: FindingsList.Selected) -> None:
-        finding = self.query_one(FindingsList).items[message.index]
+        finding = self.query_one(FindingsList).finding_at(message.index)
+        if finding is None:
+            return
         if finding.line is None:
             self.notify(finding.message, title=finding.code, timeout=6, markup=False)
             return
@@ -398,7 +417,7 @@ Browse the open file, see every problem and what training would cost.
             return
         if explain and line > ds.line_count:
             self.notify(
-                f"Line {line:,} is past the end ({ds.line_count:,} lines); showing the last line.",
+                f"Line {line:,} is past the end ({plural(ds.line_count, 'line')}); showing the last line.",
                 severity="warning",
                 timeout=4,
             )
@@ -568,7 +587,7 @@ Browse the open file, see every problem and what training would cost.
             if ds.text_filter or ds.errors_only:
                 bits = [f'"{safe(ds.text_filter, one_line=True)}"'] if ds.text_filter else []
                 bits += ["problems"] if ds.errors_only else []
-                title.append(f"  filter: {' + '.join(bits)} ({ds.row_count:,} lines)")
+                title.append(f"  filter: {' + '.join(bits)} ({plural(ds.row_count, 'line')})")
             if ds.report is None:
                 title.append(f"  checking {ds.progress:.0%}")
         self.query_one("#detail-title", Static).update(title, layout=False)  # fixed 1-line bar
@@ -738,6 +757,7 @@ Browse the open file, see every problem and what training would cost.
         examples = self.query_one(ExampleList)
         keep = ds.line_at(examples.cursor) if ds.row_count else 1
         ds.rows = message.rows
+        examples.set_empty("No line matches the filter; Esc clears it." if ds.line_count else "This file is empty.")
         examples.set_count(ds.row_count, keep=ds.row_of(keep))
         self._show_selected()
         self._update_title()

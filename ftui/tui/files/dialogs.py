@@ -3,7 +3,6 @@ before uploading (reuse the existing file or upload anyway), and a path input th
 
 from __future__ import annotations
 
-import asyncio
 import os
 from pathlib import Path
 from typing import Any, ClassVar
@@ -13,65 +12,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, Select, Static
 
-from ftui.textsafe import has_controls, safe
+from ftui.textsafe import safe
 from ftui.tui.files.listing import human_size, when
+from ftui.tui.widgets.path_input import PathInput, PathSuggester
 
 PURPOSES = ("fine-tune", "batch", "assistants", "vision", "user_data", "evals")
-MAX_ENTRIES = 2000  # a huge folder is not read whole to complete one name
-
-
-class PathSuggester(Suggester):
-    """Completes the last part of a typed path from what is on disk (folders get a trailing /)."""
-
-    def __init__(self) -> None:
-        super().__init__(use_cache=False, case_sensitive=True)
-
-    async def get_suggestion(self, value: str) -> str | None:
-        return await asyncio.to_thread(complete_path, value)  # a slow disk never holds up the keys
-
-
-def complete_path(value: str) -> str | None:
-    """``value`` with its last part completed from the disk: folders first, then JSONL files,
-    then the rest (hidden names only when asked for with a leading dot); None when nothing fits."""
-    if not value:
-        return None
-    folder, sep, prefix = value.rpartition(os.sep)
-    where = Path(os.path.expanduser(folder + sep)) if sep else Path(".")
-    names: list[tuple[str, bool]] = []
-    try:
-        with os.scandir(where) as entries:
-            for i, entry in enumerate(entries):
-                if i >= MAX_ENTRIES:
-                    break
-                if entry.name.startswith(prefix) and (prefix.startswith(".") or not entry.name.startswith(".")):
-                    names.append((entry.name, entry.is_dir()))
-    except OSError:
-        return None
-    names = [(n, d) for n, d in names if not has_controls(n)]  # never typed into the box raw
-    if not names:
-        return None
-    names.sort(key=lambda nd: (not nd[1], not nd[0].endswith(".jsonl"), nd[0]))
-    name, is_dir = names[0]
-    return value[: len(value) - len(prefix)] + name + (os.sep if is_dir else "")
-
-
-class PathInput(Input):
-    """An Input for a path: Tab takes the suggestion when there is one (else moves on)."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("tab", "complete", "Complete", show=False, id="path.complete"),
-    ]
-
-    def action_complete(self) -> None:
-        suggestion = self._suggestion
-        if suggestion and len(suggestion) > len(self.value):
-            self.value = suggestion
-            self.cursor_position = len(self.value)
-        else:
-            self.screen.focus_next()
 
 
 class UploadScreen(ModalScreen[tuple[Path, str] | None]):

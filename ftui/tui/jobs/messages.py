@@ -96,9 +96,9 @@ class StartJob(Message):
 class OpenInChat(Message):
     """Open a model (a fine-tuned model or a checkpoint) in the Chat tab; ``base`` to compare with."""
 
-    def __init__(self, model: str, base: str | None = None) -> None:
+    def __init__(self, model: str, base: str | None = None, training_file: str | None = None) -> None:
         super().__init__()
-        self.model, self.base = model, base
+        self.model, self.base, self.training_file = model, base, training_file  # the job's file id
 
 
 class RefreshJobs(Message):

@@ -766,7 +766,7 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
             return
         model = self._checkpoint_under_cursor() or job.fine_tuned_model
         if model:
-            self.post_message(OpenInChat(model, base=self._chat_base(job.model)))
+            self.post_message(OpenInChat(model, base=self._chat_base(job.model), training_file=job.training_file))
 
     def _chat_base(self, base: str | None) -> str | None:
         """The base model to compare with, unless it cannot answer: on Azure only a deployed model chats."""
@@ -781,7 +781,10 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
     def _checkpoint_selected(self, event: DataTable.RowSelected) -> None:
         job = self.model.current_job
         if event.row_key and event.row_key.value:
-            self.post_message(OpenInChat(str(event.row_key.value), base=self._chat_base(job.model if job else None)))
+            base, training_file = (job.model, job.training_file) if job else (None, None)
+            self.post_message(
+                OpenInChat(str(event.row_key.value), base=self._chat_base(base), training_file=training_file)
+            )
 
     # -- deploying on Azure ------------------------------------------------------------------------
     def _deployment(self, trace: JobTrace) -> Any:

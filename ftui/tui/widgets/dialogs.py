@@ -10,13 +10,16 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from ftui.tui.widgets.fit_footer import FitFooter
+
 
 class ConfirmScreen(ModalScreen[bool]):
-    """Say what will happen; Enter or `y` goes ahead, Esc or `n` does not."""
+    """Say what will happen; Enter or `y` goes ahead, Esc or `n` does not. The buttons and the
+    footer name those keys."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,n", "answer(False)", "No", id="confirm.no"),
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("escape,n", "answer(False)", "No", key_display="Esc/n", id="confirm.no"),
     ]
 
     def __init__(self, title: str, body: str, yes: str = "Yes", *, danger: bool = False) -> None:
@@ -28,8 +31,9 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Label(f"[b]{self.title_text}[/b]")
             yield Static(self.body, classes="dialog-body", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button(self.yes, variant="error" if self.danger else "primary", id="yes", compact=True)
+                yield Button(f"{self.yes} (y)", variant="error" if self.danger else "primary", id="yes", compact=True)
                 yield Button("Back (Esc)", id="no", compact=True)
+        yield FitFooter()
 
     def on_mount(self) -> None:
         self.query_one("#yes", Button).focus()
@@ -44,7 +48,10 @@ class ConfirmScreen(ModalScreen[bool]):
 class AskScreen(ModalScreen[str | None]):
     """Ask for one value (a path, a name); Enter accepts, Esc cancels."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="ask.cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "accept", "OK", id="ask.ok"),
+        Binding("escape", "cancel", "Cancel", id="ask.cancel"),
+    ]
 
     def __init__(self, title: str, prompt: str, value: str = "") -> None:
         super().__init__()
@@ -55,6 +62,12 @@ class AskScreen(ModalScreen[str | None]):
             yield Label(f"[b]{self.title_text}[/b]")
             yield Static(self.prompt, classes="dialog-body", markup=False)
             yield Input(self.value, id="ask-value")
+        yield FitFooter()
+
+    def action_accept(self) -> None:
+        value = self.query_one("#ask-value", Input).value.strip()
+        if value:
+            self.dismiss(value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.value.strip():

@@ -3,7 +3,8 @@
 At 80 columns a tab's own keys plus the app's (Quit, Help, Open) and the palette key can be
 wider than the screen; Textual's footer then clips the last ones mid-word. This one measures
 the keys and drops whole keys from the end of the line (the app's, which are listed last),
-always keeping Help: `?` lists every key, so nothing is lost for good.
+always keeping Help: `?` lists every key, so nothing is lost for good. Before any key is
+dropped, the palette key loses its word ("^p" alone).
 
 Textual's footer rebuilds all its keys (a dozen widgets, styles and layout) on every change of
 focus or bindings, often several times for one key press. This one rebuilds at most once per
@@ -77,6 +78,11 @@ class FitFooter(Footer):
         other = sum(1 for w in widgets if not isinstance(w, FooterKey))
         used = sum(key_width(k, compact) for k in keys) + sum(key_width(k, compact) for k in palette)
         dropped: set[int] = set()
+        if used > width and not other:  # first the palette key loses its word ("^p" is enough)
+            for key in palette:
+                before = key_width(key, compact)
+                key.description = ""
+                used -= before - key_width(key, compact)
         if not other:  # groups (not used by ftui) are left alone
             for key in reversed(keys):
                 if used <= width:

@@ -58,6 +58,7 @@ class VirtualList(ScrollView, can_focus=True):
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._count = 0
+        self.empty = ""  # said on the first row while the list has no rows (never a blank pane)
 
     @property
     def count(self) -> int:
@@ -71,6 +72,12 @@ class VirtualList(ScrollView, can_focus=True):
         self.cursor = max(0, min(target, count - 1)) if count else 0
         self.refresh()
 
+    def set_empty(self, text: str) -> None:
+        """What the list says while it has no rows."""
+        if text != self.empty:
+            self.empty = text
+            self.refresh()
+
     def row_text(self, index: int, width: int) -> Text:  # pragma: no cover - overridden
         return Text(str(index))
 
@@ -79,6 +86,10 @@ class VirtualList(ScrollView, can_focus=True):
         index = scroll_y + y
         width = self.size.width
         if index >= self._count:
+            if y == 0 and not self._count and self.empty:
+                text = Text(" " + safe(self.empty, one_line=True), style="italic", no_wrap=True, overflow="ellipsis")
+                text.truncate(width, overflow="ellipsis", pad=True)
+                return Strip(list(text.render(self.app.console)), width).simplify()
             return Strip.blank(width, self.rich_style)
         text = self.row_text(index, width)
         text.truncate(width, overflow="ellipsis", pad=True)
