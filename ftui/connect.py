@@ -41,7 +41,7 @@ async def open_provider(
     profile = resolve_profile(settings, profile_name, base_url)
     if profile.provider != "sandbox":
         return await asyncio.to_thread(connect_profile, profile)
-    from openai import AsyncOpenAI
+    from ftui.provider.client import sandbox_client
 
     start = start_child_sandbox if isolate else start_sandbox
     starting = asyncio.ensure_future(asyncio.to_thread(start, settings, sandbox_dir))
@@ -53,7 +53,7 @@ async def open_provider(
     # Building the client loads the CA bundle (tens of ms): off the caller's loop.
     key = sandbox.api_key  # the sandbox refuses any request without it (another user of this host)
     remember(key)
-    client = await asyncio.to_thread(AsyncOpenAI, base_url=sandbox.base_url, api_key=key, max_retries=2)
+    client = await asyncio.to_thread(sandbox_client, sandbox.base_url, key)
     return Provider(profile, client, local_server=sandbox, secrets=(key,))
 
 

@@ -119,3 +119,15 @@ def test_every_binding_of_the_files_tab_has_an_id() -> None:
             if is_binding and not any(k.arg == "id" for k in node.keywords):
                 missing.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert missing == []
+
+
+def test_only_the_provider_layer_imports_the_openai_sdk() -> None:
+    """The CLI and the tabs ask ``ftui.provider`` (errors.is_not_found, client.sandbox_client, …)."""
+    outside = [p for p in PACKAGE.iterdir() if p.name != "provider"]
+    offenders = []
+    for item in outside:
+        if item.is_dir():
+            offenders += _offenders(item, ("openai",))
+        elif item.suffix == ".py":
+            offenders += [f"{item.name}: {n}" for n in _imports(item) if n == "openai" or n.startswith("openai.")]
+    assert offenders == []

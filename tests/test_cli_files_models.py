@@ -131,7 +131,7 @@ def test_models_list_fine_tuned_and_delete(capsys) -> None:
     assert model["shutdown_date"] == "2027-01-14"
     code, out, _ = run(capsys, "models", "list", "--fine-tuned")
     header, *rows = out.splitlines()  # a header, then one line per model (grep sees whole records)
-    assert header.split() == ["ID", "KIND", "BASE", "MODEL", "JOB", "CREATED", "SHUTS", "DOWN"]
+    assert header.split() == ["ID", "KIND", "BASE", "MODEL", "JOB", "CREATED", "STOPS", "SERVING"]
     assert len(rows) == 4 and rows[0].startswith(model["id"] + "  ") and job_id in rows[0]
     code, out, _ = run(capsys, "models", "list", "--json")
     assert any(m["id"] == "gpt-4o-mini-2024-07-18" for m in json.loads(out))  # every model without the flag

@@ -68,7 +68,7 @@ def test_models_and_jobs_list_one_line_each_under_a_header(capsys) -> None:
     assert len(rows) == 1 and rows[0].startswith(job["id"] + "  ")
     code, out, _ = run(capsys, "models", "list")
     header, *rows = out.splitlines()
-    assert header.split() == ["ID", "OWNED", "BY", "SHUTS", "DOWN"]
+    assert header.split() == ["ID", "OWNED", "BY", "STOPS", "SERVING"]
     ids = [row.split()[0] for row in rows]
     assert "gpt-4o-mini-2024-07-18" in ids and all(row.strip() and not row.startswith(" ") for row in rows)
     later = {m["id"] for m in json.loads(run(capsys, "models", "list", "--json")[1])}  # (the job may add models)

@@ -104,22 +104,11 @@ def exit_code(exc: BaseException) -> int:
     (network, timeout, 401, 403, 429 and 5xx after the SDK's retries), 1 when it said no to
     this request (404, 400, 409, 422); 2 when the sandbox's storage failed (a full disk, a
     damaged database: the same code as when the sandbox cannot start)."""
-    import openai
-
-    from ftui.provider.errors import is_storage_error
+    from ftui.provider.errors import is_storage_error, is_unreachable
 
     if is_storage_error(exc):  # the sandbox's disk is full or its database damaged: as at its start
         return EXIT_MISUSE
-    unreachable = (
-        openai.APIConnectionError,  # APITimeoutError too
-        openai.AuthenticationError,
-        openai.PermissionDeniedError,
-        openai.RateLimitError,
-        openai.InternalServerError,
-    )
-    if isinstance(exc, unreachable):
-        return EXIT_PROVIDER
-    return EXIT_FAILED
+    return EXIT_PROVIDER if is_unreachable(exc) else EXIT_FAILED
 
 
 def run(args: argparse.Namespace) -> int:
@@ -165,11 +154,11 @@ def run(args: argparse.Namespace) -> int:
         except ProviderError as exc:
             return fail(str(exc), EXIT_FAILED)
         except Exception as exc:
-            import openai
+            from ftui.provider.errors import is_sdk_error
 
             if debug is not None:
                 debug.note_error(exc)
-            if isinstance(exc, openai.OpenAIError):
+            if is_sdk_error(exc):
                 return fail(describe(exc, args.action, provider.secrets), exit_code(exc))
             if isinstance(exc, WRONG_SHAPE):
                 # The SDK hands back the body as text when it is not JSON (an HTML login page, a

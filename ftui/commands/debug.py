@@ -89,13 +89,12 @@ class DebugLog:
     async def attach(self, provider: Provider) -> None:
         """Learn the provider's secrets and time each of its HTTP requests (event hooks on the
         SDK's HTTP client: the client is copied with one that carries them)."""
-        import openai
+        from ftui.provider.client import with_event_hooks
 
         self._formatter.secrets = tuple(s for s in provider.secrets if s)
         log.info("provider %s at %s", provider.label, provider.client.base_url)
-        http = openai.DefaultAsyncHttpxClient(event_hooks={"request": [self._request], "response": [self._response]})
         old = provider.client
-        provider.client = old.with_options(http_client=http)
+        provider.client = with_event_hooks(old, {"request": [self._request], "response": [self._response]})
         await old.close()
 
     async def _request(self, request: Any) -> None:

@@ -64,14 +64,16 @@ async def _model_problem(p: Provider, model: str) -> str | None:
     """Why ``model`` cannot be deployed, when the data plane can tell at once (None: go on)."""
     if model.startswith(("ftchkpt", "ftckpt")):
         return None  # checkpoint ids are not models the data plane lists; the control plane checks them
-    import openai
+    from ftui.provider.errors import is_not_found, is_sdk_error
 
     try:
         await p.client.models.retrieve(model)
-    except openai.NotFoundError:
-        return f"{model} is not a model of this provider: `ftui models list` shows yours. Nothing was deployed."
-    except openai.OpenAIError:
-        return None  # cannot tell here: the control plane checks it
+    except Exception as exc:
+        if is_not_found(exc):
+            return f"{model} is not a model of this provider: `ftui models list` shows yours. Nothing was deployed."
+        if is_sdk_error(exc):
+            return None  # cannot tell here: the control plane checks it
+        raise
     return None
 
 

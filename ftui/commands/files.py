@@ -30,10 +30,8 @@ from ftui.term import fail
 from ftui.textsafe import safe
 
 if TYPE_CHECKING:
-    from openai.types import FileObject
-
     from ftui.provider.client import Provider
-    from ftui.provider.files import FileUse
+    from ftui.provider.files import FileObject, FileUse
 
 JOBS_LOOKED_AT = 500  # the newest jobs read to tell which use a file
 

@@ -7,7 +7,7 @@ provider and, when it is the sandbox, starts it and hands its server over as ``l
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import openai
 from openai import AsyncAzureOpenAI, AsyncOpenAI
@@ -133,6 +133,17 @@ def build_client(
         max_retries=max_retries,
         http_client=http_client,
     )
+
+
+def sandbox_client(base_url: str, key: str, max_retries: int = 2) -> AsyncOpenAI:
+    """The client for ftui's own sandbox (or local server) at ``base_url``, sending its key."""
+    return AsyncOpenAI(base_url=base_url, api_key=key, max_retries=max_retries)
+
+
+def with_event_hooks(client: AsyncOpenAI, hooks: dict[str, list[Any]]) -> AsyncOpenAI:
+    """A copy of ``client`` whose HTTP client calls ``hooks`` (httpx event hooks) on each request."""
+    http = openai.DefaultAsyncHttpxClient(event_hooks=hooks)
+    return client.with_options(http_client=http)
 
 
 def connect_profile(profile: Profile) -> Provider:

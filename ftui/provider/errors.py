@@ -83,3 +83,55 @@ def is_transient(exc: BaseException) -> bool:
     if is_storage_error(exc):
         return False
     return isinstance(exc, openai.APIConnectionError | openai.RateLimitError | openai.InternalServerError)
+
+
+# What kind of failure an SDK exception is: callers outside the provider layer (the CLI, the
+# tabs) ask these instead of importing the SDK. The SDK loads lazily: the TUI starts without it.
+def is_sdk_error(exc: BaseException) -> bool:
+    """Any error the SDK raised (a status, the network, a timeout, an answer it could not read)."""
+    import openai
+
+    return isinstance(exc, openai.OpenAIError)
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """No answer: the connection failed or dropped, or timed out (the server may have acted)."""
+    import openai
+
+    return isinstance(exc, openai.APIConnectionError)  # APITimeoutError is one
+
+
+def is_timeout(exc: BaseException) -> bool:
+    """The provider did not answer in time."""
+    import openai
+
+    return isinstance(exc, openai.APITimeoutError)
+
+
+def is_not_found(exc: BaseException) -> bool:
+    """The provider answered 404: no such thing."""
+    import openai
+
+    return isinstance(exc, openai.NotFoundError)
+
+
+def status_of(exc: BaseException) -> int | None:
+    """The HTTP status the provider answered with, or None when there was no answer."""
+    import openai
+
+    return exc.status_code if isinstance(exc, openai.APIStatusError) else None
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """The provider could not be reached or refused this caller (network, timeout, 401, 403, 429
+    and 5xx after the SDK's retries): exit 3, where a 404 or 400 (it said no to this request) is 1."""
+    import openai
+
+    unreachable = (
+        openai.APIConnectionError,
+        openai.AuthenticationError,
+        openai.PermissionDeniedError,
+        openai.RateLimitError,
+        openai.InternalServerError,
+    )
+    return isinstance(exc, unreachable)

@@ -75,7 +75,8 @@ def test_hostile_file_cannot_retitle_or_wipe_the_terminal(term: Tmux, tmp_path: 
     start(term, tmp_path, data)
     title = pane(term, "#{pane_title}")
     # the top bar, with the counts, after validation; the list shows the escapes
-    screen = term.wait_for("✗ 3  ⚠ 0", "Hi \\x1b[2J there", timeout=STARTUP)
+    # (once connected: "starting the sandbox…" leaves the name less room)
+    screen = term.wait_for("✗ 3  ⚠ 0", "Hi \\x1b[2J there", "sandbox (local)", timeout=STARTUP)
     top = screen.splitlines()[0]  # the name (shortened to fit), as it is: markup and escapes shown
     assert "evil[reverse][@click" in top and "pwned-name\\x07.jsonl │ ✗ 3" in top
     assert "Hi \\x1b[2J there" in screen  # the list shows the escapes

@@ -108,9 +108,7 @@ class FilesWork(Widget):
 
     @work(group="files-upload", exit_on_error=False)
     async def _upload(self, path: Path, purpose: str, sha256: str) -> None:
-        import openai
-
-        from ftui.provider.errors import is_storage_error
+        from ftui.provider.errors import is_connection_error, is_storage_error, status_of
         from ftui.provider.files import upload_file
 
         name = path.name
@@ -120,17 +118,13 @@ class FilesWork(Widget):
 
         try:
             file = await upload_file(self._client(), path, purpose, progress)
-        except openai.APIStatusError as exc:
-            if exc.status_code < 500 or is_storage_error(exc):  # a full disk said so: nothing was stored
-                self.post_message(UploadEnded(path, None, self._describe(exc, f"Uploading {name}")))
-                return
-            self.post_message(UploadEnded(path, None, self._unknown(name, exc)))
-            return
-        except openai.APIConnectionError as exc:
-            self.post_message(UploadEnded(path, None, self._unknown(name, exc)))
-            return
         except Exception as exc:
-            self.post_message(UploadEnded(path, None, self._describe(exc, f"Uploading {name}")))
+            status = status_of(exc)
+            answered_no = status is not None and (status < 500 or is_storage_error(exc))  # a full disk: nothing stored
+            if answered_no or not (status is not None or is_connection_error(exc)):
+                self.post_message(UploadEnded(path, None, self._describe(exc, f"Uploading {name}")))
+            else:  # a 5xx or no answer: the upload may have happened
+                self.post_message(UploadEnded(path, None, self._unknown(name, exc)))
             return
         with contextlib.suppress(OSError):
             await asyncio.to_thread(state.remember_upload, file.id, sha256, path.stat().st_size, path)

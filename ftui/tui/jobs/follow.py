@@ -36,8 +36,7 @@ async def follow_job(
     When the stream fails for good (an error it does not retry, a server that misbehaves), wait
     and start again (5 s, 10 s, … 1 min; ``wake`` cuts a wait short) while ``wanted()`` says the
     job is still open or watched. A job that does not exist (404) stops the watch."""
-    import openai
-
+    from ftui.provider.errors import is_not_found
     from ftui.provider.events import EventStream, StreamState
 
     first = WATCH_RETRY_FIRST if first_retry is None else first_retry
@@ -76,7 +75,7 @@ async def follow_job(
         except Exception as exc:
             flush()
             reason = describe(exc, f"Watching {job_id}")
-            if isinstance(exc, openai.NotFoundError):
+            if is_not_found(exc):
                 post(WatchEnded(job_id, None, reason))
                 return
             if not wanted():

@@ -55,23 +55,20 @@ def outcome_unknown(exc: BaseException) -> bool:
     this works before and after that exception exists); a dropped connection or a timeout
     while creating means the same: the server may have acted on the request.
     """
-    import openai
-
     from ftui.provider import jobs as jobs_module
+    from ftui.provider.errors import is_connection_error
 
     may_exist = getattr(jobs_module, "JobMayExist", ())
-    return isinstance(exc, (may_exist, openai.APIConnectionError))  # timeouts included
+    return isinstance(exc, may_exist) or is_connection_error(exc)  # timeouts included
 
 
 def why_unknown(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
     """What happened to the create request, without the usual "failed" or "try again"."""
-    import openai
+    from ftui.provider.errors import is_connection_error, is_timeout, redact
 
-    from ftui.provider.errors import redact
-
-    if isinstance(exc, openai.APITimeoutError):
+    if is_timeout(exc):
         return "The provider did not answer the create request in time."
-    if isinstance(exc, openai.APIConnectionError):
+    if is_connection_error(exc):
         return "The connection dropped while the create request was out."
     return redact(str(exc), secrets) or "The provider could not say whether the job was created."
 
