@@ -215,7 +215,10 @@ class MetricsCallback(TrainerCallback):
         mask = labels != -100
         predicted = out.logits[:, :-1].argmax(-1)
         correct = ((predicted == labels) & mask).sum().item()
-        return {"valid_loss": _round(out.loss.item()), "valid_mean_token_accuracy": _round(correct / max(1, mask.sum().item()))}
+        return {
+            "valid_loss": _round(out.loss.item()),
+            "valid_mean_token_accuracy": _round(correct / max(1, mask.sum().item())),
+        }
 
     def on_log(self, args, state, control, logs=None, **kwargs):  # type: ignore[no-untyped-def]
         logs = logs or {}

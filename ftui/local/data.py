@@ -140,7 +140,11 @@ def load_preferences(path: Path) -> list[dict[str, Any]]:
     for number, doc in read_jsonl(path):
         prompt = (doc.get("input") or {}).get("messages") if isinstance(doc.get("input"), dict) else None
         chosen, rejected = doc.get("preferred_output"), doc.get("non_preferred_output")
-        for name, value in (("input.messages", prompt), ("preferred_output", chosen), ("non_preferred_output", rejected)):
+        for name, value in (
+            ("input.messages", prompt),
+            ("preferred_output", chosen),
+            ("non_preferred_output", rejected),
+        ):
             if not isinstance(value, list) or not value or not all(isinstance(m, dict) for m in value):
                 raise DataError(f"{path}:{number}: {name} must be a non-empty list of messages.")
         rows.append(

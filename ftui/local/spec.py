@@ -111,7 +111,9 @@ def resolve_hyperparameters(hp: dict[str, Any], n_examples: int, method: str) ->
     out: dict[str, Any] = {
         "n_epochs": _number(hp, "n_epochs", default_epochs(n_examples), int, 1, 50),
         "batch_size": _number(hp, "batch_size", auto_batch_size(n_examples), int, 1, 256),
-        "learning_rate_multiplier": _number(hp, "learning_rate_multiplier", AUTO_LEARNING_RATE_MULTIPLIER, float, 1e-6, 100),
+        "learning_rate_multiplier": _number(
+            hp, "learning_rate_multiplier", AUTO_LEARNING_RATE_MULTIPLIER, float, 1e-6, 100
+        ),
     }
     if method == "dpo":
         out["beta"] = _number(hp, "beta", AUTO_BETA, float, 1e-6, 2)

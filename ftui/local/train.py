@@ -111,7 +111,10 @@ def run(spec: Spec, control: Control | None = None) -> Outcome:
     if spec.method == "supervised":
         train_set = load_chat(Path(spec.training_file), tokenizer, spec.max_length)
         train_ds = Dataset.from_dict(train_set.as_columns())
-        n_examples, extra = len(train_set.examples), {"dropped_examples": train_set.dropped, "truncated_examples": train_set.truncated}
+        n_examples, extra = (
+            len(train_set.examples),
+            {"dropped_examples": train_set.dropped, "truncated_examples": train_set.truncated},
+        )
         eval_ds = None
         if spec.validation_file:
             valid_rows = load_chat(Path(spec.validation_file), tokenizer, spec.max_length).as_columns()
@@ -178,16 +181,26 @@ def run(spec: Spec, control: Control | None = None) -> Outcome:
 
         args = SFTConfig(**common, packing=False)
         trainer = SFTTrainer(
-            model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
-            processing_class=tokenizer, peft_config=lora, callbacks=[callback],
+            model=model,
+            args=args,
+            train_dataset=train_ds,
+            eval_dataset=eval_ds,
+            processing_class=tokenizer,
+            peft_config=lora,
+            callbacks=[callback],
         )
     else:
         from trl import DPOConfig, DPOTrainer
 
         args = DPOConfig(**common, beta=hp["beta"])
         trainer = DPOTrainer(
-            model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
-            processing_class=tokenizer, peft_config=lora, callbacks=[callback],
+            model=model,
+            args=args,
+            train_dataset=train_ds,
+            eval_dataset=eval_ds,
+            processing_class=tokenizer,
+            peft_config=lora,
+            callbacks=[callback],
         )
     from transformers import PrinterCallback
 

@@ -73,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     except Exception as exc:
         (job_dir / "error.log").write_text(traceback.format_exc(), encoding="utf-8")
-        message = f"training failed: {exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
+        message = f"training failed: {exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(
+            ": "
+        )
         log.write("status", status="failed", message=message + ".")
         print(f"ftui.local.worker: {message} (details in {job_dir / 'error.log'}).", file=sys.stderr)
         return EXIT_FAILED
