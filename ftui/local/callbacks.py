@@ -175,6 +175,7 @@ class MetricsCallback(TrainerCallback):
         self.step_delay_s = step_delay_s
         self.last_step: dict[str, Any] = {}
         self.last_validation: dict[str, Any] = {}
+        self._saved_step = -1
         self._tokens: tuple[float, float] | None = None  # (time, cumulative tokens) at the last log
 
     def on_train_begin(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
@@ -256,8 +257,9 @@ class MetricsCallback(TrainerCallback):
         self.log.write("step", **self.last_step)
 
     def on_save(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
-        if not state.is_world_process_zero:
-            return
+        if not state.is_world_process_zero or state.global_step == self._saved_step:
+            return  # a pause that lands on an epoch end saves the same checkpoint twice
+        self._saved_step = state.global_step
         path = Path(args.output_dir) / f"checkpoint-{state.global_step}"
         metrics = {k: v for k, v in self.last_step.items() if k not in ("epoch",)}
         if self.last_validation:

@@ -157,6 +157,7 @@ def run(spec: Spec, control: Control | None = None) -> Outcome:
         "disable_tqdm": True,
         "dataloader_num_workers": 0,
         "save_only_model": False,
+        "ddp_find_unused_parameters": False,  # LoRA trains every adapter weight it adds
     }
     metadata = {
         "base_model": spec.base_model,

@@ -104,10 +104,12 @@ def test_cancel_stops_the_worker_within_two_seconds(make_spec) -> None:  # type:
 def test_two_cpu_processes_under_accelerate_write_one_record(make_spec) -> None:  # type: ignore[no-untyped-def]
     spec = make_spec("ddp", rows=8, hyperparameters={"n_epochs": 2, "batch_size": 4})
     out = Path(json.loads(spec.read_text())["output_dir"])
-    launch = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", "2", "--num_machines", "1"]
-    launch += ["--mixed_precision", "no", "--dynamo_backend", "no", "--cpu", "-m", "ftui.local.worker", str(spec)]
-    env = worker_env() | {"MASTER_PORT": str(29500 + os.getpid() % 1000)}
-    proc = subprocess.run(launch, env=env, capture_output=True, timeout=300)
+    # --multi_gpu makes accelerate start the processes through torchrun (its --cpu starts one unless
+    # mpirun is installed); the spec's device "cpu" has each use the CPU and DDP over gloo.
+    launch = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2"]
+    launch += ["--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
+    launch += ["--main_process_port", str(29500 + os.getpid() % 1000), "-m", "ftui.local.worker", str(spec)]
+    proc = subprocess.run(launch, env=worker_env(), capture_output=True, timeout=300)
     assert proc.returncode == 0, proc.stderr.decode()[-3000:]
     evs = events(spec)
     assert next(e for e in evs if e["type"] == "metadata")["processes"] == 2
