@@ -110,3 +110,25 @@ def wait_for(condition: Callable[[], Any], what: str, timeout: float = 180.0) ->
 
 def steps(evs: list[dict[str, Any]]) -> list[int]:
     return [e["step"] for e in evs if e["type"] == "step"]
+
+
+@pytest.fixture(scope="session")
+def trained_adapter(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path) -> Path:
+    """A LoRA adapter trained in this process on the toy task (a few seconds): ``final/``."""
+    from ftui.local.spec import Spec
+    from ftui.local.train import run
+
+    folder = tmp_path_factory.mktemp("trained")
+    train = write_rows(folder / "train.jsonl", toy_rows(16))
+    spec = Spec(
+        base_model=str(tiny_model),
+        training_file=str(train),
+        output_dir=str(folder / "job"),
+        hyperparameters={"n_epochs": 4, "batch_size": 4, "learning_rate_multiplier": 30},
+        seed=3,
+        device="cpu",
+        max_length=64,
+    )
+    outcome = run(spec)
+    assert outcome.status == "succeeded" and outcome.adapter is not None
+    return outcome.adapter
