@@ -25,6 +25,13 @@ $(VENV)/.test-installed: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install -q -e '.[test]'
 	@touch $@
 
+# The local trainer's extra (ftui.local, tests/local): torch pinned first, so pip takes the CPU
+# build on this machine's disk instead of downloading a newer CUDA build on every run.
+$(VENV)/.train-installed: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[train]'
+	@touch $@
+
 run: $(VENV)/.installed
 	$(BIN)/ftui $(FILE)
 
@@ -35,7 +42,7 @@ lint: $(VENV)/.test-installed
 # pytest exits 5 when it collected no tests: that must fail, never pass silently.
 # Four workers on two cores: most tests wait on a sandbox, a terminal or a worker process.
 PYTEST_WORKERS ?= 4
-test: lint
+test: lint $(VENV)/.train-installed
 	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest ran no tests: failing"; exit 1; fi; exit $$rc
 
