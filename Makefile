@@ -46,9 +46,9 @@ test: lint $(VENV)/.train-installed
 	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest ran no tests: failing"; exit 1; fi; exit $$rc
 
-# The inner loop: no tmux, no sandbox child process.
+# The inner loop: no tmux, no sandbox child process, no training (tests/local).
 test-fast: $(VENV)/.test-installed
-	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal -m "not e2e and not sandbox_child"; rc=$$?; \
+	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal -m "not e2e and not sandbox_child" --ignore=tests/local; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest ran no tests: failing"; exit 1; fi; exit $$rc
 
 bench: $(VENV)/.installed
