@@ -489,7 +489,7 @@ class ControlPlane:
     async def wait_until_provisioned(
         self,
         name: str,
-        on_state: Callable[[Deployment], None] | None = None,
+        on_state: Callable[[Deployment], object] | None = None,
         *,
         timeout: float = 3600.0,
         give_up_after: float = 120.0,
