@@ -31,6 +31,7 @@ run: $(VENV)/.installed
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check ftui tests benchmarks
 	$(BIN)/ruff format --check ftui tests benchmarks
+	$(BIN)/mypy ftui
 
 # pytest exits 5 when it collected no tests: that must fail, never pass silently.
 # Four workers on two cores: most tests wait on a sandbox, a terminal or a worker process.

@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from ftui.api_facts import HYPERPARAMETERS, SEED_MAX, HyperparameterError, check_suffix
@@ -598,6 +598,8 @@ class SandboxServer:
         filename, fields, got_file = "upload.jsonl", {}, False
         try:
             while (part := await reader.next()) is not None:
+                if not isinstance(part, BodyPartReader):
+                    raise ValueError("a nested multipart body")  # not a form field: malformed (400)
                 if part.name in ("file", "data"):
                     got_file = True
                     filename = part.filename or filename
