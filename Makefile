@@ -1,6 +1,6 @@
 # Two commands do all set-up on a fresh machine with Python 3.11+:
 #   make run    create .venv, install ftui, open it on the sample data (sandbox when nothing is configured)
-#   make test   install the test tools, run the whole suite (ruff + pytest)
+#   make test   install the test tools, run the whole suite (ruff + mypy + pytest)
 
 PYTHON ?= python3
 VENV ?= .venv
