@@ -1,6 +1,6 @@
 # Two commands do all set-up on a fresh machine with Python 3.11+:
 #   make run    create .venv, install ftui, open it on the sample data (sandbox when nothing is configured)
-#   make test   install the test tools, run the whole suite (ruff + pytest)
+#   make test   install the test tools, run the whole suite (ruff + mypy + pytest)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -38,6 +38,7 @@ run: $(VENV)/.installed
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check ftui tests benchmarks
 	$(BIN)/ruff format --check ftui tests benchmarks
+	$(BIN)/mypy ftui
 
 # pytest exits 5 when it collected no tests: that must fail, never pass silently.
 # Four workers on two cores: most tests wait on a sandbox, a terminal or a worker process.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,8 +44,11 @@ async def open_provider(
         return await asyncio.to_thread(connect_profile, profile)
     from ftui.provider.client import sandbox_client
 
+    start: Callable[[Settings, Path | None], EmbeddedSandbox | ChildSandbox]
     start = start_child_sandbox if isolate else start_sandbox
-    starting = asyncio.ensure_future(asyncio.to_thread(start, settings, sandbox_dir))
+    starting: asyncio.Future[EmbeddedSandbox | ChildSandbox] = asyncio.ensure_future(
+        asyncio.to_thread(start, settings, sandbox_dir)
+    )
     try:
         sandbox = await asyncio.shield(starting)
     except asyncio.CancelledError:  # the caller gave up (the app is closing): stop it once it is up
@@ -52,6 +56,7 @@ async def open_provider(
         raise
     # Building the client loads the CA bundle (tens of ms): off the caller's loop.
     key = sandbox.api_key  # the sandbox refuses any request without it (another user of this host)
+    assert key is not None  # a started sandbox has its key
     remember(key)
     client = await asyncio.to_thread(sandbox_client, sandbox.base_url, key)
     return Provider(profile, client, local_server=sandbox, secrets=(key,))

@@ -144,8 +144,8 @@ def describe_integrations(integrations: Any) -> list[str]:
             extra.append(f"entity {get('entity')}")
         if get("name"):
             extra.append(f"run {get('name')}")
-        if get("tags"):
-            extra.append("tags " + ", ".join(get("tags")))
+        if tags := get("tags"):
+            extra.append("tags " + ", ".join(tags))
         lines.append(f"W&B project {get('project')}" + (f" ({'; '.join(extra)})" if extra else ""))
     return lines
 

@@ -107,11 +107,11 @@ async def chat(p: Provider, args: argparse.Namespace) -> int:
         print(_numbers(result), file=sys.stderr)
         return EXIT_OK
     bufs: tuple[list[str], list[str]] = ([], [])
-    results = await asyncio.gather(
+    pair = await asyncio.gather(
         _one_reply(p, args.model, prompt, args, bufs[0]),
         _one_reply(p, args.compare, prompt, args, bufs[1]),
     )
-    for result, buf in zip(results, bufs, strict=True):
+    for result, buf in zip(pair, bufs, strict=True):
         print(f"── {safe(result.model, one_line=True)} ──")
         print("".join(buf))
         print(_numbers(result))

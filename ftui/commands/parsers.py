@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
+from typing import Any
 
 EXIT_CODES = """exit codes:
   0  ok
@@ -65,7 +66,7 @@ def limit(text: str) -> int:
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Register files / jobs / chat / models / completion on the top-level parser."""
 
-    def add(parent: argparse._SubParsersAction, name: str, help_text: str, **kw: object) -> argparse.ArgumentParser:
+    def add(parent: argparse._SubParsersAction, name: str, help_text: str, **kw: Any) -> argparse.ArgumentParser:
         return parent.add_parser(
             name, help=help_text, epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter, **kw
         )

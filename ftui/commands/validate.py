@@ -145,11 +145,11 @@ def _render_group(
             field = f" [{safe(f.field, one_line=True)}]" if f.field else ""
             text = f"{loc}{field}: {safe(f.message, one_line=True)}"
             if width:  # on a terminal: wrap with a hanging indent instead of breaking words at the edge
-                lines = textwrap.wrap(text, width=width - 6, subsequent_indent="  ", break_long_words=False)
+                wrapped = textwrap.wrap(text, width=width - 6, subsequent_indent="  ", break_long_words=False)
             else:
-                lines = [text]
-            lines[0] = s(loc, "dim") + lines[0][len(loc) :]
-            for line in lines:
+                wrapped = [text]
+            wrapped[0] = s(loc, "dim") + wrapped[0][len(loc) :]
+            for line in wrapped:
                 out.write(f"      {line}\n")
         if total > SHOWN_PER_CODE:
             out.write(s(f"      … and {total - SHOWN_PER_CODE:,} more ({names.get(code, code)})", "dim") + "\n")

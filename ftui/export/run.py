@@ -294,10 +294,11 @@ class Exporter:
         self._tell("jobs")
         old_jobs = {j.id: j for j in old.jobs} if old else {}
         self._missed_before = {m.id for m in old.missing} if old else set()
-        job_entries, checkpoints = [], []
+        job_entries: list[JobEntry] = []
+        checkpoints: list[Any] = []
         for job in jobs:
-            entry, points = await self._job(job, old_jobs.get(job.id))
-            job_entries.append(entry)
+            job_entry, points = await self._job(job, old_jobs.get(job.id))
+            job_entries.append(job_entry)
             checkpoints += points
             self.state.jobs_done += 1
             self._tell()
@@ -441,8 +442,8 @@ class Exporter:
         if isinstance(saved, list) and await asyncio.to_thread(self._events_intact, rels[1], old):
             assert old is not None
             blank = {"fine_tuned_model_checkpoint": None, "fine_tuning_job_id": job.id, "created_at": None}
-            points = [SimpleNamespace(**{**blank, **c}) for c in saved if isinstance(c, dict)]
-            return dataclasses.replace(old, status=str(job.status)), points
+            kept = [SimpleNamespace(**{**blank, **c}) for c in saved if isinstance(c, dict)]
+            return dataclasses.replace(old, status=str(job.status)), kept
         events: list[dict[str, Any]] = []
         points: list[Any] = []
         if not requestable(job.id):

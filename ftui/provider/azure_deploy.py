@@ -66,6 +66,11 @@ class DeploymentMayExist(DeployError):
         super().__init__(message, 3)
 
 
+def _dict(value: object) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
 @dataclass(frozen=True)
 class Deployment:
     """One deployment as ftui shows it (``raw`` keeps Azure's whole object)."""
@@ -83,10 +88,10 @@ class Deployment:
     def from_arm(cls, obj: Any) -> Deployment:
         """Read Azure's object, tolerating missing parts (they become empty, never a crash)."""
         obj = obj if isinstance(obj, dict) else {}
-        props = obj.get("properties") if isinstance(obj.get("properties"), dict) else {}
-        model = props.get("model") if isinstance(props.get("model"), dict) else {}
-        sku = obj.get("sku") if isinstance(obj.get("sku"), dict) else {}
-        system = obj.get("systemData") if isinstance(obj.get("systemData"), dict) else {}
+        props = _dict(obj.get("properties"))
+        model = _dict(props.get("model"))
+        sku = _dict(obj.get("sku"))
+        system = _dict(obj.get("systemData"))
         capacity = sku.get("capacity")
         return cls(
             name=str(obj.get("name") or ""),
@@ -311,7 +316,7 @@ class ControlPlane:
         base = self.resource.deployments_url
         return base if name is None else f"{base}/{quote(name, safe='')}"
 
-    async def _request(self, method: str, url: str, body: dict | None = None) -> Any:
+    async def _request(self, method: str, url: str, body: dict[str, Any] | None = None) -> Any:
         """One call (a 401 refreshes the token once). Transport errors propagate (httpx2's)."""
         response = None
         # A nextLink carries its own query (a skip token, the api-version): keep it, since
@@ -489,7 +494,7 @@ class ControlPlane:
     async def wait_until_provisioned(
         self,
         name: str,
-        on_state: Callable[[Deployment], None] | None = None,
+        on_state: Callable[[Deployment], object] | None = None,
         *,
         timeout: float = 3600.0,
         give_up_after: float = 120.0,

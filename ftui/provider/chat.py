@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
+    from openai.types.chat import ChatCompletionMessageParam
 
 
 @dataclass
@@ -35,13 +36,18 @@ async def stream_chat(
     max_tokens: int | None = None,
 ) -> AsyncIterator[str]:
     """Yield text pieces as they arrive; fills ``result`` with the text and numbers."""
-    kwargs: dict[str, Any] = {"stream": True, "stream_options": {"include_usage": True}}
-    if temperature is not None:
-        kwargs["temperature"] = temperature
-    if max_tokens is not None:
-        kwargs["max_completion_tokens"] = max_tokens
+    from openai import omit  # loaded already (the client is the SDK's): leaves a setting out of the request
+
     result.started = time.perf_counter()
-    stream = await client.chat.completions.create(model=model, messages=messages, **kwargs)  # type: ignore[arg-type]
+    stream = await client.chat.completions.create(
+        model=model,
+        # plain dicts in the chat's shape; the SDK spells each role's shape as its own TypedDict
+        messages=cast("list[ChatCompletionMessageParam]", messages),
+        stream=True,
+        stream_options={"include_usage": True},
+        temperature=omit if temperature is None else temperature,
+        max_completion_tokens=omit if max_tokens is None else max_tokens,
+    )
     async for chunk in stream:
         if chunk.usage:
             result.prompt_tokens = chunk.usage.prompt_tokens

@@ -140,7 +140,7 @@ async def fetch_events(client: AsyncOpenAI, job_id: str, limit: int | None = Non
     cursors: set[str] = set()
     after: str | None = None
     while True:
-        kwargs: dict[str, object] = {"limit": page_limit(limit)}
+        kwargs: dict[str, Any] = {"limit": page_limit(limit)}
         if after:
             kwargs["after"] = after
         raw = await client.fine_tuning.jobs.with_raw_response.list_events(job_id, **kwargs)
@@ -286,7 +286,7 @@ class EventStream:
         cursors: set[str] = set()
         self.backfilling = False
         for _ in range(MAX_PAGES):
-            kwargs: dict[str, object] = {"limit": self.page_size}
+            kwargs: dict[str, Any] = {"limit": self.page_size}
             if self._cursor:
                 kwargs["after"] = self._cursor
                 cursors.add(self._cursor)

@@ -20,7 +20,7 @@ from ftui.textsafe import is_control
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
-    from openai.types import FileObject
+    from openai.types import FileObject as FileObject  # named by the CLI
 
 UPLOADS_THRESHOLD = 100 * 1024 * 1024
 PART_SIZE = 64 * 1024 * 1024
@@ -51,8 +51,11 @@ async def upload_file(
             progress(size, size)
     else:
         upload = await client.uploads.create(
-            bytes=size, filename=path.name, mime_type="application/jsonl", purpose=purpose
-        )  # type: ignore[arg-type]
+            bytes=size,
+            filename=path.name,
+            mime_type="application/jsonl",
+            purpose=purpose,  # type: ignore[arg-type]  # the SDK's Literal: any purpose string is sent as is
+        )
         part_ids: list[str] = []
         done = 0
         async with aiofiles.open(path, "rb") as fh:

@@ -76,7 +76,11 @@ class JobRequest:
         ``metadata`` or ``integrations``, hyperparameters at the top and as numbers only."""
         if azure:
             hp = self.numeric_hyperparameters()
-            body = {"model": self.model, "training_file": self.training_file, **({"hyperparameters": hp} if hp else {})}
+            body: dict[str, Any] = {
+                "model": self.model,
+                "training_file": self.training_file,
+                **({"hyperparameters": hp} if hp else {}),
+            }
             for key in ("validation_file", "suffix", "seed"):
                 if getattr(self, key) is not None:
                     body[key] = getattr(self, key)
@@ -85,7 +89,7 @@ class JobRequest:
         method: dict[str, Any] = {"type": self.method}
         if hp:
             method[self.method] = {"hyperparameters": hp}
-        body: dict[str, Any] = {"model": self.model, "training_file": self.training_file, "method": method}
+        body = {"model": self.model, "training_file": self.training_file, "method": method}
         if not azure:
             body["metadata"] = {**self.metadata, **({TAG_KEY: tag} if tag else {})}
         if self.integrations:
@@ -145,7 +149,7 @@ def _suffix_matches(job: FineTuningJob, suffix: str | None) -> bool:
     if suffix is None:
         return not given
     if given is not None:
-        return given == suffix
+        return bool(given == suffix)
     if job.fine_tuned_model:
         return suffix in job.fine_tuned_model
     return True  # not known yet: the other facts decide
@@ -202,6 +206,7 @@ async def find_lost_job(
     candidates: list[FineTuningJob] = []
     covered = False
     seen = 0
+    job: FineTuningJob
     async for job in walk(client.fine_tuning.jobs.list(limit=min(SNAPSHOT_SIZE, SCAN_LIMIT)), "jobs"):
         seen += 1
         if tag is not None and (job.metadata or {}).get(TAG_KEY) == tag:
@@ -336,7 +341,7 @@ async def create_job(
     once = client.with_options(max_retries=0)
 
     def delay(attempt: int) -> float:
-        return min(8.0, base_delay * 2**attempt)
+        return min(8.0, base_delay * 2.0**attempt)
 
     before: set[str] | None = None
     for attempt in range(attempts):  # the snapshot: nothing is sent yet, so failing here is a plain failure

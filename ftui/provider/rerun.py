@@ -156,7 +156,8 @@ def read_export_job(folder: Path, job_id: str) -> RerunSource:
             raise RerunError(f"--from: {manifest_path}: {what}'s path {rel!r} leads outside the folder.")
         return path
 
-    jobs = manifest.get("jobs") if isinstance(manifest.get("jobs"), list) else []
+    listed = manifest.get("jobs")
+    jobs = listed if isinstance(listed, list) else []
     entry = next((j for j in jobs if isinstance(j, dict) and j.get("id") == job_id), None)
     if entry is None:
         raise RerunError(f"--from: the export in {shown} has no job {job_id}.")

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from ftui.sandbox.azure_data import AzureDataPlane, azure_errors
 from ftui.sandbox.server import DEPLOYED_MODEL, ApiError
@@ -91,7 +92,7 @@ class AzureSurface:
         r.add_post("/openai/deployments/{name}/chat/completions", self.deployment_chat)
         r.add_route("*", "/openai/{tail:.*}", self.data.handle)
 
-    def _arm(self, handler: Any) -> Any:
+    def _arm(self, handler: Handler) -> Handler:
         """Wrap a control-plane handler: bearer token and api-version first, Azure's error body."""
 
         async def wrapped(request: web.Request) -> web.StreamResponse:
@@ -179,9 +180,10 @@ class AzureSurface:
         return [r for r in fresh if r is not None]
 
     def _row(self, sub: str, rg: str, account: str, name: str) -> sqlite3.Row | None:
-        return self.store.db.execute(
+        row: sqlite3.Row | None = self.store.db.execute(
             "SELECT * FROM azure_deployments WHERE sub=? AND rg=? AND account=? AND name=?", (sub, rg, account, name)
         ).fetchone()
+        return row
 
     def _not_found(self, name: str) -> ArmError:
         return ArmError(404, "DeploymentNotFound", f"Deployment '{name[:64]}' does not exist in this resource.")
@@ -288,7 +290,8 @@ class AzureSurface:
         ).fetchall()
         for row in self._settle(rows):
             if row["state"] == "Succeeded":
-                return row["model"]
+                model: str = row["model"]
+                return model
         return None
 
     async def deployment_chat(self, request: web.Request) -> web.StreamResponse:

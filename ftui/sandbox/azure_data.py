@@ -26,10 +26,10 @@ import calendar
 import json
 import re
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from ftui.sandbox.server import ApiError
 from ftui.sandbox.store import face
@@ -166,7 +166,7 @@ def model(obj: dict[str, Any], job_id: str | None, now: float) -> dict[str, Any]
 
 
 @web.middleware
-async def azure_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+async def azure_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The outermost middleware: on ``/openai/...`` (not the OpenAI-shaped ``/openai/v1``), an
     error body in OpenAI's shape (from the sandbox's own checks: key, Host, injected faults,
     unknown routes) becomes Azure's, its headers (Retry-After, WWW-Authenticate) kept."""
@@ -219,7 +219,7 @@ class AzureDataPlane:
             except ApiError as exc:
                 return azure_error(exc.status, exc.message, exc.code, exc.param)
 
-    async def run_as_azure(self, request: web.Request, handler: Callable[[web.Request], Any]) -> web.StreamResponse:
+    async def run_as_azure(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Run another handler (deployment chat) as the Azure face, with Azure's error body."""
         with face("azure"):
             try:

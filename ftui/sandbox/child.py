@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import IO
 
 START_SECONDS = 60.0
 STOP_SECONDS = 3.0
@@ -46,7 +47,7 @@ class ChildSandbox:
         self.base_url = ""
         self.api_key = ""
         self._proc: subprocess.Popen[bytes] | None = None
-        self._out: tempfile._TemporaryFileWrapper[bytes] | None = None
+        self._out: IO[bytes] | None = None
 
     @property
     def pid(self) -> int | None:

@@ -44,8 +44,8 @@ class _DaemonThreadExecutor(concurrent.futures.ThreadPoolExecutor):
     (A ThreadPoolExecutor only because asyncio insists on one; its pool is never used.)
     """
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future:
-        future: concurrent.futures.Future = concurrent.futures.Future()
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
 
         def work() -> None:
             if not future.set_running_or_notify_cancel():

@@ -101,11 +101,11 @@ def claim_key(data_dir: Path) -> HeldKey:
     if fcntl is None:
         fd = _open_private(path)
         try:
-            key = new_key()
-            _write(fd, key)
+            fresh = new_key()
+            _write(fd, fresh)
         finally:
             os.close(fd)
-        return HeldKey(key)
+        return HeldKey(fresh)
     lock = _open_private(Path(data_dir) / LOCK_FILE)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)  # held only while deciding: a few milliseconds

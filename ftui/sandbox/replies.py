@@ -18,7 +18,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 
 def words(text: str) -> set[str]:
     """Lower-cased words; CJK text counts each character, so Chinese matches too."""
-    out = set()
+    out: set[str] = set()
     for w in _WORD.findall(text.lower()):
         if _CJK.search(w):
             out.update(ch for ch in w if _CJK.match(ch))

@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from ftui.api_facts import HYPERPARAMETERS, SEED_MAX, HyperparameterError, check_suffix
@@ -126,35 +126,36 @@ def _as_tuple(types: type | tuple[type, ...]) -> tuple[type, ...]:
     return types if isinstance(types, tuple) else (types,)
 
 
-def _opt(body: dict, key: str, types: type | tuple[type, ...], what: str, param: str | None = None) -> Any:
+def _opt(body: dict[str, Any], key: str, types: type | tuple[type, ...], what: str, param: str | None = None) -> Any:
     value = body.get(key)
     return None if value is None else _expect(value, types, param or key, what)
 
 
-def _required_str(body: dict, key: str, param: str | None = None) -> str:
+def _required_str(body: dict[str, Any], key: str, param: str | None = None) -> str:
     value = body.get(key)
     if value is None or value == "":
         raise ApiError(
             400, f"Missing required parameter: '{param or key}'.", param=param or key, code="missing_required_parameter"
         )
-    return _expect(value, str, param or key, "a string")
+    text: str = _expect(value, str, param or key, "a string")
+    return text
 
 
-def _opt_number(body: dict, key: str, lo: float, hi: float) -> float | None:
-    value = _opt(body, key, (int, float), "a number")
+def _opt_number(body: dict[str, Any], key: str, lo: float, hi: float) -> float | None:
+    value: float | None = _opt(body, key, (int, float), "a number")
     if value is not None and not (math.isfinite(value) and lo <= value <= hi):
         raise ApiError(400, f"'{key}' must be a number from {lo:g} to {hi:g}.", param=key)
     return value
 
 
-def _opt_count(body: dict, key: str) -> int | None:
-    value = _opt(body, key, int, "an integer")
+def _opt_count(body: dict[str, Any], key: str) -> int | None:
+    value: int | None = _opt(body, key, int, "an integer")
     if value is not None and value < 1:
         raise ApiError(400, f"'{key}' must be at least 1.", param=key)
     return value
 
 
-def _hyperparameter(hp: dict, name: str) -> Any:
+def _hyperparameter(hp: dict[str, Any], name: str) -> Any:
     """'auto' or the value in range (the ranges live in ftui.api_facts); a 400 otherwise."""
     raw = hp.get(name)
     rule = HYPERPARAMETERS[name]
@@ -179,7 +180,7 @@ def _hyperparameter(hp: dict, name: str) -> Any:
         ) from None
 
 
-def _check_messages(messages: Any) -> list[dict]:
+def _check_messages(messages: Any) -> list[dict[str, Any]]:
     if not isinstance(messages, list) or not messages:
         raise ApiError(400, "'messages' must be a non-empty array.", param="messages")
     for i, m in enumerate(messages):
@@ -198,7 +199,7 @@ def _check_messages(messages: Any) -> list[dict]:
     return messages
 
 
-def _integrations(body: dict) -> list[dict]:
+def _integrations(body: dict[str, Any]) -> list[dict[str, Any]]:
     """The job's integrations as the API keeps them (W&B only; unset fields null), or a 400."""
     try:
         checked = check_integrations(body.get("integrations"))
@@ -215,10 +216,10 @@ async def _add_request_id(request: web.Request, response: web.StreamResponse) ->
     response.headers["x-request-id"] = "req_" + os.urandom(12).hex()
 
 
-def _response_format(body: dict, messages: list[dict]) -> dict | None:
+def _response_format(body: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, Any] | None:
     """``response_format`` as the API checks it: None for text, else the json_object / json_schema
     request (json_object needs the word "json" in the messages, as on the API)."""
-    fmt = _opt(body, "response_format", dict, "an object")
+    fmt: dict[str, Any] | None = _opt(body, "response_format", dict, "an object")
     if fmt is None:
         return None
     kind = fmt.get("type")
@@ -245,7 +246,7 @@ def _response_format(body: dict, messages: list[dict]) -> dict | None:
     )
 
 
-def _as_json_reply(reply: str, fmt: dict) -> str:
+def _as_json_reply(reply: str, fmt: dict[str, Any]) -> str:
     """The reply as a JSON object: {"reply": text}, or for a schema each property filled by its type."""
     if fmt.get("type") != "json_schema":
         return json.dumps({"reply": reply}, ensure_ascii=False)
@@ -261,7 +262,7 @@ def _as_json_reply(reply: str, fmt: dict) -> str:
     return json.dumps(out, ensure_ascii=False)
 
 
-def _last_user_text(messages: list[dict]) -> str:
+def _last_user_text(messages: list[dict[str, Any]]) -> str:
     for m in reversed(messages):
         if m.get("role") == "user":
             c = m.get("content")
@@ -580,7 +581,7 @@ class SandboxServer:
         return limit
 
     @classmethod
-    def _page(cls, items: list[dict], request: web.Request, default_limit: int) -> dict:
+    def _page(cls, items: list[dict[str, Any]], request: web.Request, default_limit: int) -> dict[str, Any]:
         after = request.query.get("after")
         limit = cls._limit(request, default_limit)
         if after:
@@ -598,6 +599,8 @@ class SandboxServer:
         filename, fields, got_file = "upload.jsonl", {}, False
         try:
             while (part := await reader.next()) is not None:
+                if not isinstance(part, BodyPartReader):
+                    raise ValueError("a nested multipart body")  # not a form field: malformed (400)
                 if part.name in ("file", "data"):
                     got_file = True
                     filename = part.filename or filename
@@ -641,7 +644,7 @@ class SandboxServer:
         page["last_id"] = page["data"][-1]["id"] if page["data"] else None
         return web.json_response(page)
 
-    def _file_or_404(self, file_id: str) -> dict:
+    def _file_or_404(self, file_id: str) -> dict[str, Any]:
         obj = self.store.get_file(file_id)
         if obj is None:
             raise ApiError(404, f"No such File object: {file_id}", param="id")
@@ -679,7 +682,7 @@ class SandboxServer:
             raise ApiError(400, "bytes must be between 0 and 8 GB.", param="bytes")
         return web.json_response(self.store.create_upload(filename, purpose, size, mime_type))
 
-    def _pending_upload(self, upload_id: str) -> dict:
+    def _pending_upload(self, upload_id: str) -> dict[str, Any]:
         upload = self.store.get_upload(upload_id)
         if upload is None:
             raise ApiError(404, f"No such Upload object: {upload_id}", param="upload_id")
@@ -741,7 +744,7 @@ class SandboxServer:
         return web.json_response(self.store.get_upload(upload_id))
 
     # -- jobs ------------------------------------------------------------------------------
-    def _job_or_404(self, job_id: str) -> dict:
+    def _job_or_404(self, job_id: str) -> dict[str, Any]:
         job = self.store.advance(job_id)
         if job is None:
             raise ApiError(404, f"Could not find fine-tune: {job_id}", param="fine_tune_id", code="fine_tune_not_found")
@@ -755,11 +758,11 @@ class SandboxServer:
         _expect(model, str, "model", "a string")
         if model.startswith("ft:") or ".ft-" in model:  # OpenAI's and Azure's fine-tuned names
             if any(m == model for m, _, _ in self.store.trained_models()):
-                return model
+                return str(model)
         else:
             info = self.catalog.lookup(model)
             if info.known:
-                return model
+                return str(model)
         raise ApiError(
             400,
             f"Model {model} is not available for fine-tuning or does not exist.",
@@ -767,7 +770,7 @@ class SandboxServer:
             code="model_not_available",
         )
 
-    def _training_file(self, body: dict, param: str) -> Path:
+    def _training_file(self, body: dict[str, Any], param: str) -> Path:
         file_id = _required_str(body, param)
         obj = self.store.get_file(file_id)
         if obj is None:
@@ -786,7 +789,7 @@ class SandboxServer:
         return path
 
     @staticmethod
-    def _metadata(body: dict) -> dict[str, str]:
+    def _metadata(body: dict[str, Any]) -> dict[str, str]:
         metadata = _opt(body, "metadata", dict, "an object") or {}
         if len(metadata) > 16:
             raise ApiError(400, "metadata must be an object with at most 16 keys.", param="metadata")
@@ -932,13 +935,13 @@ class SandboxServer:
         return web.json_response(self._page(self.store.checkpoints(job_id), request, 10))
 
     # -- models ----------------------------------------------------------------------------
-    def _models(self) -> dict[str, dict]:
+    def _models(self) -> dict[str, dict[str, Any]]:
         """Model objects by id (base models, aliases, fine-tunes and checkpoints)."""
         return {model_id: obj for model_id, (obj, _) in self._models_with_jobs().items()}
 
-    def _models_with_jobs(self) -> dict[str, tuple[dict, str | None]]:
+    def _models_with_jobs(self) -> dict[str, tuple[dict[str, Any], str | None]]:
         """Each model id with its object and, for trained models, the job that made it."""
-        out: dict[str, tuple[dict, str | None]] = {}
+        out: dict[str, tuple[dict[str, Any], str | None]] = {}
         for name, info in self.catalog.models.items():
             obj = {
                 "id": name,
@@ -968,7 +971,7 @@ class SandboxServer:
     async def list_models(self, request: web.Request) -> web.Response:
         return web.json_response({"object": "list", "data": list(self._models().values())})
 
-    def _model_or_404(self, model: str) -> tuple[dict, str | None]:
+    def _model_or_404(self, model: str) -> tuple[dict[str, Any], str | None]:
         found = self._models_with_jobs().get(model)
         if found is None:
             raise ApiError(
@@ -1074,14 +1077,17 @@ class SandboxServer:
         model: str,
         reply: str,
         finish: str,
-        usage: Callable[[], dict] | None,
+        usage: Callable[[], dict[str, Any]] | None,
         n: int = 1,
     ) -> web.StreamResponse:
         resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
         await resp.prepare(request)
 
         def chunk(
-            delta: dict, finish_reason: str | None = None, with_usage: dict | None = None, index: int = 0
+            delta: dict[str, Any],
+            finish_reason: str | None = None,
+            with_usage: dict[str, Any] | None = None,
+            index: int = 0,
         ) -> bytes:
             obj = {
                 "id": cid,

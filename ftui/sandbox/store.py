@@ -108,7 +108,7 @@ _INSERT_FILE = (
 _INSERT_EVENT = "INSERT INTO events (id, job_id, created_at, level, message, type, data, obj) VALUES (?,?,?,?,?,?,?,?)"
 
 
-def _event_row(job_id: str, created: int, level: str, message: str, type_: str | None, data: Any) -> tuple:
+def _event_row(job_id: str, created: int, level: str, message: str, type_: str | None, data: Any) -> tuple[Any, ...]:
     """An events row, with the event's API JSON kept beside its fields (a page is then a join)."""
     event_id = face_id("ftevent-")
     obj = {"id": event_id, "object": "fine_tuning.job.event", "created_at": created, "level": level}
@@ -354,7 +354,9 @@ class Store:
         return self.files_dir / Path(stored).name
 
     # -- files -------------------------------------------------------------------------
-    def add_file(self, filename: str, purpose: str, data: bytes | None = None, src: Path | None = None) -> dict:
+    def add_file(
+        self, filename: str, purpose: str, data: bytes | None = None, src: Path | None = None
+    ) -> dict[str, Any]:
         """Store a file: from bytes, or by moving ``src`` (a temp file in the files dir) into place."""
         file_id = face_id("file-")
         path = self.files_dir / file_id
@@ -374,7 +376,7 @@ class Store:
         make_private(path)
         return self.get_file(file_id) or {}
 
-    def get_file(self, file_id: str) -> dict | None:
+    def get_file(self, file_id: str) -> dict[str, Any] | None:
         row = self.db.execute("SELECT * FROM files WHERE id=? AND face=?", (file_id, FACE.get())).fetchone()
         return _file_obj(row) if row else None
 
@@ -382,7 +384,7 @@ class Store:
         row = self.db.execute("SELECT path FROM files WHERE id=? AND face=?", (file_id, FACE.get())).fetchone()
         return self._local(row["path"]) if row else None
 
-    def list_files(self, purpose: str | None = None) -> list[dict]:
+    def list_files(self, purpose: str | None = None) -> list[dict[str, Any]]:
         if purpose:
             rows = self.db.execute(
                 "SELECT * FROM files WHERE purpose=? AND face=? ORDER BY created_at DESC, rowid DESC",
@@ -403,7 +405,7 @@ class Store:
         return True
 
     # -- uploads -----------------------------------------------------------------------
-    def create_upload(self, filename: str, purpose: str, size: int, mime_type: str | None) -> dict:
+    def create_upload(self, filename: str, purpose: str, size: int, mime_type: str | None) -> dict[str, Any]:
         upload_id = new_id("upload_")
         now = int(self.clock())
         self.db.execute(
@@ -414,7 +416,7 @@ class Store:
         )  # fmt: skip
         return self.get_upload(upload_id) or {}
 
-    def get_upload(self, upload_id: str) -> dict | None:
+    def get_upload(self, upload_id: str) -> dict[str, Any] | None:
         row = self.db.execute("SELECT * FROM uploads WHERE id=? AND face=?", (upload_id, FACE.get())).fetchone()
         if row is None:
             return None
@@ -431,7 +433,7 @@ class Store:
         }
         return obj
 
-    def add_part(self, upload_id: str, src: Path) -> dict:
+    def add_part(self, upload_id: str, src: Path) -> dict[str, Any]:
         """Keep a part: ``src`` (a temp file in the files dir) moves into place with its row."""
         part_id = new_id("part_")
         path = self.files_dir / part_id
@@ -484,7 +486,7 @@ class Store:
 
     def _sim_t(self, row: sqlite3.Row, now: float) -> float:
         paused_extra = (now - row["paused_at"]) if row["paused_at"] is not None else 0.0
-        t = (now - row["created_real"] - row["paused_total"] - paused_extra) * self._speed(row)
+        t: float = (now - row["created_real"] - row["paused_total"] - paused_extra) * self._speed(row)
         if row["cancelled_t"] is not None:
             t = min(t, row["cancelled_t"])
         return t
@@ -511,16 +513,16 @@ class Store:
             self.advance(job_id)
         return True
 
-    def advance(self, job_id: str) -> dict | None:
+    def advance(self, job_id: str) -> dict[str, Any] | None:
         """Write down what the job's timeline reached by now; return the job object."""
         return self.jobs([job_id]).get(job_id)
 
-    def jobs(self, ids: list[str]) -> dict[str, dict]:
+    def jobs(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         """The job objects of ``ids`` (unknown ids left out), caught up in one transaction.
 
         Settled jobs are read back as they were kept; only the others are advanced.
         """
-        out: dict[str, dict] = {}
+        out: dict[str, dict[str, Any]] = {}
         pending: list[str] = []
         for i in range(0, len(ids), _IN):
             chunk = ids[i : i + _IN]
@@ -545,7 +547,7 @@ class Store:
 
     def list_jobs(
         self, after: str | None, limit: int, metadata: dict[str, str] | None = None
-    ) -> tuple[list[dict], bool]:
+    ) -> tuple[list[dict[str, Any]], bool]:
         """One page of jobs, newest first; only the jobs on the page are read (and caught up)."""
         order = "ORDER BY created_real DESC, rowid DESC"
         here = FACE.get()
@@ -576,7 +578,7 @@ class Store:
         objs = self.jobs(page)
         return [objs[i] for i in page if i in objs], len(ids) > limit
 
-    def _safe_catch_up(self, db: sqlite3.Connection, row: sqlite3.Row, now: float) -> dict:
+    def _safe_catch_up(self, db: sqlite3.Connection, row: sqlite3.Row, now: float) -> dict[str, Any]:
         """Catch one job up; a row this code cannot read becomes a failed job, never an error."""
         db.execute("SAVEPOINT job")
         try:
@@ -593,7 +595,7 @@ class Store:
         db.execute("RELEASE job")
         return obj
 
-    def _catch_up(self, db: sqlite3.Connection, row: sqlite3.Row, now: float) -> dict:
+    def _catch_up(self, db: sqlite3.Connection, row: sqlite3.Row, now: float) -> dict[str, Any]:
         """Inside a write transaction: write the events up to ``now``; keep the object once settled."""
         job_id = row["id"]
         plan = JobPlan(**json.loads(row["plan"]))
@@ -639,7 +641,7 @@ class Store:
         db.executemany(_INSERT_EVENT, rows)
 
     def _write_results(
-        self, db: sqlite3.Connection, plan: JobPlan, created: int, known: dict[int, dict], face_name: str
+        self, db: sqlite3.Connection, plan: JobPlan, created: int, known: dict[int, dict[str, Any]], face_name: str
     ) -> str:
         file_id = face_id("file-", face_name)
         path = self.files_dir / file_id
@@ -669,7 +671,7 @@ class Store:
             return "paused"
         return status
 
-    def _job_obj(self, row: sqlite3.Row, plan: JobPlan, t: float, now: float) -> dict:
+    def _job_obj(self, row: sqlite3.Row, plan: JobPlan, t: float, now: float) -> dict[str, Any]:
         static = json.loads(row["static"])
         status = self._status(row, plan, t)
         obj = {k: v for k, v in static.items() if not k.startswith("_") and k != "hyperparameters_requested"}
@@ -701,7 +703,7 @@ class Store:
         except (ValueError, TypeError):
             return None
 
-    def control(self, job_id: str, action: str) -> tuple[dict | None, str | None]:
+    def control(self, job_id: str, action: str) -> tuple[dict[str, Any] | None, str | None]:
         """cancel / pause / resume; returns (job, error sentence).
 
         The status is read inside the same write transaction that acts on it, so two
@@ -745,7 +747,7 @@ class Store:
             return self._catch_up(db, row, now), None
 
     # -- events and checkpoints ----------------------------------------------------------
-    def events(self, job_id: str, after: str | None, limit: int) -> tuple[list[dict], bool]:
+    def events(self, job_id: str, after: str | None, limit: int) -> tuple[list[dict[str, Any]], bool]:
         """Newest first; ``after`` is an event id: return the events older than it."""
         max_seq = 1 << 62
         if after:
@@ -788,7 +790,7 @@ class Store:
         data = ",".join(r[0] for r in rows[:limit])
         return f'{{"object":"list","data":[{data}],"has_more":{more}}}'.encode()
 
-    def checkpoints(self, job_id: str) -> list[dict]:
+    def checkpoints(self, job_id: str) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT * FROM checkpoints WHERE job_id=? ORDER BY step DESC", (job_id,))
         return [
             {
@@ -884,7 +886,7 @@ def _metadata_matches(raw: str | None, wanted: dict[str, str]) -> bool:
     return isinstance(meta, dict) and all(meta.get(k) == v for k, v in wanted.items())
 
 
-def _broken_job(row: sqlite3.Row) -> dict:
+def _broken_job(row: sqlite3.Row) -> dict[str, Any]:
     """A job whose saved state cannot be read, shown as failed (with what the row still tells)."""
     try:
         static = json.loads(row["static"])
@@ -920,7 +922,7 @@ def _broken_job(row: sqlite3.Row) -> dict:
     return obj
 
 
-def _file_obj(row: sqlite3.Row) -> dict:
+def _file_obj(row: sqlite3.Row) -> dict[str, Any]:
     return {
         "id": row["id"],
         "object": "file",

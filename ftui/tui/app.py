@@ -437,7 +437,7 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
         if not message.unreachable:  # it answered (a server without a models list answers too)
             self.provider_label = provider.label
         else:
-            why = message.error.removeprefix(f"{LIST_MODELS} failed: ")
+            why = (message.error or "").removeprefix(f"{LIST_MODELS} failed: ")
             self.provider_label = f"not connected: {why}"
             self.set_timer(REACH_RETRY, self._ask_again, name="reach-retry")
         self._refresh_topbar()

@@ -119,7 +119,7 @@ class ModelPickerScreen(ModalScreen[str | None]):
         elif off:
             best = OFF
         else:
-            best = (prefixed or listed or [None])[0]
+            best = (prefixed or listed)[0] if prefixed or listed else None
         if best is not None:
             options.highlighted = options.get_option_index(best)
         elif options.option_count:

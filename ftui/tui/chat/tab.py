@@ -76,7 +76,7 @@ conversation.
         self.models: list[str] = [self.catalog.default_model]
         self.settings = ChatSettings()
         self.system_from_dataset = True  # until the user edits it (or a job's own file gives it)
-        self.system_source = DATASET_SOURCE  # where the system prompt came from, as the bar says it
+        self.system_source: str | None = DATASET_SOURCE  # where the system prompt came from, as the bar says it
         self.tracks: list[list[dict[str, Any]]] = [[], []]
         self.exchanges: list[ExchangeView] = []
         self.chose_model = False

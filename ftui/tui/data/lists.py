@@ -105,7 +105,8 @@ Every problem validation found, filling in live while it runs.
                     items.append(Group(f.code, counts[f.code], f.severity))
                 items.append(f)
         else:
-            items = sorted(self.findings, key=lambda f: f.line or 0)
+            by_line: list[Finding] = sorted(self.findings, key=lambda f: f.line or 0)
+            items.extend(by_line)
         self.items = items
         self.set_empty(
             "No problems found: every line passed every check." if self.done else "No problems found so far; checking…"

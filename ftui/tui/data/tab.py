@@ -239,7 +239,9 @@ Browse the open file, see every problem and what training would cost.
         examples.set_count(self.dataset.row_count, keep=keep)
         focused = self.screen.focused
         elsewhere = focused is not None and self not in focused.ancestors_with_self
-        if self._shown(self) and not (elsewhere and any(isinstance(node, TabPane) for node in focused.ancestors)):
+        if self._shown(self) and not (
+            elsewhere and focused is not None and any(isinstance(node, TabPane) for node in focused.ancestors)
+        ):
             # never pull focus from another tab (e.g. after Chat appended a line, or a tab key
             # pressed while the file was being indexed: that tab's focus may still be on its way)
             examples.focus()

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.reactive import reactive
-from textual.widget import Widget
 from textual.widgets import Static
 
 from ftui.session.trace import ACCURACY_SERIES, LOSS_SERIES, JobTrace
 from ftui.tui.jobs.overlay import legend_line, overlay_series, short_id, total_steps
 
+if TYPE_CHECKING:
+    from textual_plot import PlotWidget
+
 COLOURS = {"train": "#5fafff", "valid": "#ffaf00", "full valid": "#ff5f87"}
 
 
 @cache
-def _plot_class() -> type[Widget]:
+def _plot_class() -> type[PlotWidget]:
     """textual-plot's widget, without focus (the Jobs tab's keys stay the Jobs tab's) and slim
     margins. Imported with the first chart: textual-plot loads numpy (~0.1 s), not needed to start."""
     from textual_plot import PlotWidget
@@ -82,7 +84,13 @@ class LossChart(Vertical):
             return
         plot = self._plot
         width = max(10, plot.size.width)
-        key = (trace.job_id if trace else "", self.view, trace.version if trace else -1, width, loading)
+        key: tuple[Any, ...] = (
+            trace.job_id if trace else "",
+            self.view,
+            trace.version if trace else -1,
+            width,
+            loading,
+        )
         key += (overlay.job_id, overlay.version) if overlay is not None else ()
         if key == self._drawn:
             return

@@ -85,6 +85,12 @@ def _hyper(name: str, raw: str) -> int | float | str:
         raise FormError(str(exc)) from None
 
 
+def _whole(name: str, raw: str) -> int | str:
+    """A whole-number hyperparameter (its range checks give an int, or 'auto')."""
+    value = _hyper(name, raw)
+    return int(value) if isinstance(value, float) else value
+
+
 def _extras_fields(azure: bool) -> ComposeResult:
     """W&B integration and metadata rows of the form (checked by ``ftui.job_options``)."""
     for label, field_id, hint in (
@@ -190,7 +196,7 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
         self._pending: tuple[Path | str, Path | str | None, JobRequest] | None = None
 
     def _model_options(self) -> list[tuple[str | Text, str]]:
-        out = []
+        out: list[tuple[str | Text, str]] = []
         for name, info in self.catalog.models.items():
             price = f"${info.training_price:g}/1M" if info.training_price is not None else "price n/a"
             out.append((f"{name}  ·  {info.token_limit // 1024}k tokens/example  ·  {price}", name))
@@ -295,8 +301,8 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
             model=str(self.query_one("#model", Select).value),
             training_file="",
             method=method,
-            n_epochs=_hyper("n_epochs", self._value("epochs")),
-            batch_size=_hyper("batch_size", self._value("batch")),
+            n_epochs=_whole("n_epochs", self._value("epochs")),
+            batch_size=_whole("batch_size", self._value("batch")),
             learning_rate_multiplier=_hyper("learning_rate_multiplier", self._value("lr")),
             beta=_hyper("beta", self._value("beta")) if method == "dpo" else "auto",
             suffix=suffix,

@@ -195,7 +195,8 @@ class StartJobScreen(ModalScreen[Any]):
         question = ConfirmScreen(
             "Start the same job again?", f"{said}\n\nStart another one (billed again)?", "Start another"
         )
-        return bool(await self.app.push_screen(question, wait_for_dismiss=True))
+        again = await self.app.push_screen(question, wait_for_dismiss=True)
+        return bool(again)
 
     @on(StartProgress)
     def _progress(self, message: StartProgress) -> None:

@@ -885,10 +885,12 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
                 )
             )
         elif message.unknown:
-            self.post_message(Notice(message.error, title="Deploy: outcome unknown", severity="warning", timeout=20))
+            self.post_message(
+                Notice(message.error or "", title="Deploy: outcome unknown", severity="warning", timeout=20)
+            )
             self.post_message(RefreshDeployments())
         else:
-            self.post_message(Notice(message.error, title="Deploy", severity="error", timeout=12))
+            self.post_message(Notice(message.error or "", title="Deploy", severity="error", timeout=12))
             self.post_message(RefreshDeployments())
 
     def action_overlay(self) -> None:
