@@ -198,7 +198,7 @@ class MetricsCallback(TrainerCallback):
             control.should_training_stop = True
             self.control.consume_pause()
 
-    def _valid_step(self, model: Any) -> dict[str, float]:
+    def _valid_step(self, model: Any) -> dict[str, float | None]:
         if self.valid_batches is None or model is None:
             return {}
         import torch

@@ -89,7 +89,7 @@ class ChatEngine:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.dtype, torch.float32)
-        model = AutoModelForCausalLM.from_pretrained(base, dtype=dtype)
+        model: Any = AutoModelForCausalLM.from_pretrained(base, dtype=dtype)  # a PeftModel once wrapped
         tokenizer_dir = adapter if adapter and (adapter / "tokenizer_config.json").is_file() else base
         tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
         if adapter is not None:

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 IGNORE = -100
 
@@ -149,9 +149,9 @@ def load_preferences(path: Path) -> list[dict[str, Any]]:
                 raise DataError(f"{path}:{number}: {name} must be a non-empty list of messages.")
         rows.append(
             {
-                "prompt": _template_messages(prompt),
-                "chosen": _template_messages(chosen),
-                "rejected": _template_messages(rejected),
+                "prompt": _template_messages(cast(list[dict[str, Any]], prompt)),  # checked just above
+                "chosen": _template_messages(cast(list[dict[str, Any]], chosen)),
+                "rejected": _template_messages(cast(list[dict[str, Any]], rejected)),
             }
         )
     if not rows:

@@ -180,10 +180,9 @@ def run(spec: Spec, control: Control | None = None) -> Outcome:
     if spec.method == "supervised":
         from trl import SFTConfig, SFTTrainer
 
-        args = SFTConfig(**common, packing=False)
-        trainer = SFTTrainer(
+        trainer: Any = SFTTrainer(  # or a DPOTrainer: what follows uses what both have
             model=model,
-            args=args,
+            args=SFTConfig(**common, packing=False),
             train_dataset=train_ds,
             eval_dataset=eval_ds,
             processing_class=tokenizer,
@@ -193,10 +192,9 @@ def run(spec: Spec, control: Control | None = None) -> Outcome:
     else:
         from trl import DPOConfig, DPOTrainer
 
-        args = DPOConfig(**common, beta=hp["beta"])
         trainer = DPOTrainer(
             model=model,
-            args=args,
+            args=DPOConfig(**common, beta=hp["beta"]),
             train_dataset=train_ds,
             eval_dataset=eval_ds,
             processing_class=tokenizer,
