@@ -10,7 +10,8 @@ rebinding) or sent by a web page (any ``Origin`` header, ``null`` too) a 403.
 This class holds the server's lifecycle (start, stop, the key) and its middleware (errors,
 the Host/Origin guard, the key check, injected faults); the routes are groups that register
 themselves on the app over one shared ``Context`` (``ftui.sandbox.routes``: files and uploads,
-jobs, models, chat; ``ftui.sandbox.azure``: the Azure face).
+jobs, models, chat; ``ftui.sandbox.azure``: the Azure face). What a model replies comes
+from the chat engine it is given (``ftui.sandbox.chat_engine``; default: the canned replies).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from aiohttp import web
 from ftui.config import SPEED_RULE, speed_ok
 from ftui.credentials import remember
 from ftui.data.catalog import load_catalog
+from ftui.sandbox.chat_engine import ChatEngine, SandboxReplies
 from ftui.sandbox.faults import Faults
 from ftui.sandbox.key import HeldKey, claim_key, env_key
 from ftui.sandbox.problems import db_problem, full_sentence, is_full
@@ -94,6 +96,7 @@ class SandboxServer:
         api_key: str | None = None,
         clock: Callable[[], float] = time.time,
         insecure: bool = False,
+        chat_engine: ChatEngine | None = None,
     ) -> None:
         if not speed_ok(speed):
             raise ValueError(f"The sandbox speed must be {SPEED_RULE}, not {speed!r}.")
@@ -112,7 +115,8 @@ class SandboxServer:
         self._held_key: HeldKey | None = None
         self.store = Store(self.data_dir, clock=clock)
         self.catalog = load_catalog()
-        self.context = Context(self.store, self.catalog, self.speed)
+        self.chat_engine = chat_engine or SandboxReplies(self.catalog, self.speed)
+        self.context = Context(self.store, self.catalog, self.speed, self.chat_engine)
         self.files = FileRoutes(self.context)
         self.jobs = JobRoutes(self.context)
         self.models = ModelRoutes(self.context)

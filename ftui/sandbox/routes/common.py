@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from ftui.data.catalog import Catalog
+from ftui.sandbox.chat_engine import ChatEngine
 from ftui.sandbox.store import Store
 
 DROP = web.RequestKey("ftui_drop", bool)  # set when the fault injector drops this response
@@ -18,11 +19,13 @@ DEPLOYED_MODEL = web.RequestKey("ftui_deployed_model", str)  # an Azure deployme
 
 @dataclass
 class Context:
-    """What the route groups of one server share: its rows, its model catalogue, its speed."""
+    """What the route groups of one server share: its rows, its model catalogue, its speed, and
+    the engine that answers chat requests."""
 
     store: Store
     catalog: Catalog
     speed: float
+    chat: ChatEngine
 
     def clock(self) -> float:
         """The server's clock (the store's: tests may give it a fake one)."""
