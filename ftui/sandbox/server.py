@@ -11,7 +11,9 @@ This class holds the server's lifecycle (start, stop, the key) and its middlewar
 the Host/Origin guard, the key check, injected faults); the routes are groups that register
 themselves on the app over one shared ``Context`` (``ftui.sandbox.routes``: files and uploads,
 jobs, models, chat; ``ftui.sandbox.azure``: the Azure face). What a model replies comes
-from the chat engine it is given (``ftui.sandbox.chat_engine``; default: the canned replies).
+from the chat engine it is given (``ftui.sandbox.chat_engine``; default: the canned replies),
+and how jobs progress from the trainer it is given (``ftui.sandbox.trainer``; default: the
+simulation), which the store asks whenever it catches a job up.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from ftui.sandbox.routes.files import FileRoutes
 from ftui.sandbox.routes.jobs import JobRoutes
 from ftui.sandbox.routes.models import ModelRoutes
 from ftui.sandbox.store import Store
+from ftui.sandbox.trainer import SimulatedTrainer, Trainer
 from ftui.textsafe import safe
 
 __all__ = ["DEPLOYED_MODEL", "DROP", "ApiError", "SandboxServer", "default_data_dir", "error_response", "is_loopback"]
@@ -97,6 +100,7 @@ class SandboxServer:
         clock: Callable[[], float] = time.time,
         insecure: bool = False,
         chat_engine: ChatEngine | None = None,
+        trainer: Trainer | None = None,
     ) -> None:
         if not speed_ok(speed):
             raise ValueError(f"The sandbox speed must be {SPEED_RULE}, not {speed!r}.")
@@ -113,7 +117,8 @@ class SandboxServer:
         self.faults = faults
         self.api_key = api_key  # None: $FTUI_SANDBOX_KEY, else a random one shared through the data dir
         self._held_key: HeldKey | None = None
-        self.store = Store(self.data_dir, clock=clock)
+        self.trainer: Trainer = trainer or SimulatedTrainer()
+        self.store = Store(self.data_dir, clock=clock, trainer=self.trainer)
         self.catalog = load_catalog()
         self.chat_engine = chat_engine or SandboxReplies(self.catalog, self.speed)
         self.context = Context(self.store, self.catalog, self.speed, self.chat_engine)

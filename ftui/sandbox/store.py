@@ -1,7 +1,8 @@
 """The sandbox's state in SQLite: files, uploads, jobs, events, checkpoints, models.
 
-Jobs advance with the wall clock: whenever a job is read, the events its timeline has
-reached since the last read are written down (inside one IMMEDIATE transaction, so two
+Jobs advance with the wall clock: whenever a job is read, what its trainer
+(``ftui.sandbox.trainer``; the sandbox's simulation by default) says happened since the
+last read is written down (inside one IMMEDIATE transaction, so two
 processes sharing a data dir never write an event twice). After a restart every job is
 where it would have been.
 
@@ -35,6 +36,7 @@ from ftui.api_facts import TERMINAL_STATUSES
 from ftui.config import SPEED_RULE, speed_ok
 from ftui.sandbox.problems import db_problem, full_sentence, is_full
 from ftui.sandbox.simulate import JobPlan
+from ftui.sandbox.trainer import Happening, JobRun, SimulatedTrainer, Trainer
 
 log = logging.getLogger("ftui.sandbox")
 
@@ -212,8 +214,9 @@ def _mtime(path: Path) -> float:
 class Store:
     """All sandbox state; one instance per process, safe to share a data dir across processes."""
 
-    def __init__(self, data_dir: Path, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, data_dir: Path, clock: Callable[[], float] = time.time, trainer: Trainer | None = None) -> None:
         self.data_dir = Path(data_dir)
+        self.trainer: Trainer = trainer or SimulatedTrainer()
         self.files_dir = self.data_dir / "files"
         self.db_path = self.data_dir / "sandbox.sqlite3"
         self.clock = clock
@@ -482,15 +485,12 @@ class Store:
         speed = row["speed"]
         return float(speed) if speed_ok(speed) else 1.0
 
-    def _sim_t(self, row: sqlite3.Row, now: float) -> float:
-        paused_extra = (now - row["paused_at"]) if row["paused_at"] is not None else 0.0
-        t = (now - row["created_real"] - row["paused_total"] - paused_extra) * self._speed(row)
-        if row["cancelled_t"] is not None:
-            t = min(t, row["cancelled_t"])
-        return t
-
-    def _real_time(self, row: sqlite3.Row, t: float) -> int:
-        return int(row["created_real"] + row["paused_total"] + t / self._speed(row))
+    def _run(self, row: sqlite3.Row) -> JobRun:
+        """The job as its trainer sees it (its plan and the time it has had)."""
+        plan = JobPlan(**json.loads(row["plan"]))
+        return JobRun(
+            plan, row["created_real"], self._speed(row), row["paused_at"], row["paused_total"], row["cancelled_t"]
+        )
 
     @staticmethod
     def _settled(row: sqlite3.Row) -> bool:
@@ -596,13 +596,13 @@ class Store:
     def _catch_up(self, db: sqlite3.Connection, row: sqlite3.Row, now: float) -> dict:
         """Inside a write transaction: write the events up to ``now``; keep the object once settled."""
         job_id = row["id"]
-        plan = JobPlan(**json.loads(row["plan"]))
-        t = self._sim_t(row, now)
+        run = self._run(row)
+        t = self.trainer.mark(run, now)
         if t > row["emitted_t"]:
-            self._emit(db, row, plan, row["emitted_t"], t)
+            self._emit(db, job_id, row["face"], self.trainer.happenings(run, row["emitted_t"], t))
             db.execute("UPDATE jobs SET emitted_t=? WHERE id=?", (t, job_id))
             row = db.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
-        obj = self._job_obj(row, plan, t, now)
+        obj = self._job_obj(row, run, t, now)  # its time fields are as they were: no second decode
         if self._settled(row) and obj["status"] in TERMINAL:
             db.execute(
                 "UPDATE jobs SET settled=1, obj=?, status=?, ft_model=? WHERE id=?",
@@ -610,47 +610,41 @@ class Store:
             )
         return obj
 
-    def _emit(self, db: sqlite3.Connection, row: sqlite3.Row, plan: JobPlan, t0: float, t1: float) -> None:
-        events = plan.events_between(t0, t1)
+    def _emit(self, db: sqlite3.Connection, job_id: str, face_name: str, happenings: list[Happening]) -> None:
+        """Write down what the trainer says happened: events, checkpoints, the end and its results."""
         rows = []
-        for ev in events:
-            created = self._real_time(row, ev.t)
-            rows.append(_event_row(plan.job_id, created, ev.level, ev.message, ev.type, ev.data))
-            if ev.checkpoint_step is not None:
-                metrics = plan.metrics(ev.checkpoint_step)
-                metrics.pop("total_steps", None)
+        for h in happenings:
+            rows.append(_event_row(job_id, h.created, h.level, h.message, h.type, h.data))
+            if h.checkpoint is not None:
                 db.execute(
                     "INSERT OR IGNORE INTO checkpoints VALUES (?,?,?,?,?,?)",
                     (
                         new_id("ftckpt_"),
-                        plan.job_id,
-                        created,
-                        ev.checkpoint_step,
-                        plan.checkpoint_model(ev.checkpoint_step),
-                        json.dumps(metrics),
+                        job_id,
+                        h.created,
+                        h.checkpoint.step,
+                        h.checkpoint.model,
+                        json.dumps(h.checkpoint.metrics),
                     ),
                 )
-            if ev.final:
+            if h.final:
                 result = None
-                if not plan.invalid_reason:
-                    known = {e.data["step"]: e.data for e in events if e.type == "metrics" and e.data}
-                    result = self._write_results(db, plan, created, known, row["face"])
-                db.execute("UPDATE jobs SET finished_at=?, result_file=? WHERE id=?", (created, result, plan.job_id))
+                if h.results_csv is not None:
+                    result = self._write_results(db, job_id, h.created, h.results_csv, face_name)
+                db.execute("UPDATE jobs SET finished_at=?, result_file=? WHERE id=?", (h.created, result, job_id))
         db.executemany(_INSERT_EVENT, rows)
 
-    def _write_results(
-        self, db: sqlite3.Connection, plan: JobPlan, created: int, known: dict[int, dict], face_name: str
-    ) -> str:
+    def _write_results(self, db: sqlite3.Connection, job_id: str, created: int, csv: str, face_name: str) -> str:
         file_id = face_id("file-", face_name)
         path = self.files_dir / file_id
-        data = plan.results_csv(known).encode()
+        data = csv.encode()
         try:
             with private_open(path) as fh:
                 fh.write(data)
         except BaseException:
             path.unlink(missing_ok=True)
             raise
-        name = f"step_metrics_{plan.job_id}.csv"
+        name = f"step_metrics_{job_id}.csv"
         row = (file_id, name, "fine-tune-results", len(data), created, "processed", str(path), face_name)
         db.execute(_INSERT_FILE, row)
         return file_id
@@ -661,35 +655,24 @@ class Store:
     ) -> None:
         db.execute(_INSERT_EVENT, _event_row(job_id, created, level, message, type_, data))
 
-    def _status(self, row: sqlite3.Row, plan: JobPlan, t: float) -> str:
-        if row["cancelled_t"] is not None:
-            return "cancelled"
-        status = plan.status_at(t)
-        if row["paused_at"] is not None and status == "running":
-            return "paused"
-        return status
-
-    def _job_obj(self, row: sqlite3.Row, plan: JobPlan, t: float, now: float) -> dict:
+    def _job_obj(self, row: sqlite3.Row, run: JobRun, t: float, now: float) -> dict:
         static = json.loads(row["static"])
-        status = self._status(row, plan, t)
+        state = self.trainer.state(run, t, now)
+        status = state.status
         obj = {k: v for k, v in static.items() if not k.startswith("_") and k != "hyperparameters_requested"}
         obj["status"] = status
         obj["finished_at"] = row["finished_at"] if status in TERMINAL else None
         if status == "cancelled":
-            obj["finished_at"] = self._real_time(row, row["cancelled_t"])
-        obj["fine_tuned_model"] = plan.fine_tuned_model if status == "succeeded" else None
+            obj["finished_at"] = state.cancelled_at
+        obj["fine_tuned_model"] = state.fine_tuned_model if status == "succeeded" else None
         obj["result_files"] = [row["result_file"]] if row["result_file"] else []
         obj["trained_tokens"] = static.get("_trained_tokens") if status == "succeeded" else None
         if status in ("validating_files", "queued"):  # resolved numbers only once the job starts
             obj["hyperparameters"] = static["hyperparameters_requested"]
             obj["method"] = static.get("_method_requested", obj.get("method"))
         if status == "failed":
-            obj["error"] = {"code": "invalid_training_file", "message": plan.invalid_reason, "param": "training_file"}
-        if status in ("running", "queued", "validating_files"):
-            remaining = max(0.0, plan.end_t - t) / self._speed(row)
-            obj["estimated_finish"] = int(now + remaining)
-        else:
-            obj["estimated_finish"] = None
+            obj["error"] = state.error
+        obj["estimated_finish"] = state.estimated_finish
         return obj
 
     def job_plan(self, job_id: str) -> JobPlan | None:
@@ -718,7 +701,7 @@ class Store:
             if action == "cancel":
                 if status in TERMINAL:
                     return job, f"Job {job_id} has already {'ended' if status != 'cancelled' else 'been cancelled'}."
-                t = self._sim_t(row, now)
+                t = self.trainer.mark(self._run(row), now)
                 if row["paused_at"] is not None:
                     db.execute(
                         "UPDATE jobs SET paused_total=paused_total+?, paused_at=NULL WHERE id=?",
@@ -846,16 +829,7 @@ class Store:
     def _peek_models(self, row: sqlite3.Row, now: float) -> list[tuple[str, int, str]]:
         """The models a job that has not ended in the database has made by ``now`` (read-only)."""
         try:
-            plan = JobPlan(**json.loads(row["plan"]))
-            t = self._sim_t(row, now)
-            out = [
-                (plan.checkpoint_model(step), self._real_time(row, plan.checkpoint_t(step)), row["id"])
-                for step in plan.checkpoint_steps()
-                if plan.checkpoint_t(step) <= t and not plan.invalid_reason
-            ]
-            if row["cancelled_t"] is None and plan.status_at(t) == "succeeded":
-                out.insert(0, (plan.fine_tuned_model, self._real_time(row, plan.end_t), row["id"]))
-            return out
+            return [(model, created, row["id"]) for model, created in self.trainer.models(self._run(row), now)]
         except Exception:
             if row["id"] not in self._broken:
                 self._broken.add(row["id"])
