@@ -6,6 +6,10 @@ last read is written down (inside one IMMEDIATE transaction, so two
 processes sharing a data dir never write an event twice). After a restart every job is
 where it would have been.
 
+This module opens the database and holds files and uploads; the job rows (jobs, events,
+checkpoints, models) are ``ftui.sandbox.job_rows``, mixed into ``Store``; faces, ids and
+private files are ``ftui.sandbox.rows``.
+
 Catching up costs O(new events): once a job has ended ("settled") its final object is kept
 in the row and read back as it is, with no plan to decode and nothing to compute.
 
