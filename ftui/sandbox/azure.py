@@ -156,7 +156,7 @@ class AzureSurface:
 
     def _deployable(self) -> set[str]:
         """Fine-tuned models and checkpoints (by model name or checkpoint id) that exist now."""
-        names = {model for model, (_, job) in self.server._models_with_jobs().items() if job is not None}
+        names = {model for model, (_, job) in self.server.models.with_jobs().items() if job is not None}
         rows = self.store.db.execute("SELECT id, model FROM checkpoints").fetchall()
         names |= {r["id"] for r in rows if r["model"] in names}
         return names
@@ -313,4 +313,4 @@ class AzureSurface:
             row = self.store.db.execute("SELECT model FROM checkpoints WHERE id=?", (model,)).fetchone()
             model = row["model"] if row else model
         request[DEPLOYED_MODEL] = model
-        return await self.server.chat(request)
+        return await self.server.chat.chat(request)

@@ -283,14 +283,14 @@ class AzureDataPlane:
     def _delete_job(self, job_id: str) -> web.Response:
         if not self.server.store.delete_job(job_id):
             raise ApiError(404, f"The fine-tuning job '{job_id[:80]}' does not exist.", param="fine-tuning-job-id")
-        self.server._pairs.pop(job_id, None)
+        self.server.chat.forget_job(job_id)
         return web.Response(status=204)
 
     def _models(self, tail: str) -> web.Response:
         """``/models`` and ``/models/{id}``: base models (no aliases: Azure names models whole) and
         this face's fine-tuned models and checkpoints."""
         aliases = set(self.server.catalog.aliases)
-        found = {k: v for k, v in self.server._models_with_jobs().items() if k not in aliases}
+        found = {k: v for k, v in self.server.models.with_jobs().items() if k not in aliases}
         wanted = tail.strip("/").partition("/")[2]
         now = self.server.store.clock()
         if not wanted:
