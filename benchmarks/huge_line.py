@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from terminal import PeakPss  # noqa: E402
+from terminal import PeakPss
 
 PY = sys.executable
 FLOOR = """
