@@ -30,25 +30,27 @@ def range_boundaries(
         return []
     parts = max(1, min(parts, size // min_size or 1))
     bounds = [start]
+    scanned = start  # no line start lies between bounds[-1] and here: a long line is read once
     with open(path, "rb") as fh:
         for k in range(1, parts):
-            target = start + size * k // parts
+            target = max(start + size * k // parts, scanned)
             if target <= bounds[-1]:
                 continue
-            fh.seek(target - 1)
-            chunk = fh.read(1 << 20)
-            while True:
+            pos = target - 1
+            fh.seek(pos)
+            cut = -1
+            while pos < end:
+                chunk = fh.read(1 << 20)
+                if not chunk:
+                    break
                 nl = chunk.find(b"\n")
                 if nl >= 0:
+                    cut = pos + nl + 1
                     break
-                more = fh.read(1 << 20)
-                if not more:
-                    nl = -1
-                    break
-                chunk += more
-            if nl < 0:
+                pos += len(chunk)
+            if cut < 0:
                 break
-            cut = target + nl
+            scanned = cut
             if cut < end and cut > bounds[-1]:
                 bounds.append(cut)
     bounds.append(end)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, NamedTuple, TypeGuard
 
 from pydantic_core import from_json
@@ -47,6 +48,23 @@ def json_type(value: Any) -> str:
     return "an object"
 
 
+def _note_roles(messages: list[Any], start: int, roles: set[str], ctx: _Ctx) -> None:
+    """Add the known roles of the unchecked messages (from ``start`` on) to ``roles``; an
+    unknown or missing one sets ``ctx.unknown_roles``, as the per-message check would."""
+    try:
+        seen = {m.get("role") for m in islice(messages, start, None) if m.__class__ is dict}
+    except TypeError:  # an unhashable role (a list, an object): unknown, like any non-string
+        ctx.unknown_roles = True
+        seen = {
+            r for m in islice(messages, start, None) if m.__class__ is dict and (r := m.get("role")).__class__ is str
+        }
+    for role in seen:
+        if role.__class__ is str and role in ROLES:
+            roles.add(role)
+        else:
+            ctx.unknown_roles = True
+
+
 @dataclass(slots=True)
 class ExampleResult:
     """What one non-blank line yielded. ``parsed`` is False when it was not a JSON object."""
@@ -58,6 +76,7 @@ class ExampleResult:
     tokens: int = 0
     assistant_tokens: int = 0
     system_message: str | None = None
+    unchecked: int = 0  # messages past the token limit that were not checked one by one
 
 
 class PlainChat(NamedTuple):
@@ -90,6 +109,8 @@ class ExampleChecker:
         self.token_limit = token_limit
         self.rft_model = rft_model
         self._role_tokens = {bit: counter.count(role) for role, bit in _ROLE_BITS.items()}
+        if counter.stop_over is None:
+            counter.stop_over = token_limit  # a string past the limit need not be tokenized to its end
 
     # -- entry points ------------------------------------------------------------------
     def check_line(self, line: int, raw: bytes) -> ExampleResult:
@@ -122,6 +143,7 @@ class ExampleChecker:
         role_tokens = self._role_tokens
         count = self.counter.count
         fresh = self.counter.count_fresh
+        limit = self.token_limit
         total = 3
         assistant = 0
         roles = 0
@@ -147,7 +169,9 @@ class ExampleChecker:
             else:
                 n = fresh(content)
             total += 3 + role_tokens[bit] + n
-        if not roles & 4 or total > self.token_limit:  # (a bounded count is always over the limit)
+            if total > limit:
+                return None  # over the limit: the full checker says so, and stops counting there
+        if not roles & 4:
             return None
         if roles == 7:
             findings: list[Finding] = []
@@ -177,11 +201,15 @@ class ExampleChecker:
         else:
             self._check_completion(obj, ctx, result)
         if result.tokens > self.token_limit:
-            many = f"more than {result.tokens:,}" if self.counter.bounded else f"{result.tokens:,}"
+            many = f"over {result.tokens:,}" if self.counter.bounded else f"{result.tokens:,}"
+            skipped = ""
+            if result.unchecked:
+                those = "message after it was" if result.unchecked == 1 else "messages after it were"
+                skipped = f" Counting stopped there: the {result.unchecked:,} {those} not checked one by one."
             ctx.add(
                 "too_many_tokens",
                 f"The example has {many} tokens; the model takes {self.token_limit:,} "
-                "per example, so training will cut off the rest.",
+                f"per example, so training will cut off the rest.{skipped}",
             )
         return result
 
@@ -205,7 +233,8 @@ class ExampleChecker:
         if not self._messages_present(messages, ctx, "messages"):
             return
         self._check_tools(obj, ctx)
-        roles = self._check_messages(messages, ctx, "messages", sft=True)
+        self._count_chat(obj, messages, result)
+        roles = self._check_messages(messages, ctx, "messages", sft=True, upto=self.counter.counted)
         if "assistant" not in roles:
             ctx.add(
                 "example_missing_assistant_message",
@@ -219,14 +248,16 @@ class ExampleChecker:
                 ctx.add("missing_system_message", _NO_SYSTEM, "messages")
             if "user" not in roles:
                 ctx.add("missing_user_message", _NO_USER, "messages")
-        self._count_chat(obj, messages, result)
+        result.unchecked = len(messages) - self.counter.counted
 
     def _check_rft(self, obj: dict[str, Any], ctx: _Ctx, result: ExampleResult) -> None:
         messages = obj.get("messages")
         if not self._messages_present(messages, ctx, "messages"):
             return
         self._check_tools(obj, ctx)
-        self._check_messages(messages, ctx, "messages", sft=False)
+        self._count_chat(obj, messages, result)
+        result.unchecked = len(messages) - self.counter.counted
+        self._check_messages(messages, ctx, "messages", sft=False, upto=self.counter.counted)
         last = messages[-1]
         if not (isinstance(last, dict) and last.get("role") == "user"):
             ctx.add(
@@ -234,10 +265,9 @@ class ExampleChecker:
                 "A reinforcement fine-tuning example must end with a user message.",
                 f"messages[{len(messages) - 1}]",
             )
-        self._count_chat(obj, messages, result)
 
     def _count_chat(self, obj: dict[str, Any], messages: list[Any], result: ExampleResult) -> None:
-        total, assistant = self.counter.count_messages(messages)
+        total, assistant = self.counter.count_messages(messages, self.token_limit)
         for key in ("tools", "functions"):
             if obj.get(key) is not None:
                 total += self.counter.count_value(obj[key])
@@ -245,7 +275,7 @@ class ExampleChecker:
         result.messages = len(messages)
         result.tokens = total
         result.assistant_tokens = assistant
-        for m in messages:
+        for m in islice(messages, self.counter.counted):  # (past the limit: not looked at)
             if isinstance(m, dict) and m.get("role") == "system":
                 content = m.get("content")
                 result.system_message = content if isinstance(content, str) else None
@@ -300,9 +330,13 @@ class ExampleChecker:
                     "invalid_tool_call", "A tool definition needs a function with a name.", f"{where}.function.name"
                 )
 
-    def _check_messages(self, messages: list[Any], ctx: _Ctx, prefix: str, sft: bool) -> set[str]:
+    def _check_messages(
+        self, messages: list[Any], ctx: _Ctx, prefix: str, sft: bool, upto: int | None = None
+    ) -> set[str]:
+        """Check each message (only the first ``upto``: the rest lie past the token limit, and
+        for them only the roles are noted, so the example-level findings stay right)."""
         roles: set[str] = set()
-        for i, message in enumerate(messages):
+        for i, message in enumerate(islice(messages, upto)):
             where = f"{prefix}[{i}]"
             if not isinstance(message, dict):
                 ctx.add("data_type", f"A message must be an object, not {json_type(message)}.", where)
@@ -323,6 +357,8 @@ class ExampleChecker:
                 continue
             roles.add(role)
             self._check_message(message, role, where, ctx, sft)
+        if upto is not None and upto < len(messages):
+            _note_roles(messages, upto, roles, ctx)
         if ctx.images > MAX_IMAGES:
             ctx.add(
                 "data_type",
@@ -542,7 +578,7 @@ class ExampleChecker:
         extra = [{"role": "assistant", "content": text} for text in (pref, nonpref) if text is not None]
         if not messages and not extra:
             return
-        total, _ = self.counter.count_messages([*messages, *extra])
+        total, _ = self.counter.count_messages([*messages, *extra], self.token_limit)
         result.parsed = True
         result.messages = len(messages) + 1
         result.tokens = total

@@ -180,6 +180,7 @@ def iter_range(
         fh.seek(start)
         remaining = end - start
         carry = b""
+        parts: list[bytes] = []  # the blocks of a line longer than a block, joined once at its end
         while remaining > 0:
             data = fh.read(min(block, remaining))
             if not data:
@@ -187,15 +188,32 @@ def iter_range(
             if update is not None:
                 update(data)
             remaining -= len(data)
+            if b"\n" not in data:  # inside a long line: keep the block (no copy of the line so far)
+                parts.append(data)
+                continue
+            if parts:
+                head, _, data = data.partition(b"\n")
+                parts.append(head)
+                carry = b"".join(parts)
+                parts.clear()
+                head = b""
+                n += 1
+                yield n, carry[:-1] if carry.endswith(b"\r") else carry
+                carry = b""
             buf = carry + data if carry else data
             lines = buf.split(b"\n")
             carry = lines.pop()
             for raw in lines:
                 n += 1
                 yield n, raw[:-1] if raw.endswith(b"\r") else raw
+            if carry:
+                parts.append(carry)
+                carry = b""
         if remaining > 0:
             raise DatasetChanged(f"{path} changed while it was being read (it is shorter now); check it again.")
-        if carry:
+        if parts:
+            carry = b"".join(parts)
+            parts.clear()
             yield n + 1, carry[:-1] if carry.endswith(b"\r") else carry
 
 

@@ -108,12 +108,14 @@ class TokenCounter:
     _CACHE_CHARS = 4_000_000  # budget for cached text; the cache restarts when full
     _CACHE_MAX_LEN = 4096
 
-    def __init__(self, encoding_name: str) -> None:
+    def __init__(self, encoding_name: str, stop_over: int | None = None) -> None:
         self.encoding_name = encoding_name
+        self.stop_over = stop_over  # a long string counted past this many tokens stops there
         self._encode = get_encoding(encoding_name).encode_ordinary
         self._cache: dict[str, int] = {}
         self._cached_chars = 0
         self.bounded = False  # set when a count was a lower bound, not a tokenization
+        self.counted = 0  # how many messages the last count_messages covered
 
     def count(self, text: str) -> int:
         """Tokens in one string (special-token text is counted as ordinary text).
@@ -122,7 +124,7 @@ class TokenCounter:
         context is not tokenized at all (its count is the sound lower bound
         ``len // MAX_TOKEN_BYTES``, and ``bounded`` is set), and long strings are encoded in
         pieces (BPE on one huge unbroken run is quadratic; pieces can only add a token at
-        each seam, a negligible overcount)."""
+        each seam, a negligible overcount) that stop once past ``stop_over``."""
         cache = self._cache
         hit = cache.get(text)
         if hit is not None:
@@ -133,7 +135,14 @@ class TokenCounter:
             return size // MAX_TOKEN_BYTES
         if size > PIECE_CHARS:
             encode = self._encode
-            return sum(len(encode(text[i : i + PIECE_CHARS])) for i in range(0, size, PIECE_CHARS))
+            stop = self.stop_over
+            n = 0
+            for i in range(0, size, PIECE_CHARS):
+                n += len(encode(text[i : i + PIECE_CHARS]))
+                if stop is not None and n > stop and i + PIECE_CHARS < size:
+                    self.bounded = True  # already past the limit: the rest need not be tokenized
+                    break
+            return n
         n = len(self._encode(text))
         if size <= self._CACHE_MAX_LEN:
             if self._cached_chars + size > self._CACHE_CHARS:
@@ -181,11 +190,21 @@ class TokenCounter:
             return total
         return self.count_value(value)
 
-    def count_messages(self, messages: list[Any]) -> tuple[int, int]:
-        """(total, assistant) tokens for a message list by the cookbook formula."""
+    def count_messages(self, messages: list[Any], limit: int | None = None) -> tuple[int, int]:
+        """(total, assistant) tokens for a message list by the cookbook formula.
+
+        With ``limit``, counting stops at the first message that takes the total past it:
+        the total is then a lower bound (``bounded`` is set) and ``counted`` says how many
+        messages it covers, so an example of millions of messages costs no more than one
+        just over the limit."""
         total = 3
         assistant = 0
-        for message in messages:
+        self.counted = len(messages)
+        for i, message in enumerate(messages):
+            if limit is not None and total > limit:
+                self.bounded = True
+                self.counted = i
+                break
             total += 3
             if not isinstance(message, dict):
                 total += self.count(compact_json(message))

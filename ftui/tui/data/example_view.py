@@ -11,6 +11,7 @@ import io
 import json
 from typing import Any
 
+from pydantic_core import from_json
 from rich.console import Console, Group, RenderableType
 from rich.segment import Segment
 from rich.syntax import Syntax
@@ -31,6 +32,18 @@ ROLE_STYLES = {
     "function": "bold yellow",
 }
 MAX_CHARS = 4000
+MAX_MESSAGES = 200  # messages drawn of one example; the rest are counted (a line may hold millions)
+SHOW_BYTES = 1 << 20  # of a longer line, only this much is parsed and drawn (the rest is said)
+
+
+def _parse_shown(raw: bytes) -> tuple[Any, str]:
+    """The line parsed for showing, and a note when only its start was: a line of hundreds of MB
+    is never parsed whole on the way to the screen (it would hold the UI for seconds)."""
+    text = raw[:SHOW_BYTES].decode("utf-8", errors="replace").removeprefix("\ufeff").strip()
+    if len(raw) <= SHOW_BYTES:
+        return json.loads(text), ""
+    note = f"(the line is {len(raw) / 1e6:,.1f} MB; its first {SHOW_BYTES // (1 << 20)} MB is shown)"
+    return from_json(text, allow_partial="trailing-strings"), note
 
 
 def _clip(text: str) -> str:
@@ -116,17 +129,19 @@ def render_example(raw: bytes, findings: list[Finding], line: int) -> Renderable
         mark = "✗" if style == "red" else "⚠"
         parts.append(Text(f"{mark} {_one(f.code)}{where}: {safe(f.message)}", style=style))
     parts.append(Text(""))
-    text = raw.decode("utf-8", errors="replace").removeprefix("\ufeff").strip()
+    text = raw[:SHOW_BYTES].decode("utf-8", errors="replace").removeprefix("\ufeff").strip()
     try:
-        obj = json.loads(text)
+        obj, note = _parse_shown(raw)
     except ValueError:
         parts.append(Text(_clip(text) or "(blank line)", style="dim"))
         return Group(*parts)
+    if note:
+        parts.append(Text(note, style="dim"))
     if not isinstance(obj, dict):
         parts.append(Text(_clip(text), style="dim"))
         return Group(*parts)
     if isinstance(obj.get("input"), dict):
-        for m in obj["input"].get("messages") or []:
+        for m in (obj["input"].get("messages") or [])[:MAX_MESSAGES]:
             parts.append(render_message(m))
         for key, label in (("preferred_output", "PREFERRED"), ("non_preferred_output", "NOT PREFERRED")):
             for m in obj.get(key) or []:
@@ -136,8 +151,11 @@ def render_example(raw: bytes, findings: list[Finding], line: int) -> Renderable
         if obj.get("tools"):
             names = [t.get("function", {}).get("name", "?") for t in obj["tools"] if isinstance(t, dict)]
             parts.append(Text(f"tools: {', '.join(_one(n) for n in names)}", style="dim"))
-        for m in obj["messages"]:
+        for m in obj["messages"][:MAX_MESSAGES]:
             parts.append(render_message(m))
+        if len(obj["messages"]) > MAX_MESSAGES:
+            more = len(obj["messages"]) - MAX_MESSAGES
+            parts.append(Text(f"… {more:,} more messages{' (at least)' if note else ''} not shown", style="dim"))
     elif "prompt" in obj or "completion" in obj:
         parts.append(Text("PROMPT", style="bold cyan"))
         parts.append(_content(obj.get("prompt")))
@@ -149,7 +167,9 @@ def render_example(raw: bytes, findings: list[Finding], line: int) -> Renderable
 
 
 def render_raw(raw: bytes) -> RenderableType:
-    text = raw.decode("utf-8", errors="replace").removeprefix("\ufeff").strip()
+    text = raw[:SHOW_BYTES].decode("utf-8", errors="replace").removeprefix("\ufeff").strip()
+    if len(raw) > SHOW_BYTES:  # only MAX_CHARS would be shown: never parse and indent it all
+        return Text(_clip(text), style="dim")
     try:
         pretty = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
     except ValueError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -83,6 +84,15 @@ class StartDone(Message):
         self.job = job
 
 
+STARTING = "Starting… (checking whether the same job was started before)"
+
+
+def _import_start_modules() -> None:
+    """Import what starting a job needs (the provider's SDK among them), off the UI's thread."""
+    for name in ("ftui.job_intent", "ftui.provider.errors", "ftui.provider.files"):
+        importlib.import_module(name)
+
+
 def _uploaded() -> dict[str, str]:
     """The sha256 of the files ftui uploaded (none when the state cannot be read)."""
     try:
@@ -104,15 +114,16 @@ class StartJobScreen(ModalScreen[Any]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("[b]Starting the fine-tuning job[/b]")
-            yield Static("Preparing…", id="start-step")
+            yield Static(STARTING, id="start-step")
             yield ProgressBar(total=100, show_eta=False, id="start-bar")
             yield Static("", id="start-error")
 
     def on_mount(self) -> None:
-        self._run()
+        self.call_after_refresh(self._run)  # "Starting…" is on screen before any of the work
 
     @work(group="start-job", exclusive=True, exit_on_error=False)
     async def _run(self) -> None:
+        await asyncio.to_thread(_import_start_modules)  # (their first import took the UI's frames)
         from ftui.job_intent import create_with_intent
         from ftui.provider.errors import describe
         from ftui.provider.files import existing_copy, upload_file
@@ -131,6 +142,7 @@ class StartJobScreen(ModalScreen[Any]):
                     continue
                 if isinstance(ref, Path):
                     step = f"Uploading {ref.name}"
+                    self.post_message(StartProgress(f"{step}…"))
 
                     def progress(done: int, total: int, kind: str = kind) -> None:
                         self.post_message(StartProgress(describe_upload(kind, done, total), done, total))
