@@ -42,7 +42,8 @@ def detect_format(example: dict[str, Any], rft_model: bool = False) -> DataForma
         return DataFormat.COMPLETION
     messages = example.get("messages")
     if isinstance(messages, list):
-        roles = {m.get("role") for m in messages if isinstance(m, dict)}
+        # only string roles: a role that is a list or an object (hostile input) cannot go in a set
+        roles = {r for m in messages if isinstance(m, dict) and isinstance(r := m.get("role"), str)}
         if "assistant" not in roles:
             extra_keys = not (keys <= CHAT_TOP_KEYS)
             if rft_model or "developer" in roles or extra_keys:

@@ -71,3 +71,17 @@ def test_the_text_report_shows_control_characters_escaped(write_jsonl) -> None:
     raw = buf.getvalue()
     assert "\x1b" not in raw and "\x07" not in raw
     assert json.loads(raw)["errors"]
+
+
+def test_a_role_that_is_a_list_or_an_object_is_a_finding_not_a_crash(write_jsonl) -> None:
+    """Such a role could not go in a set of roles: validate crashed with a traceback."""
+    from ftui.data.validate import validate_file
+
+    path = write_jsonl(
+        [
+            {"messages": [{"role": ["user"], "content": "hi"}, {"role": "assistant", "content": "yo"}]},
+            {"messages": [{"role": {"a": 1}, "content": "hi"}]},
+        ]
+    )
+    report = validate_file(path)
+    assert {f.line for f in report.errors if f.code == "unrecognized_role"} == {1, 2}
