@@ -113,6 +113,11 @@ Every job of the provider, newest first; it refreshes by itself.
         index = self._ids.index(keep) if keep in self._ids else None
         self.set_count(rows, keep=index)
 
+    def show(self, job_id: str) -> None:
+        """Put the cursor on ``job_id`` (the job just opened), so the list and the view agree."""
+        if self.selected != job_id and job_id in self._ids:
+            self.cursor = self._ids.index(job_id)
+
     def row_text(self, index: int, width: int) -> Text:
         job_id = self.job_id_at(index)
         if job_id is None:

@@ -6,6 +6,7 @@ result and the cost estimate, asks for an explicit confirm and returns a ``NewJo
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets.select import InvalidSelectValueError
 from textual.worker import get_current_worker
 
 from ftui.api_facts import (
@@ -175,8 +177,12 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
         trained: dict[str, str] | None = None,
         more_trained: Callable[[], Awaitable[dict[str, str]]] | None = None,
         notice: str | None = None,
+        draft: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
+        self.draft = dict(draft or {})  # the values of the last form (closed or started): offered again
+        self.values: dict[str, str] = {}  # this form's values, read when it closes (see ``_close``)
+        self.opened_with: dict[str, str] = {}
         self.notice = notice  # e.g. when the provider stops taking new jobs
         # Fine-tuned models and checkpoints to continue from: those known now, and more_trained
         # asks the provider for all of them while the form is open.
@@ -245,8 +251,31 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
     def on_mount(self) -> None:
         if self.more_trained is not None:
             self._ask_trained()
+        self._restore(self.draft)
         self._method_changed()
+        self.opened_with = self._collect()
         self.query_one("#training", Input).focus()
+
+    def _restore(self, draft: dict[str, str]) -> None:
+        """Fill the fields from the last form's values (a model no longer offered is left as it is)."""
+        for field, value in draft.items():
+            for widget in self.query(f"#{field}"):
+                if isinstance(widget, Input) and not widget.disabled:
+                    widget.value = value
+                elif isinstance(widget, Select):
+                    with contextlib.suppress(InvalidSelectValueError):
+                        widget.value = value
+
+    def _collect(self) -> dict[str, str]:
+        """Every field's value as typed (what the next form offers again)."""
+        out = {str(w.id): w.value for w in self.query(Input) if w.id}
+        out.update({str(w.id): str(w.value) for w in self.query(Select) if w.id})
+        return out
+
+    def _close(self, result: NewJob | None) -> None:
+        """Close with ``result``; the values stay readable in ``values`` for the next form."""
+        self.values = self._collect()
+        self.dismiss(result)
 
     @work(group="newjob-models", exclusive=True, exit_on_error=False)
     async def _ask_trained(self) -> None:
@@ -373,7 +402,7 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
 
         def answered(ok: bool | None) -> None:
             if ok:
-                self.dismiss(NewJob(training, validation, request, summary))
+                self._close(NewJob(training, validation, request, summary))
 
         self.app.push_screen(ConfirmScreen("Start this fine-tuning job?", summary, "Upload and start"), answered)
 
@@ -409,7 +438,7 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
             self.action_cancel()
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self._close(None)
 
 
 def describe_upload(kind: str, done: int, total: int) -> str:

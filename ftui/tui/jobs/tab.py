@@ -140,6 +140,8 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
         self._older_worker: Worker[None] | None = None
         self._older_after = ""
         self._list_failures = 0
+        # The last new-job form's values (closed or started) and the dataset open then.
+        self._form_draft: tuple[str, dict[str, str]] | None = None
         self._list_retry_at = 0.0  # monotonic; the timer does not ask for the list before this
         self._list_problem = ""
         self._retry_now: dict[str, asyncio.Event] = {}  # ctrl+r wakes a watcher waiting to try again
@@ -582,6 +584,7 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
     def open_job(self, job_id: str, *, focus: bool = True) -> None:
         """Show a job and follow its events; a job still running is watched."""
         self.model.current = job_id
+        self.table.show(job_id)  # Esc, Enter opens this job again, not the one the cursor was on
         trace = self.model.trace(job_id)
         job = self.model.jobs.get(job_id)
         if job is not None and job.status not in TERMINAL_STATUSES and job_id not in self.model.watched:
@@ -936,9 +939,18 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
         method = "dpo" if session.dataset_format == "dpo" else "supervised"
         azure = session.provider is not None and session.provider.profile.provider == "azure"
 
+        dataset = str(session.dataset_path or "")
+        draft = dict(self._form_draft[1]) if self._form_draft is not None else {}
+        if self._form_draft is not None and self._form_draft[0] != dataset:
+            draft.pop("training", None)  # another file is open in Data now: offer it, the rest as last time
+            draft.pop("method", None)
+
         def submitted(request: Any) -> None:
+            self._form_draft = (dataset, form.values)  # never lost: the next form offers them again
             if request is not None:
                 self.post_message(StartJob(request))
+            elif form.values != form.opened_with:
+                self.post_message(Notice("The form's values are kept: n opens it with them again.", timeout=5))
 
         trained = session.trained_models()
         sunset = None
@@ -955,6 +967,7 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
             trained=trained,
             more_trained=self._trained_models if session.provider is not None else None,
             notice=sunset.long() if sunset is not None else None,
+            draft=draft,
         )
         self.app.push_screen(form, submitted)
 

@@ -1,0 +1,83 @@
+"""Issue 23, Jobs/Files/new-job items: what the user did is never lost, and the screen says
+what is true now (Pilot, against the embedded sandbox)."""
+
+from __future__ import annotations
+
+from ftui.tui.app import FtuiApp
+from ftui.tui.jobs.new_job import NewJobScreen
+from ftui.tui.jobs.start_job import StartJobScreen
+from ftui.tui.widgets.dialogs import ConfirmScreen
+from tests.tui.conftest import sandbox_settings, screen_text, wait_connected, wait_for, wait_validated
+
+
+async def open_form(app: FtuiApp, pilot) -> NewJobScreen:
+    await pilot.press("2")
+    await wait_for(lambda: app.jobs_tab.loaded)
+    await pilot.press("n")
+    await wait_for(lambda: isinstance(app.screen, NewJobScreen))
+    return app.screen  # type: ignore[return-value]
+
+
+async def test_a_job_confirmed_while_connecting_waits_for_the_connection_and_starts(sample_copy, tmp_path) -> None:
+    app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app)
+        await wait_validated(app)
+        form = await open_form(app, pilot)
+        form.query_one("#suffix").value = "kept"
+        provider, app.session.provider = app.session.provider, None  # as in the seconds after a start
+        await pilot.press("ctrl+s")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen), timeout=20)
+        await pilot.press("y")
+        await wait_for(lambda: isinstance(app.screen, StartJobScreen))
+        await wait_for(lambda: "Waiting for the connection" in screen_text(app))
+        assert "Not connected" not in screen_text(app)
+        app.session.provider = provider  # connected now
+        await wait_for(lambda: not isinstance(app.screen, StartJobScreen), timeout=30)
+        jobs = (await provider.client.fine_tuning.jobs.list()).data
+        assert len(jobs) == 1 and "kept" in str(jobs[0].user_provided_suffix)
+        # the list cursor is on the job just started: Esc, Enter opens that one
+        assert app.jobs_tab.current == jobs[0].id
+        assert app.jobs_tab.table.selected == jobs[0].id
+        # the next form offers the last job's settings
+        await pilot.press("n")
+        await wait_for(lambda: isinstance(app.screen, NewJobScreen))
+        assert app.screen.query_one("#suffix").value == "kept"
+
+
+async def test_esc_keeps_the_forms_values_for_the_next_form(sample_copy, tmp_path) -> None:
+    app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app)
+        await wait_validated(app)
+        form = await open_form(app, pilot)
+        form.query_one("#epochs").value = "3"
+        form.query_one("#seed").value = "42"
+        await pilot.press("escape")
+        await wait_for(lambda: not isinstance(app.screen, NewJobScreen))
+        assert any("n opens it with them again" in n.message for n in app._notifications)
+        await pilot.press("n")
+        await wait_for(lambda: isinstance(app.screen, NewJobScreen))
+        assert app.screen.query_one("#epochs").value == "3"
+        assert app.screen.query_one("#seed").value == "42"
+
+
+async def test_a_start_that_cannot_connect_says_why_and_keeps_the_values(sample_copy, tmp_path) -> None:
+    app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app)
+        await wait_validated(app)
+        form = await open_form(app, pilot)
+        form.query_one("#seed").value = "7"
+        app.session.provider = None
+        await pilot.press("ctrl+s")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen), timeout=20)
+        await pilot.press("y")
+        await wait_for(lambda: "Waiting for the connection" in screen_text(app))
+        app.session.provider_error = "the sandbox is down"
+        await wait_for(lambda: "No job was started" in screen_text(app))
+        assert "the sandbox is down" in screen_text(app)
+        await pilot.press("escape")
+        await wait_for(lambda: not isinstance(app.screen, StartJobScreen))
+        app.session.provider_error = None
+        assert app.jobs_tab._form_draft is not None and app.jobs_tab._form_draft[1]["seed"] == "7"
