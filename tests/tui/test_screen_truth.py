@@ -81,3 +81,55 @@ async def test_a_start_that_cannot_connect_says_why_and_keeps_the_values(sample_
         await wait_for(lambda: not isinstance(app.screen, StartJobScreen))
         app.session.provider_error = None
         assert app.jobs_tab._form_draft is not None and app.jobs_tab._form_draft[1]["seed"] == "7"
+
+
+async def test_back_at_replace_the_file_goes_back_to_the_path_and_the_old_saved_line_goes(tmp_path) -> None:
+    from ftui.provider.files import upload_file
+    from ftui.tui.widgets.dialogs import AskScreen
+    from tests.conftest import SAMPLES
+
+    app = FtuiApp(SAMPLES / "weather_jokes.jsonl", settings=sandbox_settings(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app)
+        file_id = (await upload_file(app.provider.client, SAMPLES / "weather_jokes.jsonl")).id
+        await pilot.press("4")
+        await wait_for(lambda: app.files_tab.selected is not None and app.files_tab.selected.id == file_id)
+        first = tmp_path / "first.jsonl"
+        await pilot.press("d")
+        await wait_for(lambda: isinstance(app.screen, AskScreen))
+        app.screen.query_one("#ask-value").value = str(first)
+        await pilot.press("enter")
+        await wait_for(lambda: "Saved" in screen_text(app), 20)
+        taken = tmp_path / "taken.jsonl"
+        taken.write_text("mine\n")
+        await pilot.press("d")
+        await wait_for(lambda: isinstance(app.screen, AskScreen))
+        assert "Saved" not in screen_text(app)  # the last download's line does not speak for this one
+        app.screen.query_one("#ask-value").value = str(taken)
+        await pilot.press("enter")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+        assert "Back (Esc)" in screen_text(app)
+        await pilot.press("escape")  # Back: the path again, as typed
+        await wait_for(lambda: isinstance(app.screen, AskScreen))
+        assert app.screen.query_one("#ask-value").value == str(taken)
+        app.screen.query_one("#ask-value").value = str(tmp_path / "other.jsonl")
+        await pilot.press("enter")
+        await wait_for(lambda: "Saved" in screen_text(app), 20)
+        assert taken.read_text() == "mine\n" and (tmp_path / "other.jsonl").exists()
+
+
+async def test_the_files_list_is_read_again_on_every_visit_and_names_ctrl_r(sample_copy, tmp_path) -> None:
+    from ftui.provider.files import upload_file
+    from tests.conftest import SAMPLES
+
+    app = FtuiApp(sample_copy("weather_jokes.jsonl"), settings=sandbox_settings(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app)
+        await pilot.press("4")
+        await wait_for(lambda: app.files_tab.files_loaded)
+        await wait_for(lambda: "No files yet" in screen_text(app))
+        assert "^r Refresh" in screen_text(app)
+        await pilot.press("1")
+        file_id = (await upload_file(app.provider.client, SAMPLES / "weather_jokes.jsonl")).id  # another shell
+        await pilot.press("4")
+        await wait_for(lambda: file_id in screen_text(app))

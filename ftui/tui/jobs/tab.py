@@ -25,7 +25,7 @@ from textual.worker import Worker
 
 from ftui import state
 from ftui.api_facts import PAUSABLE_STATUSES, RESUMABLE_STATUSES, TERMINAL_STATUSES
-from ftui.data.atomic import cannot_write, write_atomic
+from ftui.data.atomic import write_atomic
 from ftui.data.catalog import load_catalog
 from ftui.session import Session
 from ftui.session.jobs import PAGE_SIZE
@@ -52,7 +52,8 @@ from ftui.tui.jobs.messages import (
     WatchEnded,
 )
 from ftui.tui.layout import fit, set_width_classes
-from ftui.tui.widgets.dialogs import AskScreen, ConfirmScreen
+from ftui.tui.save_path import ask_save_path
+from ftui.tui.widgets.dialogs import ConfirmScreen
 
 if TYPE_CHECKING:
     from ftui.session.jobs import JobsModel
@@ -728,17 +729,13 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
             return
         default = str(Path.cwd() / f"{job.id}-results.csv")
 
-        def chosen(value: str | None) -> None:
-            if not value:
-                return
-            target = Path(value).expanduser()
-            problem = cannot_write(target)
-            if problem:  # said before anything is downloaded; no folder is made on the way
-                self._problem(f"Cannot save the results CSV: {problem}")
-                return
+        def problem(why: str) -> None:  # said before anything is downloaded; no folder is made on the way
+            self._problem(f"Cannot save the results CSV: {why}")
+
+        def save(target: Path) -> None:
             self._load_results(job.id, job.result_files[0], target)
 
-        self.app.push_screen(AskScreen("Save the results CSV", "Save to (written atomically):", default), chosen)
+        ask_save_path(self.app, "Save the results CSV", "Save to (written atomically):", default, save, problem)
 
     def _checkpoint_under_cursor(self) -> str | None:
         if self.view != "checkpoints":
