@@ -133,3 +133,5 @@ async def test_the_files_list_is_read_again_on_every_visit_and_names_ctrl_r(samp
         file_id = (await upload_file(app.provider.client, SAMPLES / "weather_jokes.jsonl")).id  # another shell
         await pilot.press("4")
         await wait_for(lambda: file_id in screen_text(app))
+        await wait_for(lambda: "d Save" in screen_text(app))
+        assert "^r Refresh" in screen_text(app)  # with every file key shown too

@@ -94,11 +94,11 @@ and deployment into a folder with manifest.json, as `ftui export DIR` does, with
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("u", "upload", "Upload", id="files.upload"),
-        Binding("d", "download", "Download", id="files.download"),
+        Binding("d", "download", "Save", id="files.download"),
         Binding("x", "delete", "Delete", id="files.delete"),
-        Binding("y", "copy", "Copy id", id="files.copy"),
+        Binding("y", "copy", "Copy", id="files.copy"),
         Binding("m", "show_list('models')", "Models", id="files.models"),
-        Binding("m", "show_list('deployments')", "Deployments", id="files.deployments"),
+        Binding("m", "show_list('deployments')", "Deploys", id="files.deployments"),
         Binding("m", "show_list('files')", "Files", id="files.files"),
         Binding("o", "open_local", "Open in Data", show=False, id="files.open"),
         Binding("slash", "filter", "Filter", show=False, id="files.filter"),
