@@ -471,7 +471,9 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
     @on(CheckpointsListed)
     def _checkpoints_listed(self, message: CheckpointsListed) -> None:
         trace = self.model.trace(message.job_id)
-        trace.checkpoints = sorted(message.checkpoints, key=lambda c: c.step_number)
+        from ftui.provider.jobs import newest_first
+
+        trace.checkpoints = newest_first(message.checkpoints)  # as `ftui jobs checkpoints` lists them
         trace.version += 1
         if message.job_id == self.current:
             self._fill_checkpoints()
