@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from ftui.session.trace import JobTrace
 
 REFRESH_SECONDS = 10.0
+BILLING_EVERY_TICKS = 3  # the open job's deployment state is read again every 30 s while shown
 LIST_RETRY_MAX = 120.0  # during an outage the list is asked again after 10, 20, 40 … at most this many seconds
 REDRAW_SECONDS = 0.25
 CHART_SECONDS = 1.0  # while points stream in, the chart (the costly part) redraws at most this often
@@ -143,6 +144,7 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
         self._list_failures = 0
         # The last new-job form's values (closed or started) and the dataset open then.
         self._form_draft: tuple[str, dict[str, str]] | None = None
+        self._billing_ticks = 0
         self._list_retry_at = 0.0  # monotonic; the timer does not ask for the list before this
         self._list_problem = ""
         self._retry_now: dict[str, asyncio.Event] = {}  # ctrl+r wakes a watcher waiting to try again
@@ -566,6 +568,16 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
 
     def _refresh_tick(self) -> None:
         self.refresh_list()
+        self._billing_ticks += 1
+        if self._billing_ticks % BILLING_EVERY_TICKS == 0 and self.display and not self.has_class("list-mode"):
+            self._reread_billing()
+
+    def _reread_billing(self) -> None:
+        """The open job's model may be deployed (billing hourly) or deleted from elsewhere (the CLI,
+        the portal): read the deployments again when a job is opened and while it is shown."""
+        job = self.model.current_job
+        if job is not None and job.fine_tuned_model and self.session.manages_deployments:
+            self.post_message(RefreshDeployments())
 
     # -- opening a job -----------------------------------------------------------------------------
     @on(JobList.Highlighted, "#job-list")
@@ -601,6 +613,7 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
         with contextlib.suppress(OSError):
             state.remember_job(job_id)
         self.set_list_mode(False)
+        self._reread_billing()
         self._fill_checkpoints()
         self._detail_dirty = True
         self._redraw()
