@@ -93,8 +93,9 @@ async def test_a_file_with_errors_is_not_uploaded(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await open_files(app, pilot)
         await upload_via_dialog(app, pilot, bad)
-        await wait_for(lambda: "fix it first" in screen_text(app), 20)
-        assert "bad.jsonl has" in screen_text(app)
+        await wait_for(lambda: "Nothing was uploaded" in screen_text(app), 20)
+        text = " ".join(screen_text(app).split())
+        assert "bad.jsonl has" in text and f"`ftui validate {bad}` lists every finding." in text  # not cut
         assert app.files_tab.files.items == []
         assert [f async for f in app.provider.client.files.list()] == []  # nothing reached the provider
 

@@ -135,3 +135,17 @@ async def test_the_files_list_is_read_again_on_every_visit_and_names_ctrl_r(samp
         await wait_for(lambda: file_id in screen_text(app))
         await wait_for(lambda: "d Save" in screen_text(app))
         assert "^r Refresh" in screen_text(app)  # with every file key shown too
+
+
+async def test_the_files_tab_uploads_what_the_cli_uploads_whatever_model_data_has(tmp_path) -> None:
+    from tests.conftest import SAMPLES
+    from tests.tui.test_files_tab import upload_via_dialog
+
+    app = FtuiApp(SAMPLES / "weather_jokes.jsonl", settings=sandbox_settings(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app)
+        await pilot.press("4")
+        await wait_for(lambda: app.files_tab.files_loaded)
+        await upload_via_dialog(app, pilot, SAMPLES / "completion.jsonl")  # the Data tab's model takes no completion
+        await wait_for(lambda: "Uploaded completion.jsonl" in screen_text(app), 30)
+        assert any("not every model trains on them" in n.message for n in app._notifications)

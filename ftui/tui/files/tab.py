@@ -353,6 +353,8 @@ and deployment into a folder with manifest.json, as `ftui export DIR` does, with
             self.busy = None
             self._set_status(Text("✗ " + safe(message.problem), style="red"), problem=True)
             return
+        if message.note:
+            self._say(message.note, "warning")
         if message.duplicate is not None:
             existing = message.duplicate
 
