@@ -149,3 +149,27 @@ async def test_the_files_tab_uploads_what_the_cli_uploads_whatever_model_data_ha
         await upload_via_dialog(app, pilot, SAMPLES / "completion.jsonl")  # the Data tab's model takes no completion
         await wait_for(lambda: "Uploaded completion.jsonl" in screen_text(app), 30)
         assert any("not every model trains on them" in n.message for n in app._notifications)
+
+
+async def test_o_on_a_results_csv_says_it_is_not_a_training_file(sample_copy, tmp_path) -> None:
+    from ftui.provider.files import upload_file
+    from ftui.provider.jobs import JobRequest, create_job
+    from tests.tui.test_files_tab import wait_for_async
+
+    data = sample_copy("weather_jokes.jsonl")
+    app = FtuiApp(data, settings=sandbox_settings(tmp_path, speed=300))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app)
+        client = app.provider.client
+        file_id = (await upload_file(client, data)).id
+        job = await create_job(client, JobRequest(model="gpt-4o-mini", training_file=file_id))
+        done = await wait_for_async(lambda: client.fine_tuning.jobs.retrieve(job.id), lambda j: bool(j.result_files))
+        results = done.result_files[0]
+        await pilot.press("4")
+        await wait_for(lambda: app.files_tab.files.index_of(results) is not None)
+        app.files_tab._draw(keep=results)
+        await wait_for(lambda: app.files_tab.selected is not None and app.files_tab.selected.id == results)
+        await pilot.press("o")
+        await wait_for(lambda: "not a training file" in " ".join(screen_text(app).split()))
+        assert app.data_tab.dataset.path == data  # nothing opened in Data, nothing asked
+        assert app.screen is app.screen_stack[0]

@@ -66,6 +66,19 @@ PROBLEM_QUIET_SECONDS = 60.0
 TITLES = {"files": "Files", "models": "Fine-tuned models and checkpoints", "deployments": "Azure deployments"}
 
 
+def not_for_data(f: Any) -> str | None:
+    """Why the Data tab cannot open a provider file (None: it can): only JSONL training files."""
+    name = str(f.filename or f.id)
+    if f.purpose == "fine-tune-results" or name.lower().endswith(".csv"):
+        return (
+            f"{name} is a job's results (metrics per step), not a training file: open its job in the Jobs tab "
+            "to see the curves (s there saves the CSV), or d saves it here."
+        )
+    if not name.lower().endswith(".jsonl"):
+        return f"{name} is not a JSONL training file, so the Data tab cannot open it; d saves it."
+    return None
+
+
 class FilesTab(FilesWork, ExportWork, can_focus=False):
     """The provider's files, and (``m``) its fine-tuned models and checkpoints."""
 
@@ -545,6 +558,9 @@ and deployment into a folder with manifest.json, as `ftui export DIR` does, with
         """Open the file in the Data tab: the local file ftui uploaded it from, else a downloaded copy."""
         f = self.selected
         if f is None or self.mode != "files":
+            return
+        if (why := not_for_data(f)) is not None:  # the Data tab reads training files only
+            self._set_status(Text(safe(why), style="yellow"))
             return
         local = None
         with contextlib.suppress(OSError):
