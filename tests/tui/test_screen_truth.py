@@ -173,3 +173,33 @@ async def test_o_on_a_results_csv_says_it_is_not_a_training_file(sample_copy, tm
         await wait_for(lambda: "not a training file" in " ".join(screen_text(app).split()))
         assert app.data_tab.dataset.path == data  # nothing opened in Data, nothing asked
         assert app.screen is app.screen_stack[0]
+
+
+async def test_at_80_columns_long_event_lines_scroll_sideways_and_the_list_shows_the_row_whole(
+    sample_copy, tmp_path
+) -> None:
+    from ftui.provider.files import upload_file
+    from ftui.provider.jobs import JobRequest, create_job
+    from tests.tui.test_files_tab import wait_for_async
+
+    data = sample_copy("weather_jokes.jsonl")
+    app = FtuiApp(data, settings=sandbox_settings(tmp_path, speed=300))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_connected(app)
+        client = app.provider.client
+        file_id = (await upload_file(client, data)).id
+        job = await create_job(client, JobRequest(model="gpt-4o-mini", training_file=file_id, suffix="wide"))
+        done = await wait_for_async(lambda: client.fine_tuning.jobs.retrieve(job.id), lambda j: j.status == "succeeded")
+        await pilot.press("2")
+        await wait_for(lambda: job.id in app.jobs_tab.model.jobs and app.jobs_tab.table.selected == job.id)
+        await wait_for(lambda: done.fine_tuned_model in screen_text(app))  # the list's cut columns, in full
+        assert job.id in screen_text(app)
+        await pilot.press("enter", "e")
+        trace = app.jobs_tab.model.trace(job.id)
+        await wait_for(lambda: trace.complete)
+        await pilot.press("end")
+        longest = max(trace.lines[-12:], key=len)
+        assert len(longest) > 80 and longest[-20:] not in screen_text(app)  # cut at first
+        for _ in range(len(longest) // 8 + 1):
+            await pilot.press("right")
+        await wait_for(lambda: longest[-20:] in screen_text(app))

@@ -43,10 +43,14 @@ from ftui.job_options import (
 )
 from ftui.provider.jobs import JobRequest
 from ftui.textsafe import safe
+from ftui.tui.layout import fit
 from ftui.tui.widgets.dialogs import ConfirmScreen
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable
+
+
+OPTION_WIDTH = 58  # cells a model entry may take: one line in the dropdown at 80 columns
 
 
 class FormError(ValueError):
@@ -163,6 +167,8 @@ class NewJobScreen(ModalScreen[NewJob | None]):
 ## New fine-tuning job
 Fill in the fields (Tab moves on). Files can be local JSONL files (checked and uploaded)
 or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a number.
+A base model reads `name · 64k · $3/1M`: the tokens one example may hold, and the training
+price per million tokens. The last form's values (closed or started) are offered again.
 `ctrl+s` checks the files locally and shows the cost; nothing is spent before you confirm.
 """
 
@@ -199,13 +205,16 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
         out = []
         for name, info in self.catalog.models.items():
             price = f"${info.training_price:g}/1M" if info.training_price is not None else "price n/a"
-            out.append((f"{name}  ·  {info.token_limit // 1024}k tokens/example  ·  {price}", name))
+            # one line at 80 columns, price included: "gpt-4.1-nano-2025-04-14 · 32k · $1.5/1M"
+            out.append((f"{name} · {info.token_limit // 1024}k · {price}", name))
         for name, group in sorted(self.trained.items(), key=lambda ng: (ng[1] != "fine-tuned", ng[0])):
             # continued fine-tuning: each with its base model's limits and prices
             info = self.catalog.lookup(name)
             price = f"${info.training_price:g}/1M" if info.training_price is not None else "price n/a"
             limit = f"{info.token_limit // 1024}k"
-            label = f"{safe(name, one_line=True)}  ·  {group} of {info.name}  ·  {limit}  ·  {price}"
+            rest = f" · {group} of {info.name} · {limit} · {price}"
+            # the name is cut in its middle (its end names the step) so the entry stays on one line
+            label = fit(safe(name, one_line=True), max(12, OPTION_WIDTH - len(rest)), middle=True) + rest
             out.append((Text(label), name))  # a server's name: text, never markup
         return out
 
@@ -336,7 +345,10 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
 
     def _say(self, text: str, style: str = "") -> None:
         """Show a sentence under the form; file names and findings in it are data, never markup."""
-        self.query_one("#newjob-summary", Static).update(Text(safe(text), style=style))
+        said = self.query_one("#newjob-summary", Static)
+        said.update(Text(safe(text), style=style))
+        said.display = bool(text)  # no blank rows above the buttons while nothing is said
+        self.query_one("#newjob-dialog").set_class(bool(text), "said")
 
     def action_review(self) -> None:
         try:

@@ -35,7 +35,7 @@ from ftui.tui.jobs.deploy import DeployEnded, DeployPlan, DeployState
 from ftui.tui.jobs.event_log import EventLog
 from ftui.tui.jobs.follow import follow_job
 from ftui.tui.jobs.header import render_header
-from ftui.tui.jobs.job_list import JobList, JobListHead
+from ftui.tui.jobs.job_list import JobList, JobListDetail, JobListHead
 from ftui.tui.jobs.job_view import CheckpointTable, JobView
 from ftui.tui.jobs.loss_chart import LossChart
 from ftui.tui.jobs.messages import (
@@ -92,6 +92,8 @@ class JobsTab(Widget, can_focus=False):
 The list shows every job of the provider, newest first; it refreshes by itself.
 `Enter` opens a job and watches it live: its header, the loss chart (`l`), token accuracy (`a`),
 the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens one in Chat).
+Lines wider than the screen scroll sideways with `←`/`→`; the line under the list shows the
+selected job in full (its id, suffix and fine-tuned model).
 
 `n` starts a new job from the open dataset (checked and priced before anything is spent).
 `x` cancels, `p` pauses, `r` resumes (each asks first). `s` saves the results CSV.
@@ -168,7 +170,9 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
         with Horizontal(id="jobs-split"):
             with Vertical(id="job-table"):
                 yield JobListHead(id="job-list-head")
-                yield JobList(self.model, id="job-list")
+                job_list = JobList(self.model, id="job-list")
+                yield job_list
+                yield JobListDetail(self.model, job_list, id="job-list-detail")
             with JobView(id="job-view"):
                 yield Static("", id="job-header")
                 yield Static("", id="job-viewbar")
@@ -363,6 +367,7 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
         stuck = self.model.listed(message.jobs, message.more, first=message.first)
         self._set_status("" if self.model.order else "No jobs yet. Press n to start one from the open dataset.")
         self.table.sync()
+        self.query_one(JobListDetail).refresh(layout=True)  # the selected job's whole row, as listed now
         if stuck:
             from ftui.provider.pages import stuck_sentence
 
@@ -414,6 +419,8 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
             self.table.sync()
         elif update.status_changed:
             self.table.refresh()  # the rows on screen only
+        if update.new or job.id == self.table.selected:
+            self.query_one(JobListDetail).refresh(layout=True)
         if message.created:
             self.open_job(job.id)
         if update.status_changed:
@@ -582,6 +589,7 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
     # -- opening a job -----------------------------------------------------------------------------
     @on(JobList.Highlighted, "#job-list")
     def _highlighted(self, event: JobList.Highlighted) -> None:
+        self.query_one(JobListDetail).refresh(layout=True)
         table = self.table
         if table.on_more_row and self.model.order:
             self._ask_older(self.model.order[-1])
