@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable
 
 
-OPTION_WIDTH = 58  # cells a model entry may take: one line in the dropdown at 80 columns
+OPTION_WIDTH = 50  # cells a model entry may take: one line in the dropdown at 80 columns (scrollbar included)
 
 
 class FormError(ValueError):
@@ -212,7 +212,9 @@ price per million tokens. The last form's values (closed or started) are offered
             info = self.catalog.lookup(name)
             price = f"${info.training_price:g}/1M" if info.training_price is not None else "price n/a"
             limit = f"{info.token_limit // 1024}k"
-            rest = f" · {group} of {info.name} · {limit} · {price}"
+            # limits and price are the base model's, named unless the name holds it already
+            of = "" if info.name in name else f" of {info.name}"
+            rest = f" · {group}{of} · {limit} · {price}"
             # the name is cut in its middle (its end names the step) so the entry stays on one line
             label = fit(safe(name, one_line=True), max(12, OPTION_WIDTH - len(rest)), middle=True) + rest
             out.append((Text(label), name))  # a server's name: text, never markup
