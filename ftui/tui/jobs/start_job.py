@@ -179,7 +179,8 @@ class StartJobScreen(ModalScreen[Any]):
 
     async def _connected(self) -> bool:
         """Wait for the app's connection (it ends in a provider or in a reason there is none)."""
-        self.post_message(StartProgress("Waiting for the connection to the provider; nothing is sent yet (Esc goes back)."))
+        waiting = "Waiting for the connection to the provider; nothing is sent yet (Esc goes back)."
+        self.post_message(StartProgress(waiting))
         app: Any = self.app
         while app.provider is None and app.provider_error is None:
             await asyncio.sleep(0.05)
