@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -118,7 +119,9 @@ def test_deploy_chat_list_delete_on_azure(azure_model: tuple[str, str]) -> None:
     assert kept.returncode == 1 and "is deployed as weather-bot" in kept.stderr
     assert "ftui deployments delete weather-bot" in kept.stderr and "Nothing was deleted" in kept.stderr
 
-    unconfirmed = ftui("deployments", "delete", "weather-bot", "--profile", "az")
+    printed = kept.stderr.split("the deployment first: ")[1].split(". Nothing")[0]
+    assert printed == "ftui deployments delete weather-bot --profile az"  # runs as printed
+    unconfirmed = ftui(*shlex.split(printed)[1:])
     assert unconfirmed.returncode == 2 and "Nothing was deleted" in unconfirmed.stderr
     deleted = ftui("deployments", "delete", "weather-bot", "--yes", "--json", "--profile", "az")
     assert deleted.returncode == 0, deleted.stderr
@@ -182,3 +185,19 @@ def test_serve_azure_prints_a_profile_that_works(tmp_path) -> None:
     finally:
         serve.terminate()
         serve.wait(timeout=10)
+
+
+def test_every_printed_next_step_runs_as_printed(azure_model: tuple[str, str]) -> None:
+    """The hints name the profile the command ran with: run as printed, they reach the same provider."""
+    _, model = azure_model
+    created = ftui("deployments", "create", model, "--name", "hint-bot", "--yes", "--profile", "az")
+    assert created.returncode == 0, created.stderr
+    hint = next(line for line in created.stderr.splitlines() if "chat with it:" in line)
+    command = hint.split("chat with it: ")[1]
+    assert command == "ftui chat --model hint-bot Hello --profile az"
+    chat = ftui(*shlex.split(command)[1:])
+    assert chat.returncode == 0, chat.stderr
+    again = ftui("deployments", "create", model, "--name", "hint-bot", "--yes", "--profile", "az")
+    assert again.returncode == 2 and "`ftui deployments delete hint-bot --profile az`" in again.stderr
+    deleted = ftui("deployments", "delete", "hint-bot", "--yes", "--profile", "az")
+    assert deleted.returncode == 0, deleted.stderr

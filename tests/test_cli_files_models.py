@@ -159,3 +159,16 @@ def test_a_server_filename_never_picks_where_a_download_goes() -> None:
     assert local_name("b\u202e.jsonl", "file-1") == "b.jsonl"
     for empty in ("", "..", ".", None, "\x1b", "dir/"):
         assert local_name(empty, "file-1") == "file-1"
+
+
+def test_upload_checks_what_needs_no_model_and_says_the_rest(tmp_path: Path, capsys) -> None:
+    """The same rule as the Files tab (ftui.data.upload_check): a clean prompt/completion file is
+    uploaded with a note (a model is chosen later), a broken one is refused with one sentence."""
+    code, out, err = run(capsys, "files", "upload", str(SAMPLES / "completion.jsonl"))
+    assert code == 0, err
+    assert out.startswith("file-") and "not every model trains on them" in err
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes((SAMPLES / "mistakes.jsonl").read_bytes())
+    code, out, err = run(capsys, "files", "upload", str(bad))
+    assert code == 2 and out == ""
+    assert "bad.jsonl has" in err and f"`ftui validate {bad}` lists every finding. Nothing was uploaded." in err

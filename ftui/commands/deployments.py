@@ -13,6 +13,7 @@ import sys
 from collections.abc import Awaitable, Callable
 
 from ftui.commands.api import dump
+from ftui.commands.next_step import ftui_command
 from ftui.config import ConfigError
 from ftui.provider.azure_deploy import SKUS, ControlPlane, DeployError, Deployment, check_name
 from ftui.provider.client import Provider
@@ -60,7 +61,7 @@ async def _with_plane(p: Provider, work: Callable[[ControlPlane], Awaitable[int]
         await plane.aclose()
 
 
-async def _model_problem(p: Provider, model: str) -> str | None:
+async def _model_problem(p: Provider, model: str, args: argparse.Namespace | None = None) -> str | None:
     """Why ``model`` cannot be deployed, when the data plane can tell at once (None: go on)."""
     if model.startswith(("ftchkpt", "ftckpt")):
         return None  # checkpoint ids are not models the data plane lists; the control plane checks them
@@ -70,7 +71,8 @@ async def _model_problem(p: Provider, model: str) -> str | None:
         await p.client.models.retrieve(model)
     except Exception as exc:
         if is_not_found(exc):
-            return f"{model} is not a model of this provider: `ftui models list` shows yours. Nothing was deployed."
+            listed = ftui_command(args, "models", "list")
+            return f"{model} is not a model of this provider: `{listed}` shows yours. Nothing was deployed."
         if is_sdk_error(exc):
             return None  # cannot tell here: the control plane checks it
         raise
@@ -85,13 +87,13 @@ async def deployments_create(p: Provider, args: argparse.Namespace) -> int:
     sku = SKUS[args.sku]
 
     async def work(plane: ControlPlane) -> int:
-        if problem := await _model_problem(p, args.model):
+        if problem := await _model_problem(p, args.model, args):
             return fail(problem)
         existing = await plane.get_deployment(args.name)
         if existing is not None:
             return fail(
                 f"A deployment named {args.name} already exists (serving {existing.model}, {existing.state}): "
-                f"choose another --name, or remove it with `ftui deployments delete {args.name}`."
+                f"choose another --name, or remove it with `{ftui_command(args, 'deployments', 'delete', args.name)}`."
             )
         _say(
             f"Deploying {args.model} as {args.name} on {plane.resource.account}: SKU {sku}, capacity {args.capacity}. "
@@ -112,7 +114,7 @@ async def deployments_create(p: Provider, args: argparse.Namespace) -> int:
         else:
             print(safe(_line(done), one_line=True))
             if p.profile.provider == "azure":
-                _say(f'chat with it: ftui chat --model {done.name} "Hello"')
+                _say(f"chat with it: {ftui_command(args, 'chat', '--model', done.name, 'Hello')}")
         return 0
 
     return await _with_plane(p, work)

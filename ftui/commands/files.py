@@ -90,6 +90,18 @@ async def files_upload(p: Provider, args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         return fail(f"{safe(str(path), one_line=True)}: no such file.")
+    from ftui.data.upload_check import check_for_upload, needs_check
+    from ftui.data.validate import DatasetReadError
+
+    if needs_check(path, args.purpose):  # the Files tab's check: what needs no model stops it, the rest is said
+        try:
+            checked = await asyncio.to_thread(check_for_upload, path)
+        except DatasetReadError as exc:
+            return fail(f"{safe(str(path), one_line=True)} cannot be read: {safe(str(exc))}. Nothing was uploaded.")
+        if checked.problem:
+            return fail(safe(checked.problem))
+        if checked.note:
+            print(f"ftui: note: {safe(checked.note)}", file=sys.stderr)
     tty = sys.stderr.isatty()
 
     def show(done: int, total: int) -> None:

@@ -22,6 +22,7 @@ from ftui.commands.api import (
     when,
 )
 from ftui.commands.files import confirm, reused_note, upload_once
+from ftui.commands.next_step import ftui_command
 from ftui.data.stats import job_cost
 from ftui.data.validate import DatasetReadError, validate_file
 from ftui.job_intent import JobIntent, create_with_intent, find_repeat, intent_for, place
@@ -258,7 +259,7 @@ async def jobs_create(p: Provider, args: argparse.Namespace) -> int:
         dump(job)
     else:
         print_safe(f"{job.id}  {job.status}")
-        print(f"follow it with: ftui jobs watch {job.id}", file=sys.stderr)
+        print(f"follow it with: {ftui_command(args, 'jobs', 'watch', job.id)}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -267,7 +268,7 @@ async def jobs_control(p: Provider, args: argparse.Namespace) -> int:
     if p.profile.provider == "azure" and args.jobs_command in ("pause", "resume"):
         return fail(
             f"Azure's fine-tuning API (api-version 2024-10-21) cannot {args.jobs_command} a job; "
-            f"only cancel it (ftui jobs cancel {safe(args.id, one_line=True)}). Nothing was sent.",
+            f"only cancel it ({ftui_command(args, 'jobs', 'cancel', args.id)}). Nothing was sent.",
             1,
         )
     action = {"cancel": jobs.cancel, "pause": jobs.pause, "resume": jobs.resume}[args.jobs_command]

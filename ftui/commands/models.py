@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ftui.commands.api import EXIT_MISUSE, EXIT_OK, dump, print_safe, print_table, when
 from ftui.commands.files import confirm
+from ftui.commands.next_step import ftui_command
 from ftui.data.catalog import Catalog, load_catalog
 from ftui.provider.models import delete_model, is_trained_model, list_fine_tuned_models
 from ftui.term import fail
@@ -98,7 +99,7 @@ async def models_delete(p: Provider, args: argparse.Namespace) -> int:
         names = ", ".join(deployed)
         return fail(
             f"{shown} is deployed as {safe(names, one_line=True)}: Azure refuses to delete a deployed model. Delete "
-            f"the deployment first: ftui deployments delete {safe(deployed[0], one_line=True)}. Nothing was deleted.",
+            f"the deployment first: {ftui_command(args, 'deployments', 'delete', deployed[0])}. Nothing was deleted.",
             1,
         )
     azure = p.profile.provider == "azure"

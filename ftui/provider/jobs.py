@@ -403,10 +403,15 @@ async def list_jobs(client: AsyncOpenAI, limit: int | None = 100) -> list[FineTu
     return await collect(client.fine_tuning.jobs.list(limit=page_limit(limit)), "jobs", limit)
 
 
+def newest_first(checkpoints: list[Any]) -> list[Any]:
+    """Checkpoints in the one order ftui shows them (TUI and CLI): the latest step first."""
+    return sorted(checkpoints, key=lambda c: c.step_number or 0, reverse=True)
+
+
 async def list_checkpoints(client: AsyncOpenAI, job_id: str, limit: int | None = None) -> list[Any]:
     """A job's checkpoints, newest first, every page (``limit``: at most that many; 0 or None: all)."""
     first = client.fine_tuning.jobs.checkpoints.list(job_id, limit=page_limit(limit))
-    return await collect(first, f"the checkpoints of {job_id}", limit)
+    return newest_first(await collect(first, f"the checkpoints of {job_id}", limit))
 
 
 async def fetch_results_csv(client: AsyncOpenAI, file_id: str) -> str:

@@ -511,12 +511,14 @@ the focused pane, `ctrl+o` opens a file, `q` quits. Keys can be remapped in the
     def start_job(self, plan: NewJob) -> None:
         """Upload and create a confirmed job (with progress), then open it in the Jobs tab."""
         provider = self.provider
-        if provider is None:
-            if self.provider_error:
-                self.notify(f"Not connected: {self.provider_error}", severity="error", markup=False)
-            else:
-                self.notify("Not connected to a provider yet; try again in a moment.", severity="warning")
+        if provider is None and self.provider_error:
+            self.notify(
+                f"Not connected: {self.provider_error}. Nothing was started; n opens the form with your values.",
+                severity="error",
+                markup=False,
+            )
             return
+        # Still connecting: the start screen waits for the connection and says so.
 
         def started(job: object) -> None:
             if job is not None:

@@ -162,3 +162,17 @@ async def test_deploy_chat_and_delete_on_azure(sample_copy, azure_root: str, mon
         assert ":ckpt-step-" in app.screen.model and "step" in app.screen.query_one("#deploy-name").value
         await pilot.press("escape")
         await wait_for(lambda: not isinstance(app.screen, DeployScreen))
+
+        # Deployed and deleted behind the app's back (as `ftui deployments create|delete` would):
+        # opening the job reads the deployments again, and so does the open job while shown.
+        plane = app.provider.deployment_directory().plane
+        await plane.create_deployment("cli-bot", model, sku="Standard", capacity=1)
+        await plane.wait_until_provisioned("cli-bot")
+        await pilot.press("2", "escape", "enter")
+        tab = app.jobs_tab
+        await wait_for(lambda: "Deployed as cli-bot" in screen_text(app), timeout=30)
+        await plane.delete_deployment("cli-bot")
+        for _ in range(3):  # 30 s of the tab's timer
+            tab._refresh_tick()
+        await wait_for(lambda: "cli-bot" not in screen_text(app), timeout=30)
+        assert tab.current == app.jobs_tab.table.selected  # the list's cursor is on the open job

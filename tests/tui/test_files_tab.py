@@ -11,6 +11,7 @@ from ftui import state
 from ftui.provider.files import file_sha256, upload_file
 from ftui.tui.app import FtuiApp
 from ftui.tui.files.dialogs import DuplicateScreen, UploadScreen
+from ftui.tui.jobs.new_job import OPTION_WIDTH
 from ftui.tui.widgets.dialogs import AskScreen, ConfirmScreen
 from tests.conftest import SAMPLES
 from tests.tui.conftest import sandbox_settings, screen_text, settle, wait_connected, wait_for
@@ -93,8 +94,9 @@ async def test_a_file_with_errors_is_not_uploaded(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await open_files(app, pilot)
         await upload_via_dialog(app, pilot, bad)
-        await wait_for(lambda: "fix it first" in screen_text(app), 20)
-        assert "bad.jsonl has" in screen_text(app)
+        await wait_for(lambda: "Nothing was uploaded" in screen_text(app), 20)
+        text = " ".join(screen_text(app).split())
+        assert "bad.jsonl has" in text and f"`ftui validate {bad}` lists every finding." in text  # not cut
         assert app.files_tab.files.items == []
         assert [f async for f in app.provider.client.files.list()] == []  # nothing reached the provider
 
@@ -299,8 +301,9 @@ async def test_the_new_job_form_offers_fine_tuned_models_and_checkpoints(tmp_pat
         await wait_for(lambda: isinstance(app.screen, NewJobScreen))
         await wait_for(lambda: f"{model}:ckpt-step-98" in app.screen.trained)  # asked from the provider
         options = {value: str(label) for label, value in app.screen._model_options()}
-        assert "fine-tuned of gpt-4o-mini-2024-07-18" in options[model] and "$3/1M" in options[model]
-        assert "checkpoint of gpt-4o-mini-2024-07-18" in options[f"{model}:ckpt-step-98"]
+        # the base model's limit and price; the name (which holds the base) cut to keep one line at 80 columns
+        assert options[model].endswith(" · fine-tuned · 64k · $3/1M") and len(options[model]) <= OPTION_WIDTH
+        assert options[f"{model}:ckpt-step-98"].endswith("ckpt-step-98 · checkpoint · 64k · $3/1M")
 
 
 async def test_hostile_file_names_and_status_details_are_shown_escaped(tmp_path: Path) -> None:

@@ -246,6 +246,11 @@ async def test_open_fine_tuned_model_in_chat(sample_copy, tmp_path, key) -> None
         await pilot.pause()
         rows = [line.rstrip() for line in screen_text(app).splitlines() if line.startswith(" ckpt-step-")]
         assert len(rows) == 3
+        steps = [int(r.split()[0].removeprefix("ckpt-step-")) for r in rows]
+        assert steps == sorted(steps, reverse=True)  # newest first, in the order `ftui jobs checkpoints` prints
+        from ftui.provider.jobs import list_checkpoints
+
+        assert [c.step_number for c in await list_checkpoints(app.provider.client, job_id)] == steps
         for row, c in zip(rows, tab.model.traces[job_id].checkpoints, strict=True):
             # at 80 columns each model id is cut in its middle, so its end (the step) shows
             assert "…" in row and row.endswith(c.fine_tuned_model_checkpoint[-8:])

@@ -39,10 +39,17 @@ class UploadChecked(Message):
     ahead); ``duplicate`` is an existing file with the same content; ``sha256`` the local hash."""
 
     def __init__(
-        self, path: Path, purpose: str, problem: str | None, duplicate: Any | None, sha256: str | None
+        self,
+        path: Path,
+        purpose: str,
+        problem: str | None,
+        duplicate: Any | None,
+        sha256: str | None,
+        note: str | None = None,
     ) -> None:
         super().__init__()
         self.path, self.purpose, self.problem, self.duplicate, self.sha256 = path, purpose, problem, duplicate, sha256
+        self.note = note  # what depends on a model (a warning; the model is checked when a job uses the file)
 
 
 class UploadProgress(Message):

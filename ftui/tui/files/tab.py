@@ -21,7 +21,6 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from ftui import state
-from ftui.data.atomic import cannot_write
 from ftui.session import Session
 from ftui.textsafe import safe
 from ftui.tui.app_messages import DeploymentsChanged, Notice, OpenDataset, RefreshDeployments
@@ -59,11 +58,25 @@ from ftui.tui.files.messages import (
 )
 from ftui.tui.files.widgets import FilterBar, RowList
 from ftui.tui.files.work import FilesWork
-from ftui.tui.widgets.dialogs import AskScreen, ConfirmScreen
+from ftui.tui.save_path import ask_save_path
+from ftui.tui.widgets.dialogs import ConfirmScreen
 from ftui.tui.widgets.virtual_list import VirtualList
 
 PROBLEM_QUIET_SECONDS = 60.0
 TITLES = {"files": "Files", "models": "Fine-tuned models and checkpoints", "deployments": "Azure deployments"}
+
+
+def not_for_data(f: Any) -> str | None:
+    """Why the Data tab cannot open a provider file (None: it can): only JSONL training files."""
+    name = str(f.filename or f.id)
+    if f.purpose == "fine-tune-results" or name.lower().endswith(".csv"):
+        return (
+            f"{name} is a job's results (metrics per step), not a training file: open its job in the Jobs tab "
+            "to see the curves (s there saves the CSV), or d saves it here."
+        )
+    if not name.lower().endswith(".jsonl"):
+        return f"{name} is not a JSONL training file, so the Data tab cannot open it; d saves it."
+    return None
 
 
 class FilesTab(FilesWork, ExportWork, can_focus=False):
@@ -94,16 +107,16 @@ and deployment into a folder with manifest.json, as `ftui export DIR` does, with
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("u", "upload", "Upload", id="files.upload"),
-        Binding("d", "download", "Download", id="files.download"),
+        Binding("d", "download", "Save", id="files.download"),
         Binding("x", "delete", "Delete", id="files.delete"),
-        Binding("y", "copy", "Copy id", id="files.copy"),
+        Binding("y", "copy", "Copy", id="files.copy"),
         Binding("m", "show_list('models')", "Models", id="files.models"),
-        Binding("m", "show_list('deployments')", "Deployments", id="files.deployments"),
+        Binding("m", "show_list('deployments')", "Deploys", id="files.deployments"),
         Binding("m", "show_list('files')", "Files", id="files.files"),
         Binding("o", "open_local", "Open in Data", show=False, id="files.open"),
         Binding("slash", "filter", "Filter", show=False, id="files.filter"),
         Binding("s", "sort", "Sort", show=False, id="files.sort"),
-        Binding("ctrl+r", "refresh", "Refresh", show=False, id="files.refresh"),
+        Binding("ctrl+r", "refresh", "Refresh", id="files.refresh"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="files.clear"),
     ]
 
@@ -289,12 +302,12 @@ and deployment into a folder with manifest.json, as `ftui export DIR` does, with
         return all(node.display and node.visible for node in self.ancestors_with_self if isinstance(node, Widget))
 
     def visited(self) -> None:
-        """The tab was opened: list what is not listed yet."""
+        """The tab was opened: the list shown is read again (an upload from the new-job form or
+        another shell shows without ctrl+r)."""
         if self.session.provider is None:
             return
-        if not self.files_loaded:
-            self.refresh_files()
-        if self.mode == "models" and not self.models_loaded:
+        self.refresh_files()
+        if self.mode == "models":
             self.refresh_models()
 
     def _say(self, text: str, severity: str = "information", *, quiet: float = 0.0) -> None:
@@ -353,6 +366,8 @@ and deployment into a folder with manifest.json, as `ftui export DIR` does, with
             self.busy = None
             self._set_status(Text("✗ " + safe(message.problem), style="red"), problem=True)
             return
+        if message.note:
+            self._say(message.note, "warning")
         if message.duplicate is not None:
             existing = message.duplicate
 
@@ -520,26 +535,12 @@ and deployment into a folder with manifest.json, as `ftui export DIR` does, with
             tail = f".{f.id}{suggested.suffix}"
             suggested = suggested.with_name(fit_name(suggested.stem, NAME_MAX - len(tail.encode())) + tail)
 
-        def chosen(value: str | None) -> None:
-            if not value:
-                return
-            dest = Path(value).expanduser()
-            if (why := cannot_write(dest)) is not None:
-                self._set_status(Text("✗ " + safe(f"Cannot save there: {why}"), style="red"), problem=True)
-                return
-            if dest.exists():
+        def problem(why: str) -> None:
+            self._set_status(Text("✗ " + safe(f"Cannot save there: {why}"), style="red"), problem=True)
 
-                def replace(ok: bool | None) -> None:
-                    if ok:
-                        then(dest)
-
-                self.app.push_screen(
-                    ConfirmScreen("Replace the file?", f"{dest} exists. Replace it?", "Replace"), replace
-                )
-                return
-            then(dest)
-
-        self.app.push_screen(AskScreen(title, f"Where to save {f.id} ({f.filename})?", str(suggested)), chosen)
+        self._set_status("")  # the last download's "Saved …" is not this one's
+        prompt = f"Where to save {f.id} ({f.filename})?"
+        ask_save_path(self.app, title, prompt, str(suggested), then, problem)
 
     def action_download(self, open_after: bool = False) -> None:
         f = self.selected
@@ -557,6 +558,9 @@ and deployment into a folder with manifest.json, as `ftui export DIR` does, with
         """Open the file in the Data tab: the local file ftui uploaded it from, else a downloaded copy."""
         f = self.selected
         if f is None or self.mode != "files":
+            return
+        if (why := not_for_data(f)) is not None:  # the Data tab reads training files only
+            self._set_status(Text(safe(why), style="yellow"))
             return
         local = None
         with contextlib.suppress(OSError):

@@ -87,16 +87,16 @@ class FilesWork(Widget):
     def _check_upload(self, path: Path, purpose: str, files: list[Any], uploaded: dict[str, str]) -> None:
         """The local check before an upload (blocking: a thread): a fine-tune JSONL file through the
         validation pipeline, then its sha256 against the files ftui uploaded."""
-        from ftui.data.validate import DatasetReadError, Stopped, validate_file
+        from ftui.data.upload_check import check_for_upload, needs_check
+        from ftui.data.validate import DatasetReadError, Stopped
         from ftui.provider.files import file_sha256, find_duplicate
 
         worker = get_current_worker()
-        problem = None
+        problem = note = None
         try:
-            if purpose == "fine-tune" and path.suffix.lower() == ".jsonl":
-                report = validate_file(path, self.session.model, nice=True, cancelled=lambda: worker.is_cancelled)
-                if summary := report.error_summary():
-                    problem = f"{path.name} has {summary}: fix it first (f in the Data tab lists every finding)."
+            if needs_check(path, purpose):  # as `ftui files upload` checks: no model's rules, the file has none yet
+                checked = check_for_upload(path, nice=True, cancelled=lambda: worker.is_cancelled)
+                problem, note = checked.problem, checked.note
             sha = file_sha256(path)
             duplicate = find_duplicate(path, files, uploaded, sha256=sha)
         except Stopped:
@@ -104,7 +104,7 @@ class FilesWork(Widget):
         except (DatasetReadError, OSError) as exc:
             self.post_message(UploadChecked(path, purpose, f"{path} cannot be read: {exc}", None, None))
             return
-        self.post_message(UploadChecked(path, purpose, problem, duplicate, sha))
+        self.post_message(UploadChecked(path, purpose, problem, duplicate, sha, note))
 
     @work(group="files-upload", exit_on_error=False)
     async def _upload(self, path: Path, purpose: str, sha256: str) -> None:

@@ -113,6 +113,11 @@ Every job of the provider, newest first; it refreshes by itself.
         index = self._ids.index(keep) if keep in self._ids else None
         self.set_count(rows, keep=index)
 
+    def show(self, job_id: str) -> None:
+        """Put the cursor on ``job_id`` (the job just opened), so the list and the view agree."""
+        if self.selected != job_id and job_id in self._ids:
+            self.cursor = self._ids.index(job_id)
+
     def row_text(self, index: int, width: int) -> Text:
         job_id = self.job_id_at(index)
         if job_id is None:
@@ -129,4 +134,35 @@ Every job of the provider, newest first; it refreshes by itself.
         tokens = getattr(job, "trained_tokens", None)
         text.append(_fit(f"{tokens:,}" if tokens else "—", w_tokens), "cyan")
         text.append(safe(job.fine_tuned_model or "—", one_line=True), "green")
+        return text
+
+
+class JobListDetail(Widget):
+    """The selected job in full under the list: what the narrow columns cut (the whole id, the
+    suffix, the tokens and the fine-tuned model), wrapped to the width."""
+
+    DEFAULT_CSS = "JobListDetail { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }"
+
+    def __init__(self, model: JobsModel, job_list: JobList, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.model, self.job_list = model, job_list
+
+    def render(self) -> Text:
+        job = self.model.jobs.get(self.job_list.selected or "")
+        if job is None:
+            return Text("")
+        tokens = getattr(job, "trained_tokens", None)
+        parts = [
+            safe(job.id, one_line=True),
+            safe(job.status or "unknown", one_line=True),
+            safe(job.model or "—", one_line=True),
+        ]
+        if suffix := job_suffix(job):
+            parts.append(f"suffix {safe(suffix, one_line=True)}")
+        if tokens:
+            parts.append(f"{tokens:,} tokens")
+        text = Text(" · ".join(parts))
+        if job.fine_tuned_model:
+            text.append(" → ")
+            text.append(safe(job.fine_tuned_model, one_line=True), "green")
         return text

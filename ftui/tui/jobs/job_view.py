@@ -10,6 +10,8 @@ from textual.widgets import ContentSwitcher, DataTable
 
 from ftui.tui.widgets.tail_view import TailView
 
+SIDEWAYS = 8  # cells one left/right moves the event log
+
 
 class CheckpointTable(DataTable, can_focus=False):
     """Checkpoints of the open job; moved by the job view's keys (focus stays put)."""
@@ -28,6 +30,8 @@ class JobView(Vertical, can_focus=True):
         Binding("ctrl+d,pagedown", "move('page_down')", "Page down", show=False, id="jobs.view.page_down"),
         Binding("ctrl+u,pageup", "move('page_up')", "Page up", show=False, id="jobs.view.page_up"),
         Binding("enter", "move('enter')", "Open", show=False, id="jobs.view.enter"),
+        Binding("left", "move('left')", "Left", show=False, id="jobs.view.left"),
+        Binding("right", "move('right')", "Right", show=False, id="jobs.view.right"),
     ]
 
     def action_move(self, how: str) -> None:
@@ -41,6 +45,8 @@ class JobView(Vertical, can_focus=True):
                 "end": tail.action_scroll_end,
                 "page_down": tail.action_page_down,
                 "page_up": tail.action_page_up,
+                "left": lambda: tail.sideways(-SIDEWAYS),
+                "right": lambda: tail.sideways(SIDEWAYS),
             }.get(how, lambda: None)()
         elif switcher.current == "checkpoints":
             table = self.query_one(CheckpointTable)
@@ -54,4 +60,6 @@ class JobView(Vertical, can_focus=True):
                 "end": table.action_scroll_bottom,
                 "page_down": table.action_page_down,
                 "page_up": table.action_page_up,
+                "left": table.action_scroll_left,
+                "right": table.action_scroll_right,
             }[how]()

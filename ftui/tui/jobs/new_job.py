@@ -6,6 +6,7 @@ result and the cost estimate, asks for an explicit confirm and returns a ``NewJo
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets.select import InvalidSelectValueError
 from textual.worker import get_current_worker
 
 from ftui.api_facts import (
@@ -41,10 +43,14 @@ from ftui.job_options import (
 )
 from ftui.provider.jobs import JobRequest
 from ftui.textsafe import safe
+from ftui.tui.layout import fit
 from ftui.tui.widgets.dialogs import ConfirmScreen
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable
+
+
+OPTION_WIDTH = 50  # cells a model entry may take: one line in the dropdown at 80 columns (scrollbar included)
 
 
 class FormError(ValueError):
@@ -167,6 +173,8 @@ class NewJobScreen(ModalScreen[NewJob | None]):
 ## New fine-tuning job
 Fill in the fields (Tab moves on). Files can be local JSONL files (checked and uploaded)
 or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a number.
+A base model reads `name · 64k · $3/1M`: the tokens one example may hold, and the training
+price per million tokens. The last form's values (closed or started) are offered again.
 `ctrl+s` checks the files locally and shows the cost; nothing is spent before you confirm.
 """
 
@@ -181,8 +189,12 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
         trained: dict[str, str] | None = None,
         more_trained: Callable[[], Awaitable[dict[str, str]]] | None = None,
         notice: str | None = None,
+        draft: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
+        self.draft = dict(draft or {})  # the values of the last form (closed or started): offered again
+        self.values: dict[str, str] = {}  # this form's values, read when it closes (see ``_close``)
+        self.opened_with: dict[str, str] = {}
         self.notice = notice  # e.g. when the provider stops taking new jobs
         # Fine-tuned models and checkpoints to continue from: those known now, and more_trained
         # asks the provider for all of them while the form is open.
@@ -199,13 +211,18 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
         out: list[tuple[str | Text, str]] = []
         for name, info in self.catalog.models.items():
             price = f"${info.training_price:g}/1M" if info.training_price is not None else "price n/a"
-            out.append((f"{name}  ·  {info.token_limit // 1024}k tokens/example  ·  {price}", name))
+            # one line at 80 columns, price included: "gpt-4.1-nano-2025-04-14 · 32k · $1.5/1M"
+            out.append((f"{name} · {info.token_limit // 1024}k · {price}", name))
         for name, group in sorted(self.trained.items(), key=lambda ng: (ng[1] != "fine-tuned", ng[0])):
             # continued fine-tuning: each with its base model's limits and prices
             info = self.catalog.lookup(name)
             price = f"${info.training_price:g}/1M" if info.training_price is not None else "price n/a"
             limit = f"{info.token_limit // 1024}k"
-            label = f"{safe(name, one_line=True)}  ·  {group} of {info.name}  ·  {limit}  ·  {price}"
+            # limits and price are the base model's, named unless the name holds it already
+            of = "" if info.name in name else f" of {info.name}"
+            rest = f" · {group}{of} · {limit} · {price}"
+            # the name is cut in its middle (its end names the step) so the entry stays on one line
+            label = fit(safe(name, one_line=True), max(12, OPTION_WIDTH - len(rest)), middle=True) + rest
             out.append((Text(label), name))  # a server's name: text, never markup
         return out
 
@@ -251,8 +268,31 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
     def on_mount(self) -> None:
         if self.more_trained is not None:
             self._ask_trained()
+        self._restore(self.draft)
         self._method_changed()
+        self.opened_with = self._collect()
         self.query_one("#training", Input).focus()
+
+    def _restore(self, draft: dict[str, str]) -> None:
+        """Fill the fields from the last form's values (a model no longer offered is left as it is)."""
+        for field, value in draft.items():
+            for widget in self.query(f"#{field}"):
+                if isinstance(widget, Input) and not widget.disabled:
+                    widget.value = value
+                elif isinstance(widget, Select):
+                    with contextlib.suppress(InvalidSelectValueError):
+                        widget.value = value
+
+    def _collect(self) -> dict[str, str]:
+        """Every field's value as typed (what the next form offers again)."""
+        out = {str(w.id): w.value for w in self.query(Input) if w.id}
+        out.update({str(w.id): str(w.value) for w in self.query(Select) if w.id})
+        return out
+
+    def _close(self, result: NewJob | None) -> None:
+        """Close with ``result``; the values stay readable in ``values`` for the next form."""
+        self.values = self._collect()
+        self.dismiss(result)
 
     @work(group="newjob-models", exclusive=True, exit_on_error=False)
     async def _ask_trained(self) -> None:
@@ -313,7 +353,10 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
 
     def _say(self, text: str, style: str = "") -> None:
         """Show a sentence under the form; file names and findings in it are data, never markup."""
-        self.query_one("#newjob-summary", Static).update(Text(safe(text), style=style))
+        said = self.query_one("#newjob-summary", Static)
+        said.update(Text(safe(text), style=style))
+        said.display = bool(text)  # no blank rows above the buttons while nothing is said
+        self.query_one("#newjob-dialog").set_class(bool(text), "said")
 
     def action_review(self) -> None:
         try:
@@ -379,7 +422,7 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
 
         def answered(ok: bool | None) -> None:
             if ok:
-                self.dismiss(NewJob(training, validation, request, summary))
+                self._close(NewJob(training, validation, request, summary))
 
         self.app.push_screen(ConfirmScreen("Start this fine-tuning job?", summary, "Upload and start"), answered)
 
@@ -415,7 +458,7 @@ or ids of files already uploaded (`file-…`). Hyperparameters take `auto` or a 
             self.action_cancel()
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self._close(None)
 
 
 def describe_upload(kind: str, done: int, total: int) -> str:

@@ -106,10 +106,13 @@ class StartJobScreen(ModalScreen[Any]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close", id="startjob.close")]
 
-    def __init__(self, provider: Provider, plan: NewJob) -> None:
+    def __init__(self, provider: Provider | None, plan: NewJob) -> None:
+        """``provider`` None: the app is still connecting; the screen waits for it (saying so)."""
         super().__init__()
-        self.provider, self.plan = provider, plan
+        self.provider: Provider | None = provider
+        self.plan = plan
         self.failed = False
+        self.waiting = provider is None  # nothing uploaded yet: Esc goes back
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -128,6 +131,9 @@ class StartJobScreen(ModalScreen[Any]):
         from ftui.provider.errors import describe
         from ftui.provider.files import existing_copy, upload_file
 
+        if self.provider is None and not await self._connected():
+            return
+        assert self.provider is not None
         client = self.provider.client
         ids: dict[str, str | None] = {"training": None, "validation": None}
         step = "Checking whether the same job was started before"
@@ -180,6 +186,20 @@ class StartJobScreen(ModalScreen[Any]):
             return
         self.post_message(StartDone(job))
 
+    async def _connected(self) -> bool:
+        """Wait for the app's connection (it ends in a provider or in a reason there is none)."""
+        waiting = "Waiting for the connection to the provider; nothing is sent yet (Esc goes back)."
+        self.post_message(StartProgress(waiting))
+        app: Any = self.app
+        while app.provider is None and app.provider_error is None:
+            await asyncio.sleep(0.05)
+        if app.provider is None:
+            self.post_message(StartFailed(f"Not connected: {app.provider_error}"))
+            return False
+        self.provider = app.provider
+        self.waiting = False
+        return True
+
     async def _intent(self) -> JobIntent:
         """The plan's intent, its local files named by their sha256."""
         from ftui.job_intent import intent_for, place
@@ -191,7 +211,7 @@ class StartJobScreen(ModalScreen[Any]):
                 named[kind] = "sha256:" + await asyncio.to_thread(file_sha256, ref)
             else:
                 named[kind] = ref
-        assert named["training"] is not None
+        assert named["training"] is not None and self.provider is not None  # connected before the work
         where = place(self.provider.profile)
         return intent_for(self.plan.request, named["training"], named["validation"], where=where)
 
@@ -199,6 +219,7 @@ class StartJobScreen(ModalScreen[Any]):
         """When the same job was started (or requested) in the last day, say which and ask."""
         from ftui.job_intent import find_repeat
 
+        assert self.provider is not None  # connected before the work
         repeat = await find_repeat(self.provider.client, intent)
         if repeat is None:
             return True
@@ -222,7 +243,7 @@ class StartJobScreen(ModalScreen[Any]):
         self.failed = True
         shown = Text()
         shown.append(f"✗ {safe(message.text)}", style="red")
-        shown.append("\nNo job was started. Press Esc to go back.")
+        shown.append("\nNo job was started. Press Esc to go back; n opens the form with your values.")
         self.query_one("#start-error", Static).update(shown)
 
     @on(StartUnknown)
@@ -250,7 +271,11 @@ class StartJobScreen(ModalScreen[Any]):
         self.dismiss(message.job)
 
     def action_close(self) -> None:
-        if self.failed:
+        if self.waiting:
+            self.workers.cancel_group(self, "start-job")
+            self.notify("Nothing was started; n opens the form with your values.", timeout=5)
+            self.dismiss(None)
+        elif self.failed:
             self.dismiss(None)
         else:
             self.notify("The job is being started; wait for it to finish.", timeout=3)

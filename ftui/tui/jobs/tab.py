@@ -25,7 +25,7 @@ from textual.worker import Worker
 
 from ftui import state
 from ftui.api_facts import PAUSABLE_STATUSES, RESUMABLE_STATUSES, TERMINAL_STATUSES
-from ftui.data.atomic import cannot_write, write_atomic
+from ftui.data.atomic import write_atomic
 from ftui.data.catalog import load_catalog
 from ftui.session import Session
 from ftui.session.jobs import PAGE_SIZE
@@ -35,7 +35,7 @@ from ftui.tui.jobs.deploy import DeployEnded, DeployPlan, DeployState
 from ftui.tui.jobs.event_log import EventLog
 from ftui.tui.jobs.follow import follow_job
 from ftui.tui.jobs.header import render_header
-from ftui.tui.jobs.job_list import JobList, JobListHead
+from ftui.tui.jobs.job_list import JobList, JobListDetail, JobListHead
 from ftui.tui.jobs.job_view import CheckpointTable, JobView
 from ftui.tui.jobs.loss_chart import LossChart
 from ftui.tui.jobs.messages import (
@@ -52,13 +52,15 @@ from ftui.tui.jobs.messages import (
     WatchEnded,
 )
 from ftui.tui.layout import fit, set_width_classes
-from ftui.tui.widgets.dialogs import AskScreen, ConfirmScreen
+from ftui.tui.save_path import ask_save_path
+from ftui.tui.widgets.dialogs import ConfirmScreen
 
 if TYPE_CHECKING:
     from ftui.session.jobs import JobsModel
     from ftui.session.trace import JobTrace
 
 REFRESH_SECONDS = 10.0
+BILLING_EVERY_TICKS = 3  # the open job's deployment state is read again every 30 s while shown
 LIST_RETRY_MAX = 120.0  # during an outage the list is asked again after 10, 20, 40 … at most this many seconds
 REDRAW_SECONDS = 0.25
 CHART_SECONDS = 1.0  # while points stream in, the chart (the costly part) redraws at most this often
@@ -90,6 +92,8 @@ class JobsTab(Widget, can_focus=False):
 The list shows every job of the provider, newest first; it refreshes by itself.
 `Enter` opens a job and watches it live: its header, the loss chart (`l`), token accuracy (`a`),
 the event log (`e`, filter with `/`) and checkpoints (`c`; `Enter` or `o` opens one in Chat).
+Lines wider than the screen scroll sideways with `←`/`→`; the line under the list shows the
+selected job in full (its id, suffix and fine-tuned model).
 
 `n` starts a new job from the open dataset (checked and priced before anything is spent).
 `x` cancels, `p` pauses, `r` resumes (each asks first). `s` saves the results CSV.
@@ -140,6 +144,9 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
         self._older_worker: Worker[None] | None = None
         self._older_after = ""
         self._list_failures = 0
+        # The last new-job form's values (closed or started) and the dataset open then.
+        self._form_draft: tuple[str, dict[str, str]] | None = None
+        self._billing_ticks = 0
         self._list_retry_at = 0.0  # monotonic; the timer does not ask for the list before this
         self._list_problem = ""
         self._retry_now: dict[str, asyncio.Event] = {}  # ctrl+r wakes a watcher waiting to try again
@@ -163,7 +170,9 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
         with Horizontal(id="jobs-split"):
             with Vertical(id="job-table"):
                 yield JobListHead(id="job-list-head")
-                yield JobList(self.model, id="job-list")
+                job_list = JobList(self.model, id="job-list")
+                yield job_list
+                yield JobListDetail(self.model, job_list, id="job-list-detail")
             with JobView(id="job-view"):
                 yield Static("", id="job-header")
                 yield Static("", id="job-viewbar")
@@ -358,6 +367,7 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
         stuck = self.model.listed(message.jobs, message.more, first=message.first)
         self._set_status("" if self.model.order else "No jobs yet. Press n to start one from the open dataset.")
         self.table.sync()
+        self.query_one(JobListDetail).refresh(layout=True)  # the selected job's whole row, as listed now
         if stuck:
             from ftui.provider.pages import stuck_sentence
 
@@ -409,6 +419,8 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
             self.table.sync()
         elif update.status_changed:
             self.table.refresh()  # the rows on screen only
+        if update.new or job.id == self.table.selected:
+            self.query_one(JobListDetail).refresh(layout=True)
         if message.created:
             self.open_job(job.id)
         if update.status_changed:
@@ -468,7 +480,9 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
     @on(CheckpointsListed)
     def _checkpoints_listed(self, message: CheckpointsListed) -> None:
         trace = self.model.trace(message.job_id)
-        trace.checkpoints = sorted(message.checkpoints, key=lambda c: c.step_number)
+        from ftui.provider.jobs import newest_first
+
+        trace.checkpoints = newest_first(message.checkpoints)  # as `ftui jobs checkpoints` lists them
         trace.version += 1
         if message.job_id == self.current:
             self._fill_checkpoints()
@@ -561,10 +575,21 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
 
     def _refresh_tick(self) -> None:
         self.refresh_list()
+        self._billing_ticks += 1
+        if self._billing_ticks % BILLING_EVERY_TICKS == 0 and self.display and not self.has_class("list-mode"):
+            self._reread_billing()
+
+    def _reread_billing(self) -> None:
+        """The open job's model may be deployed (billing hourly) or deleted from elsewhere (the CLI,
+        the portal): read the deployments again when a job is opened and while it is shown."""
+        job = self.model.current_job
+        if job is not None and job.fine_tuned_model and self.session.manages_deployments:
+            self.post_message(RefreshDeployments())
 
     # -- opening a job -----------------------------------------------------------------------------
     @on(JobList.Highlighted, "#job-list")
     def _highlighted(self, event: JobList.Highlighted) -> None:
+        self.query_one(JobListDetail).refresh(layout=True)
         table = self.table
         if table.on_more_row and self.model.order:
             self._ask_older(self.model.order[-1])
@@ -582,6 +607,7 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
     def open_job(self, job_id: str, *, focus: bool = True) -> None:
         """Show a job and follow its events; a job still running is watched."""
         self.model.current = job_id
+        self.table.show(job_id)  # Esc, Enter opens this job again, not the one the cursor was on
         trace = self.model.trace(job_id)
         job = self.model.jobs.get(job_id)
         if job is not None and job.status not in TERMINAL_STATUSES and job_id not in self.model.watched:
@@ -595,6 +621,7 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
         with contextlib.suppress(OSError):
             state.remember_job(job_id)
         self.set_list_mode(False)
+        self._reread_billing()
         self._fill_checkpoints()
         self._detail_dirty = True
         self._redraw()
@@ -725,17 +752,13 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
             return
         default = str(Path.cwd() / f"{job.id}-results.csv")
 
-        def chosen(value: str | None) -> None:
-            if not value:
-                return
-            target = Path(value).expanduser()
-            problem = cannot_write(target)
-            if problem:  # said before anything is downloaded; no folder is made on the way
-                self._problem(f"Cannot save the results CSV: {problem}")
-                return
+        def problem(why: str) -> None:  # said before anything is downloaded; no folder is made on the way
+            self._problem(f"Cannot save the results CSV: {why}")
+
+        def save(target: Path) -> None:
             self._load_results(job.id, job.result_files[0], target)
 
-        self.app.push_screen(AskScreen("Save the results CSV", "Save to (written atomically):", default), chosen)
+        ask_save_path(self.app, "Save the results CSV", "Save to (written atomically):", default, save, problem)
 
     def _checkpoint_under_cursor(self) -> str | None:
         if self.view != "checkpoints":
@@ -941,9 +964,18 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
         method = "dpo" if session.dataset_format == "dpo" else "supervised"
         azure = session.provider is not None and session.provider.profile.provider == "azure"
 
+        dataset = str(session.dataset_path or "")
+        draft = dict(self._form_draft[1]) if self._form_draft is not None else {}
+        if self._form_draft is not None and self._form_draft[0] != dataset:
+            draft.pop("training", None)  # another file is open in Data now: offer it, the rest as last time
+            draft.pop("method", None)
+
         def submitted(request: Any) -> None:
+            self._form_draft = (dataset, form.values)  # never lost: the next form offers them again
             if request is not None:
                 self.post_message(StartJob(request))
+            elif form.values != form.opened_with:
+                self.post_message(Notice("The form's values are kept: n opens it with them again.", timeout=5))
 
         trained = session.trained_models()
         sunset = None
@@ -960,6 +992,7 @@ provisioning state in the header until it serves; then the Chat tab talks to it.
             trained=trained,
             more_trained=self._trained_models if session.provider is not None else None,
             notice=sunset.long() if sunset is not None else None,
+            draft=draft,
         )
         self.app.push_screen(form, submitted)
 
