@@ -71,8 +71,10 @@ async def test_create_from_form_with_confirm_then_watch_to_success(sample_copy, 
         await wait_for(lambda: tab.current is not None, timeout=20)
         job_id = tab.current
         size = app.data_tab.dataset.path.stat().st_size
-        assert steps[0][1:] == (0, size) and any(done == total == size for _, done, total in steps)  # the bar filled
-        assert "Uploading the training file" in steps[0][0] and steps[-1][0] == "Creating the job…"
+        counted = [step for step in steps if step[1] is not None]  # the bar's steps (a name is said first)
+        assert steps[0][0] == f"Uploading {app.data_tab.dataset.path.name}…"
+        assert counted[0][1:] == (0, size) and any(done == total == size for _, done, total in steps)  # it filled
+        assert "Uploading the training file" in counted[0][0] and steps[-1][0] == "Creating the job…"
         await wait_for(
             lambda: tab.model.jobs[job_id].status == "succeeded" and tab.model.traces[job_id].complete, timeout=30
         )
