@@ -193,6 +193,9 @@ async def test_the_next_example_is_read_ahead_and_shown_with_the_cursor(sample_c
         await wait_for(lambda: tab.settled and tab.shown_line == (1, False))
         width = app.query_one("#example-view").text_width
         await wait_for(lambda: tab._drawn.has(tab.dataset, 2, False, width, tab.dataset.by_line.get(2, [])))
+        # An earlier read-ahead (cancelled when the findings came) may still be laying out in its
+        # thread: wait for the drawing threads to end, so the spy sees only what `j` reads.
+        await wait_for(lambda: not any(w.group in ("example", "prefetch") and not w.is_finished for w in app.workers))
         draws = spy_draws(monkeypatch)
         await pilot.press("j")
         await wait_for(lambda: tab.shown_line == (2, False))
